@@ -1,0 +1,137 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SomaAgent.AppHost;
+
+/// <summary>The backing servers of the containers topology.</summary>
+public sealed record BackingContainers(
+    IResourceBuilder<PostgresDatabaseResource> Postgres,
+    IResourceBuilder<RedisResource> Redis,
+    IResourceBuilder<ContainerResource> Kafka,
+    IResourceBuilder<ContainerResource> Vault,
+    IResourceBuilder<ParameterResource> VaultToken,
+    IResourceBuilder<ContainerResource> Opa,
+    IResourceBuilder<ContainerResource> OpenFga,
+    IResourceBuilder<ContainerResource> Minio,
+    IResourceBuilder<ParameterResource> MinioUser,
+    IResourceBuilder<ParameterResource> MinioPassword,
+    IResourceBuilder<ContainerResource> Keycloak);
+
+public static class AppHostExtensions
+{
+    public const int DefaultGatewayPort = 8010;
+    public const int KafkaPort = 9092;
+
+    /// <summary>The gateway listens on GATEWAY_PORT (8010 unless <c>SomaAgent:GatewayPort</c> says otherwise), unproxied.</summary>
+    public static IResourceBuilder<ProjectResource> WithGatewayEndpoint(this IResourceBuilder<ProjectResource> gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        var port = gateway.ApplicationBuilder.Configuration.GetValue("SomaAgent:GatewayPort", DefaultGatewayPort);
+        return gateway.WithHttpEndpoint(port: port, env: "GATEWAY_PORT", isProxied: false);
+    }
+
+    /// <summary>Embedded: SQLite in the data folder (default <c>.data</c> at the repository root).</summary>
+    public static IResourceBuilder<ProjectResource> WithEmbeddedStore(this IResourceBuilder<ProjectResource> gateway, IDistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(builder);
+        var folder = builder.Configuration["SomaAgent:DataDirectory"]
+            ?? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", ".data"));
+        return gateway.WithEnvironment("SomaAgent__DataDirectory", folder);
+    }
+
+    /// <summary>Kafka (KRaft), Redis, PostgreSQL, Vault (dev), OPA, OpenFGA, MinIO and Keycloak, each with a health check.</summary>
+    public static BackingContainers AddBackingContainers(this IDistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var root = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".."));
+
+        var postgres = builder.AddPostgres("postgres-server").WithDataVolume().AddDatabase("postgres", "somaagent");
+        var redis = builder.AddRedis("redis");
+
+        var kafka = builder.AddContainer("kafka", "apache/kafka", "3.9.1")
+            .WithEndpoint(port: KafkaPort, targetPort: KafkaPort, name: "tcp", isProxied: false)
+            .WithEnvironment("KAFKA_NODE_ID", "1")
+            .WithEnvironment("KAFKA_PROCESS_ROLES", "broker,controller")
+            .WithEnvironment("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093")
+            .WithEnvironment("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://localhost:9092")
+            .WithEnvironment("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+            .WithEnvironment("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT")
+            .WithEnvironment("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093")
+            .WithEnvironment("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+            .WithEnvironment("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+            .WithEnvironment("KAFKA_NUM_PARTITIONS", "6");
+        builder.Services.AddHealthChecks().AddAsyncCheck("kafka-reachable", () => TcpHealth.CheckAsync("localhost", KafkaPort));
+        kafka.WithHealthCheck("kafka-reachable");
+
+        var vaultToken = builder.AddParameter("vault-token", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true);
+        var vault = builder.AddContainer("vault", "hashicorp/vault", "1.18")
+            .WithHttpEndpoint(targetPort: 8200, name: "http")
+            .WithEnvironment("VAULT_DEV_ROOT_TOKEN_ID", vaultToken)
+            .WithEnvironment("VAULT_DEV_LISTEN_ADDRESS", "0.0.0.0:8200")
+            .WithHttpHealthCheck("/v1/sys/health");
+
+        var opa = builder.AddContainer("opa", "openpolicyagent/opa", "1.4.2")
+            .WithHttpEndpoint(targetPort: 8181, name: "http")
+            .WithBindMount(Path.Combine(root, "deploy", "policies"), "/policies", isReadOnly: true)
+            .WithArgs("run", "--server", "--addr=0.0.0.0:8181", "/policies")
+            .WithHttpHealthCheck("/health");
+
+        var openFga = builder.AddContainer("openfga", "openfga/openfga", "v1.8.9")
+            .WithHttpEndpoint(targetPort: 8080, name: "http")
+            .WithArgs("run")
+            .WithHttpHealthCheck("/healthz");
+
+        var minioUser = builder.AddParameter("minio-user", "somaagent");
+        var minioPassword = builder.AddParameter("minio-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true);
+        var minio = builder.AddContainer("minio", "minio/minio", "RELEASE.2025-04-22T22-12-26Z")
+            .WithHttpEndpoint(targetPort: 9000, name: "http")
+            .WithEnvironment("MINIO_ROOT_USER", minioUser)
+            .WithEnvironment("MINIO_ROOT_PASSWORD", minioPassword)
+            .WithArgs("server", "/data")
+            .WithHttpHealthCheck("/minio/health/live");
+
+        var keycloak = builder.AddContainer("keycloak", "quay.io/keycloak/keycloak", "26.2")
+            .WithHttpEndpoint(targetPort: 8080, name: "http")
+            .WithHttpEndpoint(targetPort: 9000, name: "management")
+            .WithEnvironment("KC_BOOTSTRAP_ADMIN_USERNAME", "admin")
+            .WithEnvironment("KC_BOOTSTRAP_ADMIN_PASSWORD", builder.AddParameter("keycloak-admin-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true))
+            .WithEnvironment("KC_HEALTH_ENABLED", "true")
+            .WithBindMount(Path.Combine(root, "deploy", "keycloak"), "/opt/keycloak/data/import", isReadOnly: true)
+            .WithArgs("start-dev", "--import-realm")
+            .WithHttpHealthCheck("/health/ready", endpointName: "management");
+
+        return new BackingContainers(postgres, redis, kafka, vault, vaultToken, opa, openFga, minio, minioUser, minioPassword, keycloak);
+    }
+
+    /// <summary>Gives each service the connection settings of the servers it uses, and waits for them to be healthy.</summary>
+    public static void WireTo(this BackingContainers backing, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> workers, IResourceBuilder<ProjectResource> registry)
+    {
+        ArgumentNullException.ThrowIfNull(backing);
+        var kafka = ReferenceExpression.Create($"{backing.Kafka.GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)}");
+
+        gateway
+            .WithReference(backing.Postgres).WaitFor(backing.Postgres)
+            .WithReference(backing.Redis).WaitFor(backing.Redis)
+            .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
+            .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
+            .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa)
+            .WithEnvironment("OPENFGA_URL", backing.OpenFga.GetEndpoint("http")).WaitFor(backing.OpenFga)
+            .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{backing.Keycloak.GetEndpoint("http")}/realms/somaagent")).WaitFor(backing.Keycloak);
+
+        workers
+            .WithReference(backing.Postgres).WaitFor(backing.Postgres)
+            .WithReference(backing.Redis).WaitFor(backing.Redis)
+            .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
+            .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa);
+
+        registry
+            .WithReference(backing.Postgres).WaitFor(backing.Postgres)
+            .WithEnvironment("S3__ServiceUrl", backing.Minio.GetEndpoint("http"))
+            .WithEnvironment("S3__AccessKey", backing.MinioUser)
+            .WithEnvironment("S3__SecretKey", backing.MinioPassword).WaitFor(backing.Minio)
+            .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
+            .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{backing.Keycloak.GetEndpoint("http")}/realms/somaagent")).WaitFor(backing.Keycloak);
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SomaAgent.Gateway.Configuration;
+
+/// <summary>
+/// The gateway's settings: section <c>SomaAgent:Gateway</c>, overridden by the flat names operators know
+/// (<c>GATEWAY_PORT</c>, <c>GATEWAY_REQUIRE_AUTH</c>, <c>POLICY_FAIL_OPEN</c>, <c>GATEWAY_MAX_BODY_BYTES</c>).
+/// </summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "SomaAgent:Gateway";
+
+    /// <summary>TCP port the gateway listens on (<c>GATEWAY_PORT</c>). Default 8010.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 8010;
+
+    /// <summary>
+    /// Whether every /v1 route needs credentials (<c>GATEWAY_REQUIRE_AUTH</c>). Default false in this build:
+    /// authentication arrives with the security issue, and true is refused at start-up until then.
+    /// </summary>
+    public bool RequireAuth { get; set; }
+
+    /// <summary>Whether requests pass when the policy engine cannot answer (<c>POLICY_FAIL_OPEN</c>). Default false.</summary>
+    public bool PolicyFailOpen { get; set; }
+
+    /// <summary>Largest accepted request body in bytes (<c>GATEWAY_MAX_BODY_BYTES</c>). Default 1 MiB.</summary>
+    [Range(1024, 64L * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Tenant every request acts for while authentication is off. Default <c>default</c>.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
+    public string DefaultTenant { get; set; } = "default";
+
+    /// <summary>
+    /// Whether this gateway runs the conversation worker and tool executor in-process. Default true: with the
+    /// in-memory bus (the only bus of this build) nothing else could run them.
+    /// </summary>
+    public bool HostWorkers { get; set; } = true;
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace SomaAgent.Gateway.Configuration;
+
+/// <summary>Applies the flat environment names on top of the <c>SomaAgent:Gateway</c> section.</summary>
+internal sealed class GatewayOptionsSetup(IConfiguration configuration) : IPostConfigureOptions<GatewayOptions>
+{
+    public void PostConfigure(string? name, GatewayOptions options)
+    {
+        options.Port = configuration.GetValue("GATEWAY_PORT", options.Port);
+        options.RequireAuth = configuration.GetValue("GATEWAY_REQUIRE_AUTH", options.RequireAuth);
+        options.PolicyFailOpen = configuration.GetValue("POLICY_FAIL_OPEN", options.PolicyFailOpen);
+        options.MaxRequestBodyBytes = configuration.GetValue("GATEWAY_MAX_BODY_BYTES", options.MaxRequestBodyBytes);
+    }
+}
+
+/// <summary>Refuses settings this build cannot honour, naming the key and the fix.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options) =>
+        options.RequireAuth
+            ? ValidateOptionsResult.Fail(
+                "GATEWAY_REQUIRE_AUTH=true asks for authentication, which this build does not have yet (it arrives with the security issue). "
+                + "Set GATEWAY_REQUIRE_AUTH=false and keep the gateway on a trusted network until then.")
+            : ValidateOptionsResult.Success;
+}

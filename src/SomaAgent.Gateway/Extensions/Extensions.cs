@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+using SomaAgent.Gateway.Configuration;
+using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Sessions;
+using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Messaging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Everything the gateway depends on, in one place.</summary>
+public static class GatewayExtensions
+{
+    public const string ApiVersionHeader = "api-version";
+    public const string ApiVersion = "1";
+
+    public static IHostApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<GatewayOptions>, GatewayOptionsSetup>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.ListenOnGatewayPort();
+
+        services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "SomaAgent Gateway API";
+            document.Info.Version = "v1";
+            document.Info.Description = "Open agent sessions, stream their events, list models and tools. Errors are RFC 7807 problem details.";
+            return Task.CompletedTask;
+        }));
+
+        services.AddSingleton<CallerAccessor>();
+        services.AddSingleton<SessionRequestValidator>();
+        services.AddSingleton<SessionCommands>();
+        services.AddSingleton<SessionQueries>();
+        services.AddSingleton<SessionEventHub>();
+        services.AddSingleton<SessionEventStream>();
+
+        // Each gateway instance is its own consumer group of session.events, so every instance sees every event.
+        var bus = builder.AddSomaAgentRuntime()
+            .AddSubscription<SessionEventsAppended, SessionEventsAppendedHandler>(Topics.SessionEvents, $"gateway-{Environment.MachineName}-{Environment.ProcessId}");
+        if (builder.Configuration.GetValue($"{GatewayOptions.SectionName}:HostWorkers", true))
+        {
+            bus.AddConversationWorker().AddToolExecutor();
+        }
+        return builder;
+    }
+
+    public static WebApplication UseGatewayPipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var limit = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+
+        app.Use((context, next) =>
+        {
+            context.Response.Headers[ApiVersionHeader] = ApiVersion;
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = limit;
+            }
+            // Refuse a declared oversize body before reading a byte of it.
+            if (context.Request.ContentLength > limit)
+            {
+                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            }
+            return next(context);
+        });
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static WebApplication MapGatewayDocs(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapOpenApi("/openapi.json");
+        app.MapScalarApiReference("/scalar", options => options
+            .WithTitle("SomaAgent Gateway API")
+            .WithOpenApiRoutePattern("/openapi.json"));
+        return app;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.AllowTrailingCommas = false;
+        options.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip;
+    }
+
+    /// <summary>GATEWAY_PORT wins; otherwise explicit ASP.NET Core URLs; otherwise port 8010.</summary>
+    private static void ListenOnGatewayPort(this WebApplicationBuilder builder)
+    {
+        var explicitPort = builder.Configuration["GATEWAY_PORT"];
+        if (explicitPort is null && !string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            return;
+        }
+        var port = builder.Configuration.GetValue("GATEWAY_PORT", builder.Configuration.GetValue($"{GatewayOptions.SectionName}:Port", 8010));
+        builder.WebHost.UseUrls($"http://*:{port}");
+    }
+}

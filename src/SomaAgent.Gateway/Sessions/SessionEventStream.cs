@@ -1,0 +1,136 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Sessions;
+
+namespace SomaAgent.Gateway.Sessions;
+
+/// <summary>
+/// One SSE stream of a session: the stored events after the client's position, then live ones, each exactly
+/// once and in order, until the latest turn ends. It subscribes before reading the store, so nothing stored
+/// in between is missed; any gap in the live feed is filled from the store.
+/// </summary>
+public sealed class SessionEventStream(SessionQueries queries, SessionEventHub hub)
+{
+    public static readonly TimeSpan IdleRecheck = TimeSpan.FromSeconds(5);
+    private const int ReplayPage = 500;
+
+    public async IAsyncEnumerable<SseItem<string>> ReadAsync(
+        Caller caller, Guid sessionId, long after, int turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var subscription = hub.Subscribe(sessionId);
+        var last = after;
+        var fromStore = new List<SessionEventEnvelope>();
+        var readStore = true;
+
+        while (true)
+        {
+            if (readStore)
+            {
+                fromStore.Clear();
+                var ended = await ReplayAsync(caller, sessionId, last, turn, fromStore, cancellationToken);
+                foreach (var stored in fromStore)
+                {
+                    last = stored.Sequence;
+                    yield return ToItem(stored);
+                }
+                if (ended)
+                {
+                    yield break;
+                }
+            }
+
+            // Wait for live events; on a quiet spell re-check the store in case a live feed was lost.
+            readStore = !await WaitForLiveAsync(subscription, cancellationToken);
+            while (!readStore && subscription.Reader.TryRead(out var live))
+            {
+                if (live.Sequence <= last)
+                {
+                    continue;
+                }
+                if (live.Sequence != last + 1)
+                {
+                    readStore = true;
+                    break;
+                }
+                last = live.Sequence;
+                yield return ToItem(live);
+                if (EndsTurn(live, turn))
+                {
+                    yield break;
+                }
+            }
+        }
+    }
+
+    private static async Task<bool> WaitForLiveAsync(SessionEventHub.Subscription subscription, CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(IdleRecheck);
+        try
+        {
+            return await subscription.Reader.WaitToReadAsync(idle.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads stored events after <paramref name="after"/>; true when they include the end of the turn.</summary>
+    private async Task<bool> ReplayAsync(Caller caller, Guid sessionId, long after, int turn, List<SessionEventEnvelope> into, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await queries.GetEventsAsync(caller, sessionId, after, ReplayPage, cancellationToken);
+            foreach (var record in page)
+            {
+                var envelope = new SessionEventEnvelope(record.Sequence, record.Type, record.Turn, record.CreatedAt, record.DataJson);
+                into.Add(envelope);
+                after = record.Sequence;
+                if (EndsTurn(envelope, turn))
+                {
+                    return true;
+                }
+            }
+            if (page.Count < ReplayPage)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static bool EndsTurn(SessionEventEnvelope envelope, int turn)
+    {
+        if (envelope.Type != SessionEventTypes.Status || envelope.Turn < turn)
+        {
+            return false;
+        }
+        var data = JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData);
+        return data is not null && SessionStatus.IsEnded(data.Status);
+    }
+
+    private static SseItem<string> ToItem(SessionEventEnvelope envelope) =>
+        new(Serialize(envelope), envelope.Type) { EventId = envelope.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    /// <summary>The event as the REST API shows it, built around the stored data without re-parsing it.</summary>
+    internal static string Serialize(SessionEventEnvelope envelope)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(envelope.DataJson.Length + 128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("sequence", envelope.Sequence);
+            writer.WriteString("type", envelope.Type);
+            writer.WriteString("created_at", envelope.CreatedAt);
+            writer.WriteNumber("turn", envelope.Turn);
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(envelope.DataJson, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -1,0 +1,137 @@
+using SomaAgent.Runtime.Models;
+using SomaAgent.Runtime.Sessions;
+using SomaAgent.Runtime.Tools;
+
+namespace SomaAgent.Gateway.Sessions;
+
+/// <summary>
+/// Checks session requests against the deployment (models, tools) and the limits, and reports every bad
+/// field at once. A request that passes is normalized: defaults applied, whitespace-only input refused.
+/// </summary>
+public sealed class SessionRequestValidator(ModelCatalog models, ToolCatalog tools)
+{
+    public const int MaxContentLength = 100_000;
+    public const int MaxMessages = 64;
+    public const int MaxMetadataEntries = 16;
+    public const int MaxMetadataKeyLength = 64;
+    public const int MaxMetadataValueLength = 512;
+    public const int MaxTools = 32;
+
+    private static readonly HashSet<string> OpeningRoles = [MessageRoles.System, MessageRoles.User, MessageRoles.Assistant];
+
+    public (NewSession? Session, Dictionary<string, string[]> Errors) Validate(CreateSessionRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var messages = ValidateMessages(request.Input, request.Messages, errors);
+
+        var model = request.Model ?? models.DefaultModel;
+        if (!models.Contains(model))
+        {
+            Add(errors, "model", $"Unknown model '{Problems.Problem.Truncate(model)}'; GET /v1/models lists the models: {string.Join(", ", models.All.Select(m => m.Id))}.");
+        }
+
+        var toolNames = request.Tools?.ToList() ?? [.. tools.All.Select(t => t.Name)];
+        if (toolNames.Count > MaxTools)
+        {
+            Add(errors, "tools", $"At most {MaxTools} tools per session.");
+        }
+        foreach (var name in toolNames.Where(n => !tools.TryGet(n ?? "", out _)).Take(5))
+        {
+            Add(errors, "tools", $"Unknown tool '{Problems.Problem.Truncate(name ?? "null")}'; GET /v1/tools lists the tools: {string.Join(", ", tools.All.Select(t => t.Name))}.");
+        }
+
+        var metadata = request.Metadata ?? new Dictionary<string, string>();
+        if (metadata.Count > MaxMetadataEntries)
+        {
+            Add(errors, "metadata", $"At most {MaxMetadataEntries} metadata entries.");
+        }
+        foreach (var (key, value) in metadata)
+        {
+            if (key.Length is 0 or > MaxMetadataKeyLength)
+            {
+                Add(errors, "metadata", $"Metadata keys are 1 to {MaxMetadataKeyLength} characters.");
+            }
+            if (value is null || value.Length > MaxMetadataValueLength)
+            {
+                Add(errors, "metadata", $"Metadata value of '{Problems.Problem.Truncate(key)}' must be a string of at most {MaxMetadataValueLength} characters.");
+            }
+        }
+
+        return errors.Count > 0
+            ? (null, errors)
+            : (new NewSession(model, messages, [.. toolNames.Distinct(StringComparer.Ordinal)], new SortedDictionary<string, string>(metadata.ToDictionary(), StringComparer.Ordinal)), errors);
+    }
+
+    public (IReadOnlyList<MessageInput> Messages, Dictionary<string, string[]> Errors) Validate(PostMessageRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var messages = ValidateMessages(request.Input, request.Messages, errors);
+        return (messages, errors);
+    }
+
+    private static List<MessageInput> ValidateMessages(string? input, IReadOnlyList<MessageInput>? messages, Dictionary<string, string[]> errors)
+    {
+        if (input is not null && messages is not null)
+        {
+            Add(errors, "input", "Give either 'input' or 'messages', not both.");
+            return [];
+        }
+        if (input is not null)
+        {
+            if (string.IsNullOrWhiteSpace(input))
+            {
+                Add(errors, "input", "'input' is empty; send the user's message as text.");
+            }
+            else if (input.Length > MaxContentLength)
+            {
+                Add(errors, "input", $"'input' is longer than {MaxContentLength} characters.");
+            }
+            return [new MessageInput(MessageRoles.User, input)];
+        }
+        if (messages is null || messages.Count == 0)
+        {
+            Add(errors, "input", "Give 'input' (the user's message) or a non-empty 'messages' array.");
+            return [];
+        }
+        if (messages.Count > MaxMessages)
+        {
+            Add(errors, "messages", $"At most {MaxMessages} messages per request.");
+        }
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (message is null)
+            {
+                Add(errors, $"messages[{i}]", "A message cannot be null.");
+                continue;
+            }
+            if (message.Role is null || !OpeningRoles.Contains(message.Role))
+            {
+                Add(errors, $"messages[{i}].role", $"Role '{Problems.Problem.Truncate(message.Role ?? "null")}' is not one of system, user, assistant.");
+            }
+            if (string.IsNullOrWhiteSpace(message.Content))
+            {
+                Add(errors, $"messages[{i}].content", "Message content is empty.");
+            }
+            else if (message.Content.Length > MaxContentLength)
+            {
+                Add(errors, $"messages[{i}].content", $"Message content is longer than {MaxContentLength} characters.");
+            }
+        }
+        if (messages[^1] is { } last && last.Role != MessageRoles.User)
+        {
+            Add(errors, "messages", "The last message must be from the user: it is what the model answers.");
+        }
+        return [.. messages];
+    }
+
+    private static void Add(Dictionary<string, string[]> errors, string field, string message) =>
+        errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
+}
+
+/// <summary>A validated, normalized request to open a session.</summary>
+public sealed record NewSession(
+    string Model,
+    IReadOnlyList<MessageInput> Messages,
+    IReadOnlyList<string> Tools,
+    SortedDictionary<string, string> Metadata);

@@ -1,0 +1,229 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Sessions;
+
+namespace SomaAgent.Gateway.Sessions;
+
+/// <summary>The session API: open a session, add turns, cancel, read and stream its events.</summary>
+public static class SessionsApi
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+    public const int MaxIdempotencyKeyLength = 255;
+
+    public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/sessions").WithTags("Sessions");
+
+        api.MapPost("/", CreateSession)
+            .WithName("CreateSession")
+            .WithSummary("Open an agent session")
+            .WithDescription("Stores the opening messages and queues the first turn. Send `Idempotency-Key` to make retries safe: the same key and body return the same session for 24 hours.")
+            .Accepts<CreateSessionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        api.MapGet("/", ListSessions)
+            .WithName("ListSessions")
+            .WithSummary("List sessions, newest first")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/{id}", GetSession)
+            .WithName("GetSession")
+            .WithSummary("Get a session with its transcript and events")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/{id}/messages", PostMessage)
+            .WithName("PostMessage")
+            .WithSummary("Add a user message, starting the next turn")
+            .WithDescription("Accepted only when the latest turn has ended; while a turn runs this answers 409.")
+            .Accepts<PostMessageRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        api.MapPost("/{id}/cancel", CancelTurn)
+            .WithName("CancelTurn")
+            .WithSummary("Cancel the running turn")
+            .WithDescription("The turn ends `cancelled` and keeps its partial output. Cancelling a turn that has ended answers 409.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/{id}/events", StreamEvents)
+            .WithName("StreamSessionEvents")
+            .WithSummary("Stream the session's events (Server-Sent Events)")
+            .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return app;
+    }
+
+    public static async Task<Results<Created<SessionCreated>, ProblemHttpResult>> CreateSession(
+        CreateSessionRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        SessionRequestValidator validator,
+        SessionCommands commands,
+        CallerAccessor caller,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
+        {
+            return Problem.Validation("Idempotency-Key", $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
+        }
+        var (session, errors) = validator.Validate(request);
+        if (session is null)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var outcome = await commands.CreateAsync(caller.Current, session, idempotencyKey, cancellationToken);
+        switch (outcome)
+        {
+            case CreateOutcome.Created created:
+                return TypedResults.Created($"/v1/sessions/{created.Session.Id}", ToCreated(created.Session));
+            case CreateOutcome.Replayed replayed:
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Created($"/v1/sessions/{replayed.Session.Id}", ToCreated(replayed.Session));
+            default:
+                return Problem.Of(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused, "Idempotency key reused",
+                    "This Idempotency-Key was already used with a different request body; use a new key for a new request.");
+        }
+    }
+
+    public static async Task<Results<Ok<SessionPage>, ProblemHttpResult>> ListSessions(
+        [Description("Page size, 1 to 100. Default 20.")] int? limit,
+        [Description("The `next_cursor` of the previous page.")] string? cursor,
+        SessionQueries queries,
+        CallerAccessor caller,
+        CancellationToken cancellationToken)
+    {
+        var size = limit ?? DefaultPageSize;
+        if (size is < 1 or > MaxPageSize)
+        {
+            return Problem.Validation("limit", $"limit must be between 1 and {MaxPageSize}, got {size}.");
+        }
+        SessionCursor? position = null;
+        if (cursor is not null)
+        {
+            if (!SessionCursor.TryDecode(cursor, out var decoded))
+            {
+                return Problem.Validation("cursor", "cursor is not one this API issued; pass the next_cursor of the previous page unchanged.");
+            }
+            position = decoded;
+        }
+        return TypedResults.Ok(await queries.ListAsync(caller.Current, size, position, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<SessionDetail>, ProblemHttpResult>> GetSession(
+        [Description("The session id (a UUID).")] string id,
+        [Description("Return only events with a sequence greater than this. Default 0 (all).")] long? after,
+        SessionQueries queries,
+        CallerAccessor caller,
+        CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var sessionId))
+        {
+            return Problem.MalformedSessionId(id);
+        }
+        if (after is < 0)
+        {
+            return Problem.Validation("after", $"after must be 0 or a positive event sequence, got {after}.");
+        }
+        var session = await queries.GetAsync(caller.Current, sessionId, after ?? 0, cancellationToken);
+        return session is null ? Problem.SessionNotFound(sessionId) : TypedResults.Ok(session);
+    }
+
+    public static async Task<Results<Accepted<TurnAccepted>, ProblemHttpResult>> PostMessage(
+        [Description("The session id (a UUID).")] string id,
+        PostMessageRequest request,
+        SessionRequestValidator validator,
+        SessionCommands commands,
+        CallerAccessor caller,
+        CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var sessionId))
+        {
+            return Problem.MalformedSessionId(id);
+        }
+        var (messages, errors) = validator.Validate(request);
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+        return await commands.StartNextTurnAsync(caller.Current, sessionId, messages, cancellationToken) switch
+        {
+            TurnOutcome.Accepted accepted => TypedResults.Accepted($"/v1/sessions/{sessionId}", new TurnAccepted(sessionId, accepted.Status, accepted.Turn)),
+            TurnOutcome.Conflict conflict => Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.TurnInProgress, "A turn is in progress",
+                $"Turn {conflict.Turn} is {conflict.Status}; post the next message when it has ended, or cancel it first."),
+            _ => Problem.SessionNotFound(sessionId),
+        };
+    }
+
+    public static async Task<Results<Accepted<TurnAccepted>, ProblemHttpResult>> CancelTurn(
+        [Description("The session id (a UUID).")] string id,
+        SessionCommands commands,
+        CallerAccessor caller,
+        CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var sessionId))
+        {
+            return Problem.MalformedSessionId(id);
+        }
+        return await commands.RequestCancelAsync(caller.Current, sessionId, cancellationToken) switch
+        {
+            TurnOutcome.Accepted accepted => TypedResults.Accepted($"/v1/sessions/{sessionId}", new TurnAccepted(sessionId, accepted.Status, accepted.Turn)),
+            TurnOutcome.Conflict conflict => Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.TurnNotRunning, "No turn to cancel",
+                $"Turn {conflict.Turn} has already ended ({conflict.Status}); there is nothing to cancel."),
+            _ => Problem.SessionNotFound(sessionId),
+        };
+    }
+
+    public static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEvents(
+        [Description("The session id (a UUID).")] string id,
+        [FromHeader(Name = "Last-Event-ID"), Description("The sequence of the last event the client has; the stream resumes after it.")] string? lastEventId,
+        [Description("Alternative to Last-Event-ID for clients that cannot set headers.")] long? after,
+        SessionQueries queries,
+        SessionEventStream stream,
+        CallerAccessor caller,
+        CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var sessionId))
+        {
+            return Problem.MalformedSessionId(id);
+        }
+        long position = after ?? 0;
+        if (after is < 0)
+        {
+            return Problem.Validation("after", $"after must be 0 or a positive event sequence, got {after}.");
+        }
+        if (lastEventId is not null && (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out position) || position < 0))
+        {
+            return Problem.Validation("Last-Event-ID", $"Last-Event-ID must be an event sequence (a whole number of 0 or more), got '{Problem.Truncate(lastEventId)}'.");
+        }
+        var state = await queries.GetStateAsync(caller.Current, sessionId, cancellationToken);
+        if (state is null)
+        {
+            return Problem.SessionNotFound(sessionId);
+        }
+        return TypedResults.ServerSentEvents(stream.ReadAsync(caller.Current, sessionId, position, state.Value.Turn, cancellationToken));
+    }
+
+    private static SessionCreated ToCreated(Runtime.Storage.SessionRecord session) =>
+        new(session.Id, session.Status, session.Model, session.CreatedAt);
+
+    private static bool IsValidIdempotencyKey(string key) =>
+        key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
+}

@@ -1,0 +1,13 @@
+using SomaAgent.Runtime.Messaging;
+
+namespace SomaAgent.Runtime.Conversations;
+
+/// <summary>Hands a tool result to the turn that waits for it.</summary>
+public sealed class ToolCallCompletedHandler(PendingToolCalls pending) : IBusMessageHandler<ToolCallCompleted>
+{
+    public Task HandleAsync(ToolCallCompleted message, CancellationToken cancellationToken)
+    {
+        pending.Complete(message);
+        return Task.CompletedTask;
+    }
+}

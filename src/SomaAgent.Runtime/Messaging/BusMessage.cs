@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+
+namespace SomaAgent.Runtime.Messaging;
+
+/// <summary>
+/// A message carried between services. Immutable, past tense or imperative by topic, with an id for
+/// idempotent handling and a UTC timestamp. The JSON discriminator is the stable wire name.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(TurnRequested), "turn.requested")]
+[JsonDerivedType(typeof(TurnCancelRequested), "turn.cancel_requested")]
+[JsonDerivedType(typeof(ToolCallRequested), "tool.call_requested")]
+[JsonDerivedType(typeof(ToolCallCompleted), "tool.call_completed")]
+[JsonDerivedType(typeof(SessionEventsAppended), "session.events_appended")]
+public abstract record BusMessage
+{
+    public Guid MessageId { get; init; } = Guid.CreateVersion7();
+    public DateTime OccurredAt { get; init; } = DateTime.UtcNow;
+    public required Guid SessionId { get; init; }
+}
+
+/// <summary>A turn was queued and waits for a conversation worker (<c>conversation.inbound</c>).</summary>
+public sealed record TurnRequested : BusMessage
+{
+    public required int Turn { get; init; }
+}
+
+/// <summary>The client asked to cancel a turn (<c>conversation.inbound</c>).</summary>
+public sealed record TurnCancelRequested : BusMessage
+{
+    public required int Turn { get; init; }
+}
+
+/// <summary>The model asked for a tool; the tool executor runs it (<c>tool.requests</c>).</summary>
+public sealed record ToolCallRequested : BusMessage
+{
+    public required string TenantId { get; init; }
+    public required string CallId { get; init; }
+    public required string ToolName { get; init; }
+    public required string ArgumentsJson { get; init; }
+}
+
+/// <summary>A tool finished, well or badly (<c>tool.results</c>).</summary>
+public sealed record ToolCallCompleted : BusMessage
+{
+    public required string CallId { get; init; }
+    public required string ToolName { get; init; }
+    public required string ResultJson { get; init; }
+    public required bool IsError { get; init; }
+}
+
+/// <summary>Events were stored for a session and can be streamed (<c>session.events</c>).</summary>
+public sealed record SessionEventsAppended : BusMessage
+{
+    public required IReadOnlyList<SessionEventEnvelope> Events { get; init; }
+}
+
+/// <summary>A stored session event as it travels on the bus.</summary>
+public sealed record SessionEventEnvelope(long Sequence, string Type, int Turn, DateTime CreatedAt, string DataJson);

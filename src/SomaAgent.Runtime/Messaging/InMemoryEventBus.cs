@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace SomaAgent.Runtime.Messaging;
+
+/// <summary>
+/// The embedded bus: every (topic, group) this process subscribes to gets a fixed number of partitions,
+/// chosen by session id like Kafka's keyed partitioning, so one session is handled in order while
+/// different sessions run in parallel. Messages live in memory only: durability comes from the store
+/// (queued turns are re-dispatched at start-up).
+/// </summary>
+public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
+{
+    public const int PartitionCount = 6;
+
+    private readonly Dictionary<string, List<Consumer>> _consumersByTopic = [];
+    private readonly BusDispatcher _dispatcher;
+    private readonly ILogger<InMemoryEventBus> _logger;
+
+    public InMemoryEventBus(BusSubscriptions subscriptions, BusDispatcher dispatcher, ILogger<InMemoryEventBus> logger)
+    {
+        ArgumentNullException.ThrowIfNull(subscriptions);
+        _dispatcher = dispatcher;
+        _logger = logger;
+        foreach (var (topic, group) in subscriptions.Consumers)
+        {
+            if (!_consumersByTopic.TryGetValue(topic, out var consumers))
+            {
+                _consumersByTopic[topic] = consumers = [];
+            }
+            consumers.Add(new Consumer(topic, group));
+        }
+    }
+
+    public Task PublishAsync(string topic, BusMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var activity = RuntimeDiagnostics.ActivitySource.StartActivity($"{topic} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "in-memory");
+        activity?.SetTag("messaging.destination.name", topic);
+        activity?.SetTag("messaging.message.id", message.MessageId.ToString());
+
+        if (_consumersByTopic.TryGetValue(topic, out var consumers))
+        {
+            var parent = activity?.Context ?? Activity.Current?.Context ?? default;
+            var partition = PartitionOf(message.SessionId);
+            foreach (var consumer in consumers)
+            {
+                consumer.Partitions[partition].Writer.TryWrite(new Delivery(message, parent));
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_consumersByTopic.Values
+            .SelectMany(consumers => consumers)
+            .SelectMany(consumer => consumer.Partitions.Select(partition => ConsumeAsync(consumer, partition, stoppingToken))));
+
+    private async Task ConsumeAsync(Consumer consumer, Channel<Delivery> partition, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var delivery in partition.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await _dispatcher.DispatchAsync(consumer.Topic, consumer.Group, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Handlers record their own failures on the session; this is the last line of defence.
+                    LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static int PartitionOf(Guid sessionId) => (int)((uint)sessionId.GetHashCode() % PartitionCount);
+
+    private sealed record Delivery(BusMessage Message, ActivityContext Parent);
+
+    private sealed class Consumer(string topic, string group)
+    {
+        public string Topic { get; } = topic;
+        public string Group { get; } = group;
+        public Channel<Delivery>[] Partitions { get; } = Enumerable.Range(0, PartitionCount)
+            .Select(_ => Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true }))
+            .ToArray();
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Handler for {Topic} in group {Group} failed on message {MessageId}")]
+    private partial void LogHandlerFailed(string topic, string group, Guid messageId, Exception exception);
+}

@@ -1,0 +1,10 @@
+namespace SomaAgent.Runtime.Messaging;
+
+/// <summary>Topic names (the same on every bus). Keys are session ids, so one session stays ordered.</summary>
+public static class Topics
+{
+    public const string ConversationInbound = "conversation.inbound";
+    public const string ToolRequests = "tool.requests";
+    public const string ToolResults = "tool.results";
+    public const string SessionEvents = "session.events";
+}

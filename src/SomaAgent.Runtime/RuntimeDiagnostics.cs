@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace SomaAgent.Runtime;
+
+/// <summary>The runtime's one ActivitySource and one Meter (ServiceDefaults registers <c>SomaAgent.*</c>).</summary>
+public static class RuntimeDiagnostics
+{
+    public const string Name = "SomaAgent.Runtime";
+
+    public static ActivitySource ActivitySource { get; } = new(Name);
+
+    public static Meter Meter { get; } = new(Name);
+
+    public static Histogram<double> TurnDuration { get; } = Meter.CreateHistogram(
+        "somaagent.turn.duration",
+        unit: "s",
+        description: "Time from a turn starting to run until it ends.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+
+    public static Counter<long> TurnsEnded { get; } = Meter.CreateCounter<long>(
+        "somaagent.turns.ended",
+        description: "Turns that ended, by final status.");
+
+    public static Histogram<double> ToolDuration { get; } = Meter.CreateHistogram(
+        "somaagent.tool.duration",
+        unit: "s",
+        description: "Time a tool took to run, by tool and outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+}

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Conversations;
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Models;
+using SomaAgent.Runtime.Storage;
+using SomaAgent.Runtime.Tools;
+using SomaAgent.Runtime.Tools.BuiltIn;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the agent runtime; each backing service is chosen by its own connection setting.</summary>
+public static class RuntimeServiceCollectionExtensions
+{
+    public const string ConversationWorkerGroup = "conversation-worker";
+    public const string ToolExecutorGroup = "tool-executor";
+
+    /// <summary>Store, bus, models and tools: what both the gateway and the workers need.</summary>
+    public static EventBusBuilder AddSomaAgentRuntime(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.TryAddSingleton(TimeProvider.System);
+        builder.AddSessionStore();
+
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
+        services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ModelCatalog>();
+
+        foreach (var tool in BuiltInTools.Create())
+        {
+            services.AddSingleton(tool);
+        }
+        services.TryAddSingleton<ToolCatalog>();
+        services.TryAddSingleton<ToolExecutor>();
+
+        var subscriptions = new BusSubscriptions();
+        services.AddSingleton(subscriptions);
+        services.TryAddSingleton<BusDispatcher>();
+        // The Kafka bus (selected by ConnectionStrings:kafka) arrives with the Kafka issue; until then every
+        // process uses the in-memory bus, which is why the gateway hosts the workers in-process.
+        services.AddSingleton<InMemoryEventBus>();
+        services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InMemoryEventBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<InMemoryEventBus>());
+
+        return new EventBusBuilder(services, subscriptions);
+    }
+
+    /// <summary>The conversation-worker role: runs turns, recovers unfinished ones at start-up.</summary>
+    public static EventBusBuilder AddConversationWorker(this EventBusBuilder bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.Services.TryAddSingleton<PendingToolCalls>();
+        bus.Services.TryAddSingleton<ConversationTurnRunner>();
+        bus.Services.TryAddSingleton<TurnScheduler>();
+        bus.Services.AddHostedService<TurnRecovery>();
+        bus.Services.AddHostedService(sp => sp.GetRequiredService<TurnScheduler>());
+        return bus
+            .AddSubscription<TurnRequested, TurnRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)
+            .AddSubscription<TurnCancelRequested, TurnCancelRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)
+            .AddSubscription<ToolCallCompleted, ToolCallCompletedHandler>(Topics.ToolResults, ConversationWorkerGroup);
+    }
+
+    /// <summary>The tool-executor role: runs requested tool calls and publishes their results.</summary>
+    public static EventBusBuilder AddToolExecutor(this EventBusBuilder bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        return bus.AddSubscription<ToolCallRequested, ToolCallRequestedHandler>(Topics.ToolRequests, ToolExecutorGroup);
+    }
+
+    private static void AddSessionStore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SessionStoreOptions>().BindConfiguration(SessionStoreOptions.SectionName).ValidateOnStart();
+
+        var postgres = builder.Configuration.GetConnectionString("postgres");
+        if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            services.AddPooledDbContextFactory<PostgresSessionDbContext>(o => o.UseNpgsql(postgres));
+            services.AddSingleton<IDbContextFactory<SessionDbContext>, SessionDbContextFactory<PostgresSessionDbContext>>();
+        }
+        else
+        {
+            var sqlite = builder.Configuration.GetConnectionString("sqlite");
+            if (string.IsNullOrWhiteSpace(sqlite))
+            {
+                var folder = Path.GetFullPath(builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data", builder.Environment.ContentRootPath);
+                sqlite = $"Data Source={Path.Combine(folder, "somaagent.db")}";
+            }
+            services.AddPooledDbContextFactory<SqliteSessionDbContext>(o => o.UseSqlite(sqlite));
+            services.AddSingleton<IDbContextFactory<SessionDbContext>, SessionDbContextFactory<SqliteSessionDbContext>>();
+        }
+
+        // Registered first so the schema exists before recovery or the janitor touch it.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SessionStoreInitializer>());
+        services.AddHostedService<IdempotencyKeyJanitor>();
+        services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: ["ready"]);
+    }
+
+    private sealed class SessionDbContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<SessionDbContext>
+        where TContext : SessionDbContext
+    {
+        public SessionDbContext CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<SessionDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await inner.CreateDbContextAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,26 @@
+namespace SomaAgent.Runtime.Sessions;
+
+/// <summary>The <c>type</c> of a session event: stable wire names, never derived from CLR type names.</summary>
+public static class SessionEventTypes
+{
+    /// <summary>The latest turn changed status. Data: <see cref="StatusEventData"/>.</summary>
+    public const string Status = "status";
+
+    /// <summary>A user message was accepted into the transcript. Data: <see cref="MessageEventData"/>.</summary>
+    public const string MessageCreated = "message.created";
+
+    /// <summary>A piece of assistant text. Data: <see cref="DeltaEventData"/>.</summary>
+    public const string MessageDelta = "message.delta";
+
+    /// <summary>An assistant message is complete. Data: <see cref="MessageEventData"/>.</summary>
+    public const string MessageCompleted = "message.completed";
+
+    /// <summary>The model asked for a tool. Data: <see cref="ToolCallEventData"/>.</summary>
+    public const string ToolCall = "tool.call";
+
+    /// <summary>A tool answered. Data: <see cref="ToolResultEventData"/>.</summary>
+    public const string ToolResult = "tool.result";
+
+    /// <summary>Something went wrong in the turn. Data: <see cref="ErrorEventData"/>.</summary>
+    public const string Error = "error";
+}

@@ -1,0 +1,11 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddWorkerRoles();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapWorkerStatus();
+
+app.Run();

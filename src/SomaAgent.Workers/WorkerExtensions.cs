@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// The Workers service runs the conversation worker and the tool executor as separately scalable roles.
+/// They need a bus shared with the gateway; the in-memory bus is private to one process, so until the
+/// Kafka bus lands (the Kafka issue) this service stands by and the gateway runs both roles in-process.
+/// Starting the roles here over a private bus would race the gateway's workers for the same sessions.
+/// </summary>
+public static partial class WorkerExtensions
+{
+    public static IHostApplicationBuilder AddWorkerRoles(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(new WorkerStatus(
+            Roles: [],
+            Bus: "none",
+            Mode: "standby",
+            Reason: "No shared bus: the Kafka bus arrives with the Kafka issue, so the gateway hosts the conversation worker and tool executor in-process."));
+        builder.Services.AddHostedService<StandbyNotice>();
+        return builder;
+    }
+
+    public static WebApplication MapWorkerStatus(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/", (WorkerStatus status) => TypedResults.Ok(status)).WithName("GetWorkerStatus");
+        return app;
+    }
+
+    /// <summary>What this worker process runs, and why.</summary>
+    public sealed record WorkerStatus(IReadOnlyList<string> Roles, string Bus, string Mode, string Reason);
+
+    private sealed partial class StandbyNotice(WorkerStatus status, ILogger<StandbyNotice> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            LogStandby(status.Reason);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "Workers service on standby: {Reason}")]
+        private partial void LogStandby(string reason);
+    }
+}
