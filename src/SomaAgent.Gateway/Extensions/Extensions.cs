@@ -61,9 +61,16 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         var limit = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
 
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.Use((context, next) =>
         {
-            context.Response.Headers[ApiVersionHeader] = ApiVersion;
+            // OnStarting, so the header survives the exception handler clearing the response.
+            context.Response.OnStarting(static state =>
+            {
+                ((HttpResponse)state).Headers[ApiVersionHeader] = ApiVersion;
+                return Task.CompletedTask;
+            }, context.Response);
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             {
                 size.MaxRequestBodySize = limit;
@@ -75,8 +82,6 @@ public static class GatewayExtensions
             }
             return next(context);
         });
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
         return app;
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace SomaAgent.Gateway.Problems;
@@ -71,7 +70,7 @@ internal static class ProblemDetailsSetup
 /// Turns a request the framework could not bind (malformed JSON, wrong content type, body too large) into a
 /// 4xx problem that says why, instead of a bare status or a stack trace.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -79,7 +78,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         {
             return false;
         }
-        var (status, type, title, detail) = Describe(bad, httpContext);
+        var (status, type, title, detail) = Describe(bad, httpContext, options.Value.MaxRequestBodyBytes);
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
@@ -89,14 +88,13 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         });
     }
 
-    private static (int, string, string, string) Describe(BadHttpRequestException bad, HttpContext context)
+    private static (int, string, string, string) Describe(BadHttpRequestException bad, HttpContext context, long limit)
     {
         var json = FindJsonError(bad);
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
             return (413, ProblemTypes.PayloadTooLarge, "Request body too large",
-                limit is null ? "The request body is larger than the gateway accepts." : $"The request body is larger than the limit of {limit} bytes.");
+                $"The request body is larger than the limit of {limit} bytes (GATEWAY_MAX_BODY_BYTES).");
         }
         if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
         {

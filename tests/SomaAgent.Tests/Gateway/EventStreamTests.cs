@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace SomaAgent.Tests.Gateway;
+
+/// <summary>Server-Sent Events: ids are sequences, types are event types, reconnects resume exactly.</summary>
+public sealed class EventStreamTests : IAsyncLifetime
+{
+    // A model slow enough that a client can connect, read some events and drop mid-turn.
+    private readonly GatewayApp _app = new(settings: new Dictionary<string, string?>
+    {
+        ["SomaAgent:Models:Simulated:TimePerTokenMs"] = "40",
+    });
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_stream_carries_every_event_with_its_sequence_as_id_and_type_as_event_then_ends()
+    {
+        var id = await _app.CreateSessionAsync(new { input = "What is 6*7?" }, Ct);
+        using var client = _app.CreateClient();
+
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        events.Select(e => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(Enumerable.Range(1, events.Count).Select(i => (long)i));
+        events.ShouldAllBe(e => e.Type == e.Data.GetProperty("type").GetString());
+        events.Select(e => e.Type).ShouldContain("tool.call");
+        events.Select(e => e.Type).ShouldContain("message.delta");
+        var last = events[^1];
+        last.Type.ShouldBe("status");
+        last.Data.GetProperty("data").GetProperty("status").GetString().ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task A_reconnect_with_Last_Event_ID_gets_exactly_the_events_after_it()
+    {
+        var id = await _app.CreateSessionAsync(new { input = "Tell me a story about a very patient robot who waits for the bus" }, Ct);
+        using var client = _app.CreateClient();
+
+        // First connection: read four events, then drop it mid-turn.
+        var firstPart = new List<SseEvent>();
+        using (var response = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            await foreach (var item in SseReader.ReadAsync(await response.Content.ReadAsStreamAsync(Ct), Ct))
+            {
+                firstPart.Add(item);
+                if (firstPart.Count == 4)
+                {
+                    break;
+                }
+            }
+        }
+        var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
+        session.GetProperty("status").GetString().ShouldBe("running", "the turn should still be streaming when the client drops");
+
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"/v1/sessions/{id}/events");
+        resume.Headers.Add("Last-Event-ID", firstPart[^1].Id);
+        using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead, Ct);
+        var rest = await SseReader.ReadAllAsync(await resumed.Content.ReadAsStreamAsync(Ct), Ct);
+
+        var all = firstPart.Concat(rest).Select(e => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        all.ShouldBe(Enumerable.Range(1, all.Count).Select(i => (long)i), "no event lost or repeated across the reconnect");
+        var stored = (await _app.WaitForEndAsync(id, Ct)).GetProperty("events").GetArrayLength();
+        all.Count.ShouldBe(stored);
+        rest[^1].Data.GetProperty("data").GetProperty("status").GetString().ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task An_ended_session_replays_and_closes_at_once()
+    {
+        var id = await _app.CreateSessionAsync(new { input = "hi" }, Ct);
+        var session = await _app.WaitForEndAsync(id, Ct);
+        using var client = _app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/sessions/{id}/events");
+        request.Headers.Add("Last-Event-ID", "2");
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+
+        events[0].Id.ShouldBe("3");
+        events.Count.ShouldBe(session.GetProperty("events").GetArrayLength() - 2);
+    }
+
+    [Fact]
+    public async Task Get_with_after_returns_only_later_events()
+    {
+        var id = await _app.CreateSessionAsync(new { input = "hi" }, Ct);
+        await _app.WaitForEndAsync(id, Ct);
+        using var client = _app.CreateClient();
+
+        var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}?after=3", Ct);
+
+        var sequences = session.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("sequence").GetInt64()).ToList();
+        sequences.ShouldNotBeEmpty();
+        sequences[0].ShouldBe(4);
+        session.GetProperty("messages").GetArrayLength().ShouldBe(2, "the transcript is always whole");
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}

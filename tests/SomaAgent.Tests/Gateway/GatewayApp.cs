@@ -1,0 +1,84 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using SomaAgent.Gateway;
+
+namespace SomaAgent.Tests.Gateway;
+
+/// <summary>
+/// The real gateway (in-process workers, real HTTP pipeline through TestServer) over its own SQLite file,
+/// or over PostgreSQL when a connection string is given. Settings are applied before Program runs, so they
+/// select backing services exactly as environment variables would. Several apps may share one database
+/// file in turn, which is how restart tests work.
+/// </summary>
+public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public GatewayApp(string? databaseFile = null, string? postgres = null, IDictionary<string, string?>? settings = null)
+    {
+        DatabaseFile = databaseFile ?? Path.Combine(Directory.CreateTempSubdirectory("somaagent-gw-").FullName, "somaagent.db");
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        if (postgres is not null)
+        {
+            _settings["ConnectionStrings:postgres"] = postgres;
+        }
+        else
+        {
+            _settings["ConnectionStrings:sqlite"] = $"Data Source={DatabaseFile}";
+        }
+    }
+
+    /// <summary>The SQLite file behind this app; pass it to a new app to "restart" the gateway.</summary>
+    public string DatabaseFile { get; }
+
+    public static JsonSerializerOptions Json { get; } = CreateJson();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Opens a session and returns its id.</summary>
+    public async Task<Guid> CreateSessionAsync(object request, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/v1/sessions", request, Json, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+        return created.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>Polls the session until its latest turn has ended (or the timeout passes) and returns it.</summary>
+    public async Task<JsonElement> WaitForEndAsync(Guid id, CancellationToken cancellationToken, int turn = 1, TimeSpan? timeout = null)
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Json, cancellationToken);
+            var status = session.GetProperty("status").GetString();
+            if (session.GetProperty("turn").GetInt32() >= turn && status is "completed" or "failed" or "cancelled")
+            {
+                return session;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Session {id} is still {status} after the timeout: {session}");
+            }
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Microsoft.Extensions.DependencyInjection.GatewayExtensions.ConfigureJson(options);
+        return options;
+    }
+}
