@@ -17,10 +17,16 @@ public sealed partial class TurnScheduler(
     private readonly ConcurrentDictionary<Guid, RunningTurn> _running = new();
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentTurns);
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     /// <summary>Starts the turn unless this worker already runs one for the session.</summary>
     public bool TryStart(Guid sessionId, int turn)
     {
+        if (Volatile.Read(ref _disposed) == 1 || _stopping.IsCancellationRequested)
+        {
+            // Shutting down: the turn stays queued and is dispatched again at the next start.
+            return false;
+        }
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var running = new RunningTurn(turn, cancel);
         if (!_running.TryAdd(sessionId, running))
@@ -49,6 +55,11 @@ public sealed partial class TurnScheduler(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // The host may dispose its services before a late StopAsync (a failed start); nothing runs then.
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         var all = _running.Values.Select(r => r.Completion).OfType<Task>().ToArray();
         await Task.WhenAll(all).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -56,6 +67,11 @@ public sealed partial class TurnScheduler(
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        _stopping.Cancel();
         _stopping.Dispose();
         _slots.Dispose();
     }

@@ -87,11 +87,13 @@ public static class BuiltInTools
                 var keys = await entries.OrderBy(m => m.Key).Select(m => m.Key).ToListAsync(cancellationToken);
                 return new MemoryResult("list", null, null, keys);
             case "get":
-                var found = await entries.FirstOrDefaultAsync(m => m.Key == RequireKey(key), cancellationToken);
-                return new MemoryResult("get", key, found?.Value, null);
+                var wanted = RequireKey(key);
+                var found = await entries.FirstOrDefaultAsync(m => m.Key == wanted, cancellationToken);
+                return new MemoryResult("get", wanted, found?.Value, null);
             case "delete":
-                await entries.Where(m => m.Key == RequireKey(key)).ExecuteDeleteAsync(cancellationToken);
-                return new MemoryResult("delete", key, null, null);
+                var forgotten = RequireKey(key);
+                await entries.Where(m => m.Key == forgotten).ExecuteDeleteAsync(cancellationToken);
+                return new MemoryResult("delete", forgotten, null, null);
             case "set":
                 var requiredKey = RequireKey(key);
                 if (value is null || value.Length > MaxMemoryValueLength)
