@@ -11,7 +11,8 @@ public static class HealthApi
         app.MapGet("/v1/health", GetHealth)
             .WithTags("Health")
             .WithName("GetHealth")
-            .WithSummary("Report whether the gateway and its backing services are healthy");
+            .WithSummary("Report whether the gateway and its backing services are healthy")
+            .Produces<HealthReportDto>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -31,13 +31,7 @@ public static class GatewayExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "SomaAgent Gateway API";
-            document.Info.Version = "v1";
-            document.Info.Description = "Open agent sessions, stream their events, list models and tools. Errors are RFC 7807 problem details.";
-            return Task.CompletedTask;
-        }));
+        services.AddGatewayOpenApi();
 
         services.AddSingleton<CallerAccessor>();
         services.AddSingleton<SessionRequestValidator>();

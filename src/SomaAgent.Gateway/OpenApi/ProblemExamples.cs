@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using SomaAgent.Gateway.Configuration;
+using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Sessions;
+
+namespace SomaAgent.Gateway.OpenApi;
+
+/// <summary>
+/// When each error status happens, and an example of each problem, per operation. The texts follow what
+/// <see cref="Problem"/>, <see cref="ProblemDetailsSetup"/> and the handlers really send.
+/// </summary>
+internal static class ProblemExamples
+{
+    public const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    public sealed record Example(string Name, string Summary, JsonObject Value);
+
+    public static string Describe(string? operationId, int status) => (operationId, status) switch
+    {
+        (_, 400) => "The request is not valid: `errors` names each bad parameter, header or body field (`urn:somaagent:problem:validation`), or the body is not JSON for this route (`urn:somaagent:problem:malformed-json`).",
+        (_, 404) => "No session with this id exists for the caller's tenant (`urn:somaagent:problem:not-found`).",
+        ("PostMessage", 409) => "The latest turn is still running (`urn:somaagent:problem:turn-in-progress`); post when it has ended, or cancel it first.",
+        ("CancelTurn", 409) => "The latest turn has already ended (`urn:somaagent:problem:turn-not-running`); there is nothing to cancel.",
+        (_, 409) => "The request conflicts with the current state of the resource.",
+        (_, 413) => $"The body is larger than the gateway accepts (`urn:somaagent:problem:payload-too-large`; `GATEWAY_MAX_BODY_BYTES`, default {new GatewayOptions().MaxRequestBodyBytes} bytes).",
+        (_, 415) => "The body is not sent as `application/json` (`urn:somaagent:problem:unsupported-media-type`).",
+        (_, 422) => "This `Idempotency-Key` was already used with a different body (`urn:somaagent:problem:idempotency-key-reused`); use a new key for a new request.",
+        (_, 500) => "The gateway failed to handle the request (`urn:somaagent:problem:internal`); the `trace_id` finds it in the logs.",
+        _ => "The request failed; see the problem's `type` and `detail`.",
+    };
+
+    public static IEnumerable<Example> For(string? operationId, int status, string path)
+    {
+        var instance = path.Replace("{id}", OpenApiExamples.SessionId.ToString(), StringComparison.Ordinal);
+        switch (status)
+        {
+            case 400:
+                foreach (var example in Validation(operationId, instance))
+                {
+                    yield return example;
+                }
+                break;
+            case 404:
+                yield return new("not_found", "The session does not exist",
+                    Build(ProblemTypes.NotFound, "Session not found", 404, $"No session with id '{OpenApiExamples.SessionId}' exists for this tenant.", instance));
+                break;
+            case 409 when operationId == "CancelTurn":
+                yield return new("turn_not_running", "The latest turn has ended",
+                    Build(ProblemTypes.TurnNotRunning, "No turn to cancel", 409, "Turn 1 has already ended (completed); there is nothing to cancel.", instance));
+                break;
+            case 409:
+                yield return new("turn_in_progress", "A turn is running",
+                    Build(ProblemTypes.TurnInProgress, "A turn is in progress", 409, "Turn 2 is running; post the next message when it has ended, or cancel it first.", instance));
+                break;
+            case 413:
+                yield return new("payload_too_large", "The body is too large",
+                    Build(ProblemTypes.PayloadTooLarge, "Request body too large", 413, $"The request body is larger than the limit of {new GatewayOptions().MaxRequestBodyBytes} bytes.", instance));
+                break;
+            case 415:
+                yield return new("unsupported_media_type", "The body is not JSON",
+                    Build(ProblemTypes.UnsupportedMediaType, "Unsupported media type", 415, "Send the body as application/json, not 'text/plain'.", instance));
+                break;
+            case 422:
+                yield return new("idempotency_key_reused", "The key was used with another body",
+                    Build(ProblemTypes.IdempotencyKeyReused, "Idempotency key reused", 422,
+                        "This Idempotency-Key was already used with a different request body; use a new key for a new request.", instance));
+                break;
+            case >= 500:
+                yield return new("internal", "An unexpected failure",
+                    Build(ProblemTypes.Internal, "An error occurred while processing your request.", status,
+                        "The gateway failed to handle the request; the trace id identifies it in the logs.", instance));
+                break;
+            default:
+                yield return new("problem", "A problem", Build(ProblemTypes.BadRequest, "Bad request", status, "The request failed.", instance));
+                break;
+        }
+    }
+
+    private static IEnumerable<Example> Validation(string? operationId, string instance)
+    {
+        switch (operationId)
+        {
+            case "CreateSession":
+                yield return Invalid("input_and_messages", "Both `input` and `messages` given", instance, "input", "Give either 'input' or 'messages', not both.");
+                yield return Invalid("unknown_model", "A model that GET /v1/models does not list", instance, "model",
+                    "Unknown model 'gpt-9'; GET /v1/models lists the models: soma-simulated-1.");
+                yield return Invalid("bad_idempotency_key", "An Idempotency-Key that is not 1 to 255 visible ASCII characters", instance, OpenApiNames.IdempotencyKeyHeader,
+                    $"The Idempotency-Key header must be 1 to {SessionsApi.MaxIdempotencyKeyLength} visible ASCII characters.");
+                yield return MalformedJson(instance);
+                break;
+            case "PostMessage":
+                yield return Invalid("last_message_not_user", "The last message is not from the user", instance, "messages",
+                    "The last message must be from the user: it is what the model answers.");
+                yield return MalformedId(instance);
+                yield return MalformedJson(instance);
+                break;
+            case "ListSessions":
+                yield return Invalid("limit_out_of_range", "`limit` outside 1 to 100", instance, "limit", $"limit must be between 1 and {SessionsApi.MaxPageSize}, got 500.");
+                yield return Invalid("foreign_cursor", "A cursor this API did not issue", instance, "cursor",
+                    "cursor is not one this API issued; pass the next_cursor of the previous page unchanged.");
+                break;
+            case "StreamSessionEvents":
+                yield return MalformedId(instance);
+                yield return Invalid("bad_last_event_id", "A Last-Event-ID that is not a sequence", instance, OpenApiNames.LastEventIdHeader,
+                    "Last-Event-ID must be an event sequence (a whole number of 0 or more), got 'abc'.");
+                break;
+            default:
+                yield return MalformedId(instance);
+                break;
+        }
+    }
+
+    private static Example MalformedId(string instance)
+    {
+        var badInstance = instance.Replace(OpenApiExamples.SessionId.ToString(), "42", StringComparison.Ordinal);
+        return Invalid("malformed_id", "A session id that is not a UUID", badInstance, "id",
+            "'42' is not a session id; session ids are UUIDs such as 0193a8a0-7c1e-7d3b-9f00-123456789abc.");
+    }
+
+    private static Example MalformedJson(string instance) =>
+        new("malformed_json", "A body that is not valid JSON",
+            Build(ProblemTypes.MalformedJson, "Malformed JSON", 400,
+                "The request body is not valid JSON for this route: '}' is an invalid start of a value (at $.input, line 1, position 10).", instance));
+
+    private static Example Invalid(string name, string summary, string instance, string field, string message)
+    {
+        var problem = Build(ProblemTypes.Validation, "The request is not valid", 400, message, instance);
+        problem["errors"] = new JsonObject { [field] = new JsonArray(message) };
+        return new(name, summary, problem);
+    }
+
+    private static JsonObject Build(string type, string title, int status, string detail, string instance) => new()
+    {
+        ["type"] = type,
+        ["title"] = title,
+        ["status"] = status,
+        ["detail"] = detail,
+        ["instance"] = instance,
+        ["trace_id"] = TraceId,
+    };
+}

@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace SomaAgent.Gateway.OpenApi;
+
+/// <summary>
+/// Documents a Server-Sent Events response as the wire has it: <c>text/event-stream</c> text whose messages
+/// carry <c>id</c> = the event's sequence, <c>event</c> = its type and <c>data</c> = the event JSON, with an
+/// example stream. The generated schema (.NET's <c>SseItem&lt;string&gt;</c>) is replaced.
+/// </summary>
+internal sealed class ServerSentEventsTransformer(IOptions<JsonOptions> json) : IOpenApiOperationTransformer
+{
+    public const string Format = """
+        A Server-Sent Events stream (`text/event-stream`). Each message is one event of the session:
+
+        - `event:` the event's type: `status`, `message.created`, `message.delta`, `message.completed`, `tool.call`, `tool.result` or `error`;
+        - `data:` the event as one line of JSON, the same object as an item of `events` in `GET /v1/sessions/{id}` (schema `SessionEventDto`: `sequence`, `type`, `created_at`, `turn`, `data`);
+        - `id:` the event's `sequence`, gapless from 1 per session.
+
+        Stored events after the client's position come first, then live ones, each exactly once and in order. The stream ends after the `status` event that ends the latest turn (`completed`, `failed` or `cancelled`); to resume after a dropped connection, reconnect with `Last-Event-ID` set to the last `id` received.
+        """;
+
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (operation.Responses?.TryGetValue("200", out var found) != true || found is not OpenApiResponse response
+            || response.Content?.ContainsKey(OpenApiNames.EventStream) != true)
+        {
+            return Task.CompletedTask;
+        }
+        response.Description = Format.ReplaceLineEndings("\n");
+        response.Content[OpenApiNames.EventStream] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Server-Sent Events: `event`, `data` and `id` lines per message, messages separated by a blank line." },
+            Example = JsonValue.Create(ExampleStream(json.Value.SerializerOptions)),
+        };
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The example session's events, framed the way <c>TypedResults.ServerSentEvents</c> writes them.</summary>
+    private static string ExampleStream(JsonSerializerOptions options)
+    {
+        var text = new StringBuilder();
+        foreach (var item in OpenApiExamples.Events().Where(e => e.Sequence is 1 or 2 or 3 or 8 or 9 or 11))
+        {
+            text.Append("event: ").Append(item.Type).Append('\n')
+                .Append("data: ").Append(JsonSerializer.Serialize(item, options)).Append('\n')
+                .Append("id: ").Append(item.Sequence).Append("\n\n");
+        }
+        return text.ToString();
+    }
+}
