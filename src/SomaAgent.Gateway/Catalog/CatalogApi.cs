@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,20 +35,29 @@ public static class CatalogApi
             t.Name, t.Function.Description, t.Source, (int)t.Timeout.TotalSeconds, t.Function.JsonSchema))]));
 }
 
-public sealed record ModelList([property: JsonPropertyName("object")] string Kind, IReadOnlyList<ModelEntry> Data);
+public sealed record ModelList(
+    [property: JsonPropertyName("object"), Description("Always `list`.")] string Kind,
+    [property: Description("The models.")] IReadOnlyList<ModelEntry> Data);
 
 /// <summary>A model, in OpenAI's shape plus SomaAgent's fields.</summary>
 public sealed record ModelEntry(
-    string Id,
-    [property: JsonPropertyName("object")] string Kind,
-    long Created,
-    string OwnedBy,
-    string Provider,
-    bool Simulated,
-    bool Default,
-    string Description);
+    [property: Description("The id sessions name in `model`.")] string Id,
+    [property: JsonPropertyName("object"), Description("Always `model`.")] string Kind,
+    [property: Description("Unix time the model was created; 0 when unknown.")] long Created,
+    [property: Description("Who serves the model.")] string OwnedBy,
+    [property: Description("`builtin` or the configured provider's name.")] string Provider,
+    [property: Description("True for the built-in deterministic model, which is not a language model.")] bool Simulated,
+    [property: Description("True for the model sessions get when they name none.")] bool Default,
+    [property: Description("What the model is.")] string Description);
 
-public sealed record ToolList([property: JsonPropertyName("object")] string Kind, IReadOnlyList<ToolEntry> Data);
+public sealed record ToolList(
+    [property: JsonPropertyName("object"), Description("Always `list`.")] string Kind,
+    [property: Description("The tools.")] IReadOnlyList<ToolEntry> Data);
 
 /// <summary>A tool with the JSON schema of its arguments.</summary>
-public sealed record ToolEntry(string Name, string Description, string Source, int TimeoutSeconds, JsonElement Parameters);
+public sealed record ToolEntry(
+    [property: Description("The name sessions list in `tools` and models call.")] string Name,
+    [property: Description("What the tool does, as the model reads it.")] string Description,
+    [property: Description("Where the tool comes from: `builtin` today.")] string Source,
+    [property: Description("How long one call may take.")] int TimeoutSeconds,
+    [property: Description("JSON schema of the arguments.")] JsonElement Parameters);

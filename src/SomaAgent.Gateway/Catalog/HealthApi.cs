@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -28,6 +29,10 @@ public static class HealthApi
     }
 }
 
-public sealed record HealthReportDto(string Status, IReadOnlyDictionary<string, HealthEntryDto> Checks);
+public sealed record HealthReportDto(
+    [property: Description("healthy, degraded or unhealthy: the worst of the checks.")] string Status,
+    [property: Description("Each check by name.")] IReadOnlyDictionary<string, HealthEntryDto> Checks);
 
-public sealed record HealthEntryDto(string Status, string? Description);
+public sealed record HealthEntryDto(
+    [property: Description("healthy, degraded or unhealthy.")] string Status,
+    [property: Description("What the check saw.")] string? Description);

@@ -39,28 +39,42 @@ public sealed record MessageInput(
     [property: Description("The text of the message.")] string Content);
 
 /// <summary>What <c>POST /v1/sessions</c> answers.</summary>
-public sealed record SessionCreated(Guid Id, string Status, string Model, DateTime CreatedAt);
+public sealed record SessionCreated(
+    [property: Description("The session id (a UUID); the Location header points at it.")] Guid Id,
+    [property: Description("Status of the first turn: `queued` when just created.")] string Status,
+    [property: Description("The model the session uses.")] string Model,
+    [property: Description("When the session was created (UTC).")] DateTime CreatedAt);
 
 /// <summary>What a new turn or a cancel answers: the session and its latest turn.</summary>
-public sealed record TurnAccepted(Guid Id, string Status, int Turn);
+public sealed record TurnAccepted(
+    [property: Description("The session id.")] Guid Id,
+    [property: Description("Status of the latest turn when the request was accepted.")] string Status,
+    [property: Description("Number of the latest turn.")] int Turn);
 
 /// <summary>A session with its transcript and events.</summary>
 public sealed record SessionDetail(
-    Guid Id,
-    string Status,
+    [property: Description("The session id.")] Guid Id,
+    [property: Description("Status of the latest turn: queued, running, waiting_tool, completed, failed or cancelled.")] string Status,
     [property: Description("Why the latest turn failed or was cancelled.")] string? StatusReason,
-    string Model,
+    [property: Description("The model the session uses.")] string Model,
     [property: Description("Number of the latest turn, from 1.")] int Turn,
     [property: Description("Assistant text of the latest turn (partial while it runs).")] string Output,
-    IReadOnlyList<string> Tools,
-    IReadOnlyDictionary<string, string> Metadata,
-    DateTime CreatedAt,
-    DateTime UpdatedAt,
+    [property: Description("Tools the model may call in this session.")] IReadOnlyList<string> Tools,
+    [property: Description("The client's metadata.")] IReadOnlyDictionary<string, string> Metadata,
+    [property: Description("When the session was created (UTC).")] DateTime CreatedAt,
+    [property: Description("When the session last changed (UTC).")] DateTime UpdatedAt,
     [property: Description("The whole transcript.")] IReadOnlyList<TranscriptMessage> Messages,
     [property: Description("Events with sequence greater than `after`, in order.")] IReadOnlyList<SessionEventDto> Events);
 
 /// <summary>A session in a list.</summary>
-public sealed record SessionSummary(Guid Id, string Status, string Model, int Turn, DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyDictionary<string, string> Metadata);
+public sealed record SessionSummary(
+    [property: Description("The session id.")] Guid Id,
+    [property: Description("Status of the latest turn.")] string Status,
+    [property: Description("The model the session uses.")] string Model,
+    [property: Description("Number of the latest turn.")] int Turn,
+    [property: Description("When the session was created (UTC).")] DateTime CreatedAt,
+    [property: Description("When the session last changed (UTC).")] DateTime UpdatedAt,
+    [property: Description("The client's metadata.")] IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>One page of sessions, newest first.</summary>
 public sealed record SessionPage(
@@ -69,20 +83,23 @@ public sealed record SessionPage(
 
 /// <summary>A message of the transcript.</summary>
 public sealed record TranscriptMessage(
-    string Role,
-    string Content,
-    int Turn,
-    DateTime CreatedAt,
+    [property: Description("system, user, assistant or tool.")] string Role,
+    [property: Description("The text; for a tool message, the tool's JSON result.")] string Content,
+    [property: Description("Turn the message belongs to.")] int Turn,
+    [property: Description("When the message was stored (UTC).")] DateTime CreatedAt,
     [property: Description("For an assistant message that asked for tools.")] IReadOnlyList<TranscriptToolCall>? ToolCalls,
     [property: Description("For a tool message: the call it answers.")] string? ToolCallId,
     [property: Description("For a tool message: the tool's name.")] string? Name);
 
-public sealed record TranscriptToolCall(string Id, string Name, JsonElement Arguments);
+public sealed record TranscriptToolCall(
+    [property: Description("The call id; the tool message answering it carries the same id.")] string Id,
+    [property: Description("The tool's name.")] string Name,
+    [property: Description("The arguments the model gave, as JSON.")] JsonElement Arguments);
 
 /// <summary>One event of the session's log.</summary>
 public sealed record SessionEventDto(
     [property: Description("Gapless from 1 per session.")] long Sequence,
     [property: Description("status, message.created, message.delta, message.completed, tool.call, tool.result or error.")] string Type,
-    DateTime CreatedAt,
+    [property: Description("When the event was stored (UTC).")] DateTime CreatedAt,
     [property: Description("Turn the event belongs to.")] int Turn,
-    JsonElement Data);
+    [property: Description("The event's data; its shape depends on the type (see docs/sessions.md).")] JsonElement Data);

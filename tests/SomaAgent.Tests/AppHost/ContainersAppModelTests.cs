@@ -1,0 +1,188 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace SomaAgent.Tests.AppHost;
+
+/// <summary>The containers topology as an app model: what Docker machines would run. Nothing is started.</summary>
+public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixture) : IClassFixture<ContainersAppModelTests.Fixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private AppModel App => fixture.App;
+
+    [Fact]
+    public async Task Kafka_runs_one_KRaft_node_that_is_broker_and_controller()
+    {
+        var kafka = App.Resource<ContainerResource>("kafka");
+        var environment = await App.EnvironmentOfAsync("kafka", Ct);
+
+        kafka.Annotations.OfType<ContainerImageAnnotation>().Single().Image.ShouldBe("apache/kafka");
+        environment["KAFKA_PROCESS_ROLES"].ShouldBe("broker,controller");
+        environment["KAFKA_CONTROLLER_QUORUM_VOTERS"].ShouldBe("1@localhost:9093");
+        environment["KAFKA_CONTROLLER_LISTENER_NAMES"].ShouldBe("CONTROLLER");
+        environment.ShouldNotContainKey("KAFKA_ZOOKEEPER_CONNECT");
+    }
+
+    [Fact]
+    public void Redis_is_declared_as_redis()
+    {
+        App.Model.Resources.OfType<RedisResource>().Single().Name.ShouldBe("redis");
+    }
+
+    [Fact]
+    public void Postgres_database_somaagent_lives_on_the_postgres_server()
+    {
+        var database = App.Resource<PostgresDatabaseResource>("postgres");
+
+        database.DatabaseName.ShouldBe("somaagent");
+        database.Parent.Name.ShouldBe("postgres-server");
+    }
+
+    [Fact]
+    public async Task Vault_runs_in_dev_mode_with_the_generated_root_token()
+    {
+        var environment = await App.EnvironmentOfAsync("vault", Ct);
+
+        environment["VAULT_DEV_ROOT_TOKEN_ID"].ShouldBe("{vault-token.value}");
+        environment["VAULT_DEV_LISTEN_ADDRESS"].ShouldBe("0.0.0.0:8200");
+        App.Resource<ParameterResource>("vault-token").Secret.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Opa_serves_the_repository_policies_from_a_read_only_bind_mount()
+    {
+        var mount = App.Resource("opa").Annotations.OfType<ContainerMountAnnotation>().Single();
+        var arguments = await App.ArgumentsOfAsync("opa", Ct);
+
+        mount.Type.ShouldBe(ContainerMountType.BindMount);
+        mount.Source.ShouldBe(Path.Combine(AppModel.RepositoryRoot, "deploy", "policies"));
+        Directory.EnumerateFiles(mount.Source!, "*.rego").ShouldNotBeEmpty();
+        mount.Target.ShouldBe("/policies");
+        mount.IsReadOnly.ShouldBeTrue();
+        arguments.ShouldBe(["run", "--server", "--addr=0.0.0.0:8181", "/policies"]);
+    }
+
+    [Fact]
+    public async Task OpenFga_runs_its_server()
+    {
+        var openFga = App.Resource<ContainerResource>("openfga");
+
+        openFga.Annotations.OfType<ContainerImageAnnotation>().Single().Image.ShouldBe("openfga/openfga");
+        (await App.ArgumentsOfAsync("openfga", Ct)).ShouldBe(["run"]);
+    }
+
+    [Fact]
+    public async Task Minio_root_credentials_come_from_parameters()
+    {
+        var environment = await App.EnvironmentOfAsync("minio", Ct);
+
+        environment["MINIO_ROOT_USER"].ShouldBe("{minio-user.value}");
+        environment["MINIO_ROOT_PASSWORD"].ShouldBe("{minio-password.value}");
+        App.Resource<ParameterResource>("minio-password").Secret.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Keycloak_imports_the_somaagent_realm_at_start()
+    {
+        var mount = App.Resource("keycloak").Annotations.OfType<ContainerMountAnnotation>().Single();
+        var arguments = await App.ArgumentsOfAsync("keycloak", Ct);
+
+        mount.Source.ShouldBe(Path.Combine(AppModel.RepositoryRoot, "deploy", "keycloak"));
+        File.Exists(Path.Combine(mount.Source!, "somaagent-realm.json")).ShouldBeTrue();
+        mount.Target.ShouldBe("/opt/keycloak/data/import");
+        mount.IsReadOnly.ShouldBeTrue();
+        arguments.ShouldBe(["start-dev", "--import-realm"]);
+    }
+
+    [Theory]
+    [InlineData("kafka")]
+    [InlineData("redis")]
+    [InlineData("postgres-server")]
+    [InlineData("postgres")]
+    [InlineData("vault")]
+    [InlineData("opa")]
+    [InlineData("openfga")]
+    [InlineData("minio")]
+    [InlineData("keycloak")]
+    public void Backing_resource_has_a_health_check(string name)
+    {
+        App.Resource(name).Annotations.OfType<HealthCheckAnnotation>().ShouldNotBeEmpty();
+    }
+
+    // Waiting for the postgres database also waits for its server: Aspire adds the parent on its own.
+    [Theory]
+    [InlineData("gateway", new[] { "kafka", "keycloak", "opa", "openfga", "postgres", "postgres-server", "redis", "vault" })]
+    [InlineData("workers", new[] { "kafka", "opa", "postgres", "postgres-server", "redis" })]
+    [InlineData("registry", new[] { "keycloak", "minio", "postgres", "postgres-server", "vault" })]
+    [InlineData("web", new[] { "gateway", "registry" })]
+    public void Service_waits_until_what_it_uses_is_healthy(string name, string[] dependencies)
+    {
+        App.WaitsOf(name).ShouldBe(dependencies);
+        App.Resource(name).Annotations.OfType<WaitAnnotation>().ShouldAllBe(w => w.WaitType == WaitType.WaitUntilHealthy);
+    }
+
+    [Fact]
+    public async Task Gateway_gets_every_backing_server_it_talks_to()
+    {
+        var environment = await App.EnvironmentOfAsync("gateway", Ct);
+
+        environment["ConnectionStrings__postgres"].ShouldBe("{postgres.connectionString}");
+        environment["ConnectionStrings__redis"].ShouldBe("{redis.connectionString}");
+        environment["ConnectionStrings__kafka"].ShouldBe("{kafka.bindings.tcp.host}:{kafka.bindings.tcp.port}");
+        environment["VAULT_ADDR"].ShouldBe("{vault.bindings.http.url}");
+        environment["VAULT_TOKEN"].ShouldBe("{vault-token.value}");
+        environment["OPA_URL"].ShouldBe("{opa.bindings.http.url}");
+        environment["OPENFGA_URL"].ShouldBe("{openfga.bindings.http.url}");
+        environment["OIDC_AUTHORITY"].ShouldBe("{keycloak.bindings.http.url}/realms/somaagent");
+    }
+
+    [Fact]
+    public async Task Gateway_has_no_embedded_data_directory_with_containers()
+    {
+        var environment = await App.EnvironmentOfAsync("gateway", Ct);
+
+        environment.ShouldNotContainKey("SomaAgent__DataDirectory");
+    }
+
+    [Fact]
+    public async Task Workers_get_the_stores_the_bus_and_the_policy_engine()
+    {
+        var environment = await App.EnvironmentOfAsync("workers", Ct);
+
+        environment["ConnectionStrings__postgres"].ShouldBe("{postgres.connectionString}");
+        environment["ConnectionStrings__redis"].ShouldBe("{redis.connectionString}");
+        environment["ConnectionStrings__kafka"].ShouldBe("{kafka.bindings.tcp.host}:{kafka.bindings.tcp.port}");
+        environment["OPA_URL"].ShouldBe("{opa.bindings.http.url}");
+    }
+
+    [Fact]
+    public async Task Registry_gets_object_storage_secrets_and_the_issuer()
+    {
+        var environment = await App.EnvironmentOfAsync("registry", Ct);
+
+        environment["ConnectionStrings__postgres"].ShouldBe("{postgres.connectionString}");
+        environment["S3__ServiceUrl"].ShouldBe("{minio.bindings.http.url}");
+        environment["S3__AccessKey"].ShouldBe("{minio-user.value}");
+        environment["S3__SecretKey"].ShouldBe("{minio-password.value}");
+        environment["VAULT_ADDR"].ShouldBe("{vault.bindings.http.url}");
+        environment["VAULT_TOKEN"].ShouldBe("{vault-token.value}");
+        environment["OIDC_AUTHORITY"].ShouldBe("{keycloak.bindings.http.url}/realms/somaagent");
+    }
+
+    /// <summary>One containers model for the class: building it is cheap, but there is no need to repeat it.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private AppModel? _app;
+
+        public AppModel App => _app ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+        public async ValueTask InitializeAsync() =>
+            _app = await AppModel.BuildAsync("containers", TestContext.Current.CancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_app is not null)
+            {
+                await _app.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace SomaAgent.Tests.AppHost;
+
+/// <summary>The embedded topology as an app model: four projects and nothing external.</summary>
+public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture) : IClassFixture<EmbeddedAppModelTests.Fixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private AppModel App => fixture.App;
+
+    [Fact]
+    public void Has_no_container_resources()
+    {
+        App.Model.Resources.OfType<ContainerResource>().ShouldBeEmpty();
+        App.Model.Resources.OfType<IResourceWithConnectionString>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Runs_exactly_the_four_projects()
+    {
+        App.Model.Resources.OfType<ProjectResource>().Select(p => p.Name).Order()
+            .ShouldBe(["gateway", "registry", "web", "workers"]);
+    }
+
+    [Fact]
+    public void Web_references_and_waits_for_gateway_and_registry()
+    {
+        var references = App.Resource("web").Annotations.OfType<ResourceRelationshipAnnotation>()
+            .Where(r => r.Type == "Reference").Select(r => r.Resource.Name).Order();
+
+        references.ShouldBe(["gateway", "registry"]);
+        App.WaitsOf("web").ShouldBe(["gateway", "registry"]);
+    }
+
+    [Fact]
+    public async Task Web_finds_the_gateway_through_service_discovery()
+    {
+        var environment = await App.EnvironmentOfAsync("web", Ct);
+
+        environment["services__gateway__http__0"].ShouldBe("{gateway.bindings.http.url}");
+        environment["services__registry__http__0"].ShouldBe("{registry.bindings.http.url}");
+    }
+
+    [Fact]
+    public async Task Gateway_listens_on_GATEWAY_PORT_and_keeps_its_data_in_the_configured_directory()
+    {
+        var endpoint = App.Resource("gateway").Annotations.OfType<EndpointAnnotation>().Single();
+        var environment = await App.EnvironmentOfAsync("gateway", Ct);
+
+        endpoint.Port.ShouldBe(8010);
+        endpoint.IsExplicitlyProxied.ShouldBe(false);
+        environment["GATEWAY_PORT"].ShouldBe("{gateway.bindings.http.targetPort}");
+        environment["SomaAgent__DataDirectory"].ShouldBe(Path.GetFullPath(Path.Combine(AppModel.RepositoryRoot, ".data")));
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("workers")]
+    [InlineData("registry")]
+    [InlineData("web")]
+    public void Project_waits_for_nothing_but_its_own_health(string name)
+    {
+        App.Resource(name).Annotations.OfType<HealthCheckAnnotation>().ShouldNotBeEmpty();
+        if (name != "web")
+        {
+            App.WaitsOf(name).ShouldBeEmpty();
+        }
+    }
+
+    /// <summary>One embedded model for the class.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private AppModel? _app;
+
+        public AppModel App => _app ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+        public async ValueTask InitializeAsync() =>
+            _app = await AppModel.BuildAsync("embedded", TestContext.Current.CancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_app is not null)
+            {
+                await _app.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+
+namespace SomaAgent.Tests.AppHost;
+
+/// <summary>The embedded topology started for real through the AppHost, used the way a developer would.</summary>
+[Collection(EmbeddedTopologyCollection.Name)]
+public sealed class EmbeddedTopologyTests(EmbeddedTopology topology)
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Gateway_answers_a_session_with_the_calculated_result()
+    {
+        using var gateway = topology.App.CreateHttpClient("gateway");
+
+        var created = await gateway.PostAsJsonAsync("/v1/sessions", new { input = "What is 6*7?" }, Ct).WaitAsync(RequestTimeout, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var session = await WaitForEndAsync(gateway, id).WaitAsync(RequestTimeout, Ct);
+
+        session.GetProperty("status").GetString().ShouldBe("completed", session.ToString());
+        session.GetProperty("output").GetString().ShouldNotBeNull().ShouldContain("42");
+    }
+
+    [Fact]
+    public void Gateway_listens_on_the_configured_port()
+    {
+        topology.App.GetEndpoint("gateway", "http").Port.ShouldBe(topology.GatewayPort);
+    }
+
+    [Fact]
+    public void Gateway_keeps_its_database_in_the_configured_data_directory()
+    {
+        Directory.EnumerateFiles(topology.DataDirectory).ShouldNotBeEmpty();
+    }
+
+    [Fact]
+    public async Task Registry_reports_healthy()
+    {
+        using var registry = topology.App.CreateHttpClient("registry", "http");
+
+        var response = await registry.GetAsync("/health", Ct).WaitAsync(RequestTimeout, Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldBe("Healthy");
+    }
+
+    [Fact]
+    public async Task Web_home_page_lists_the_gateway_models()
+    {
+        using var web = topology.App.CreateHttpClient("web", "http");
+
+        var html = await web.GetStringAsync("/", Ct).WaitAsync(RequestTimeout, Ct);
+
+        html.ShouldContain("soma-simulated-1");
+    }
+
+    private static async Task<JsonElement> WaitForEndAsync(HttpClient gateway, Guid id)
+    {
+        while (true)
+        {
+            var session = await gateway.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
+            if (session.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+            {
+                return session;
+            }
+            await Task.Delay(50, Ct);
+        }
+    }
+}
