@@ -116,7 +116,7 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
     /// <summary>The longest span of the text that is a valid arithmetic expression with an operation in it.</summary>
     internal static string? FindExpression(string text)
     {
-        var normalized = NumberWords().Replace(text, match => match.Value.Trim().ToLowerInvariant() switch
+        var normalized = NumberWords().Replace(text, match => Spaces().Replace(match.Value.Trim(), " ").ToLowerInvariant() switch
         {
             "plus" => " + ",
             "minus" => " - ",
@@ -130,7 +130,7 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
         foreach (Match candidate in ExpressionCandidate().Matches(normalized))
         {
             var expression = candidate.Value.Trim().TrimEnd('+', '-', '*', '/', '%', '^', ',', '.').Trim();
-            if (!expression.Any(char.IsDigit) || !HasOperation().IsMatch(expression))
+            if (!expression.Any(char.IsDigit) || !HasOperation().IsMatch(expression) || DateLike().IsMatch(expression))
             {
                 continue;
             }
@@ -225,10 +225,17 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
     [GeneratedRegex(@"\bin\s+(?<zone>[A-Za-z_]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|UTC)\b")]
     private static partial Regex TimeZoneMention();
 
-    [GeneratedRegex(@"(?<=\d\s*)(?:\s+plus\s+|\s+minus\s+|\s+times\s+|\s+multiplied\s+by\s+|\s*\bx\b\s*|\s+divided\s+by\s+|\s+over\s+|\s+to\s+the\s+power\s+of\s+|\s+mod(?:ulo)?\s+)(?=\s*[\d(])", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
+    /// <summary>Dates such as 2024-01-15 look like subtraction; they are not arithmetic.</summary>
+    [GeneratedRegex(@"^\d{4}-\d{1,2}-\d{1,2}$")]
+    private static partial Regex DateLike();
+
+    [GeneratedRegex(@"(?<=\d\s*)(?:\s+plus\s+|\s+minus\s+|\s+times\s+|\s+multiplied\s+by\s+|\s*\bx\b\s*|(?<=\d)x(?=\d)|\s+divided\s+by\s+|\s+over\s+|\s+to\s+the\s+power\s+of\s+|\s+mod(?:ulo)?\s+)(?=\s*[\d(])", RegexOptions.IgnoreCase)]
     private static partial Regex NumberWords();
 
-    [GeneratedRegex(@"(?:\b(?:sqrt|abs|round|floor|ceil|ln|log10|sin|cos|tan|min|max|pow|pi)\b|[\d.()+\-*/%^,\s])+", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:\b(?:sqrt|abs|round|floor|ceil|ln|log10|sin|cos|tan|min|max|pow|pi|e)\b|[\d.()+\-*/%^,\s])+", RegexOptions.IgnoreCase)]
     private static partial Regex ExpressionCandidate();
 
     [GeneratedRegex(@"\d\s*[-+*/%^]\s*[\d(.a-z]|\b(?:sqrt|abs|round|floor|ceil|ln|log10|sin|cos|tan|min|max|pow)\s*\(", RegexOptions.IgnoreCase)]
