@@ -92,7 +92,7 @@ public static class RuntimeServiceCollectionExtensions
                 var folder = Path.GetFullPath(builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data", builder.Environment.ContentRootPath);
                 sqlite = $"Data Source={Path.Combine(folder, "somaagent.db")}";
             }
-            services.AddPooledDbContextFactory<SqliteSessionDbContext>(o => o.UseSqlite(sqlite));
+            services.AddPooledDbContextFactory<SqliteSessionDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqliteConnectionSetup()));
             services.AddSingleton<IDbContextFactory<SessionDbContext>, SessionDbContextFactory<SqliteSessionDbContext>>();
         }
 

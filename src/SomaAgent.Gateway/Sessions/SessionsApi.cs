@@ -18,9 +18,9 @@ public static class SessionsApi
 
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/sessions").WithTags("Sessions");
+        var api = app.MapGroup("/v1").WithTags("Sessions");
 
-        api.MapPost("/", CreateSession)
+        api.MapPost("/sessions", CreateSession)
             .WithName("CreateSession")
             .WithSummary("Open an agent session")
             .WithDescription("Stores the opening messages and queues the first turn. Send `Idempotency-Key` to make retries safe: the same key and body return the same session for 24 hours.")
@@ -30,18 +30,18 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        api.MapGet("/", ListSessions)
+        api.MapGet("/sessions", ListSessions)
             .WithName("ListSessions")
             .WithSummary("List sessions, newest first")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("/{id}", GetSession)
+        api.MapGet("/sessions/{id}", GetSession)
             .WithName("GetSession")
             .WithSummary("Get a session with its transcript and events")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/{id}/messages", PostMessage)
+        api.MapPost("/sessions/{id}/messages", PostMessage)
             .WithName("PostMessage")
             .WithSummary("Add a user message, starting the next turn")
             .WithDescription("Accepted only when the latest turn has ended; while a turn runs this answers 409.")
@@ -52,7 +52,7 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        api.MapPost("/{id}/cancel", CancelTurn)
+        api.MapPost("/sessions/{id}/cancel", CancelTurn)
             .WithName("CancelTurn")
             .WithSummary("Cancel the running turn")
             .WithDescription("The turn ends `cancelled` and keeps its partial output. Cancelling a turn that has ended answers 409.")
@@ -60,7 +60,7 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        api.MapGet("/{id}/events", StreamEvents)
+        api.MapGet("/sessions/{id}/events", StreamEvents)
             .WithName("StreamSessionEvents")
             .WithSummary("Stream the session's events (Server-Sent Events)")
             .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends.")

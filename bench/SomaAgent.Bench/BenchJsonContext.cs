@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace SomaAgent.Bench;
+
+/// <summary>The body of POST /v1/sessions the bench sends.</summary>
+internal sealed record CreateRequest(string Input);
+
+/// <summary>The part of the 201 answer the bench reads.</summary>
+internal sealed record SessionCreated(string? Id);
+
+/// <summary>Source-generated JSON for the wire bodies and the one-line result.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(CreateRequest))]
+[JsonSerializable(typeof(SessionCreated))]
+[JsonSerializable(typeof(BenchResult))]
+internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net;
+
+namespace SomaAgent.Bench;
+
+/// <summary>Which store the gateway the bench starts uses.</summary>
+internal enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>The bench's settings, parsed from <c>--name value</c> pairs. Every property has a default.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        SomaAgent.Bench: drives a gateway with concurrent virtual clients (create a session, stream its events).
+
+          --clients N              concurrent virtual clients (default 50)
+          --runs N                 measured runs in total, at most (default 2000)
+          --duration S             hard cap on the measured phase in seconds (default 30)
+          --warmup S               seconds of load before measuring, not counted (default 5)
+          --run-timeout S          a single run taking longer is an error (default 30)
+          --input TEXT             the session input (default "What is 12*(3+4)?")
+          --store sqlite|postgres  store of the gateway the bench starts (default sqlite)
+          --postgres CONN          PostgreSQL connection string; required with --store postgres
+          --time-per-token-ms MS   simulated model pause between streamed pieces (default 0)
+          --server-log-level L     Logging:LogLevel:Default of the started gateway (default Warning)
+          --server-env KEY=VALUE   extra environment for the started gateway (repeatable), e.g. DOTNET_TieredPGO=0
+          --gateway-dll PATH       gateway to start (default src/SomaAgent.Gateway/bin/Release/net10.0/SomaAgent.Gateway.dll)
+          --url URL                target an already running gateway on loopback instead of starting one
+          --server-pid PID         with --url: the gateway's PID, to report its CPU
+        """;
+
+    public int Clients { get; init; } = 50;
+    public int Runs { get; init; } = 2000;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public string Input { get; init; } = "What is 12*(3+4)?";
+    public StoreKind Store { get; init; } = StoreKind.Sqlite;
+    public string? PostgresConnectionString { get; init; }
+    public int TimePerTokenMs { get; init; }
+    public string ServerLogLevel { get; init; } = "Warning";
+    public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
+    public string? GatewayDll { get; init; }
+    public Uri? Url { get; init; }
+    public int? ServerPid { get; init; }
+
+    /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{name} needs a value.");
+            }
+            var value = args[++i];
+            options = name switch
+            {
+                "--clients" => options with { Clients = PositiveInt(name, value) },
+                "--runs" => options with { Runs = PositiveInt(name, value) },
+                "--duration" => options with { Duration = Seconds(name, value, allowZero: false) },
+                "--warmup" => options with { Warmup = Seconds(name, value, allowZero: true) },
+                "--run-timeout" => options with { RunTimeout = Seconds(name, value, allowZero: false) },
+                "--input" => options with { Input = value },
+                "--store" => options with { Store = ParseStore(value) },
+                "--postgres" => options with { PostgresConnectionString = value },
+                "--time-per-token-ms" => options with { TimePerTokenMs = NonNegativeInt(name, value) },
+                "--server-log-level" => options with { ServerLogLevel = value },
+                "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, EnvironmentPair(value)] },
+                "--gateway-dll" => options with { GatewayDll = value },
+                "--url" => options with { Url = LoopbackUrl(value) },
+                "--server-pid" => options with { ServerPid = PositiveInt(name, value) },
+                _ => throw new ArgumentException($"Unknown option {name}."),
+            };
+        }
+        if (options.Store == StoreKind.Postgres && options.Url is null && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+        {
+            throw new ArgumentException("--store postgres needs --postgres \"<connection string>\" (eng/bench.sh starts a private PostgreSQL when it is absent).");
+        }
+        if (options.ServerPid is not null && options.Url is null)
+        {
+            throw new ArgumentException("--server-pid only applies with --url; without it the bench starts the gateway and knows its PID.");
+        }
+        return options;
+    }
+
+    private static StoreKind ParseStore(string value) => value switch
+    {
+        "sqlite" => StoreKind.Sqlite,
+        "postgres" => StoreKind.Postgres,
+        _ => throw new ArgumentException($"--store must be sqlite or postgres, got '{value}'."),
+    };
+
+    private static KeyValuePair<string, string> EnvironmentPair(string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0
+            ? new KeyValuePair<string, string>(value[..equals], value[(equals + 1)..])
+            : throw new ArgumentException($"--server-env must be KEY=VALUE, got '{value}'.");
+    }
+
+    private static int PositiveInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name} must be a whole number above 0, got '{value}'.");
+
+    private static int NonNegativeInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new ArgumentException($"{name} must be a whole number of 0 or more, got '{value}'.");
+
+    private static TimeSpan Seconds(string name, string value, bool allowZero) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s) && (s > 0 || (allowZero && s == 0))
+            ? TimeSpan.FromSeconds(s)
+            : throw new ArgumentException($"{name} must be a number of seconds{(allowZero ? " (0 or more)" : " above 0")}, got '{value}'.");
+
+    /// <summary>Load goes to loopback only: a bench must never hammer a shared host by accident.</summary>
+    private static Uri LoopbackUrl(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"--url must be an absolute http(s) URL, got '{value}'.");
+        }
+        var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+        if (!loopback)
+        {
+            throw new ArgumentException($"--url must point at loopback (localhost, 127.0.0.1, [::1]), got '{uri.Host}'.");
+        }
+        // A trailing slash, so relative API paths resolve below any path prefix.
+        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+
+namespace SomaAgent.Bench;
+
+/// <summary>Everything one bench run reports; printed as a table and as one JSON line.</summary>
+internal sealed record BenchResult
+{
+    public required string Store { get; init; }
+    public required int Clients { get; init; }
+    public required int TimePerTokenMs { get; init; }
+    public required string Target { get; init; }
+    public required int Cores { get; init; }
+    public required double WarmupSeconds { get; init; }
+    public required int RunsBudget { get; init; }
+    public required double DurationCapSeconds { get; init; }
+    public required bool CapReached { get; init; }
+    public required double ElapsedSeconds { get; init; }
+    public required int Runs { get; init; }
+    public required int Errors { get; init; }
+    public required int CutByCap { get; init; }
+    public required double RunsPerSecond { get; init; }
+    public required double EventsPerSecond { get; init; }
+    public required double EventsPerRun { get; init; }
+    public required LatencySummary CreateMs { get; init; }
+    public required LatencySummary RunMs { get; init; }
+    /// <summary>Server CPU (user + system) per completed run in milliseconds; null when the server PID is unknown.</summary>
+    public required double? ServerCpuMsPerRun { get; init; }
+    /// <summary>Average cores the server kept busy over the measured phase.</summary>
+    public required double? ServerCores { get; init; }
+    /// <summary>
+    /// Runs/s the server could sustain on all <see cref="Cores"/> at the measured CPU per run. Unlike the
+    /// measured rate it holds up when the bench or other processes compete for the same cores.
+    /// </summary>
+    public required double? ServerCpuBoundRunsPerSecond { get; init; }
+    public required double ClientCpuMsPerRun { get; init; }
+    public required double ClientCores { get; init; }
+    /// <summary>The machine's 1-minute load average before and after the measured phase (/proc/loadavg).</summary>
+    public required double LoadAverageBefore { get; init; }
+    public required double LoadAverageAfter { get; init; }
+    public required IReadOnlyList<ErrorCount> ErrorKinds { get; init; }
+
+    public static BenchResult From(BenchOptions options, string target, PhaseResult phase, TimeSpan? serverCpu, TimeSpan clientCpu, (double Before, double After) load)
+    {
+        var seconds = phase.Elapsed.TotalSeconds;
+        var runs = Math.Max(phase.Completed, 1);
+        return new BenchResult
+        {
+            Store = options.Url is not null ? "external" : options.Store == StoreKind.Sqlite ? "sqlite" : "postgres",
+            Clients = options.Clients,
+            TimePerTokenMs = options.TimePerTokenMs,
+            Target = target,
+            Cores = Environment.ProcessorCount,
+            WarmupSeconds = options.Warmup.TotalSeconds,
+            RunsBudget = options.Runs,
+            DurationCapSeconds = options.Duration.TotalSeconds,
+            CapReached = phase.CapReached,
+            ElapsedSeconds = Math.Round(seconds, 3),
+            Runs = phase.Completed,
+            Errors = phase.ErrorTotal,
+            CutByCap = phase.CutByCap,
+            RunsPerSecond = Math.Round(phase.Completed / seconds, 1),
+            EventsPerSecond = Math.Round(phase.Events / seconds, 1),
+            EventsPerRun = Math.Round((double)phase.Events / runs, 2),
+            CreateMs = phase.Create,
+            RunMs = phase.Run,
+            ServerCpuMsPerRun = serverCpu is { } s ? Math.Round(s.TotalMilliseconds / runs, 3) : null,
+            ServerCores = serverCpu is { } c ? Math.Round(c.TotalSeconds / seconds, 2) : null,
+            ServerCpuBoundRunsPerSecond = serverCpu is { } b && b > TimeSpan.Zero ? Math.Round(Environment.ProcessorCount * runs / b.TotalSeconds, 0) : null,
+            ClientCpuMsPerRun = Math.Round(clientCpu.TotalMilliseconds / runs, 3),
+            ClientCores = Math.Round(clientCpu.TotalSeconds / seconds, 2),
+            LoadAverageBefore = load.Before,
+            LoadAverageAfter = load.After,
+            ErrorKinds = phase.Errors,
+        };
+    }
+
+    /// <summary>The 1-minute load average from /proc/loadavg.</summary>
+    public static double ReadLoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    public string ToTable()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(c, $"SomaAgent bench: store={Store} clients={Clients} time-per-token={TimePerTokenMs} ms, {Target}, {Cores} cores");
+        text.AppendLine(c, $"  runs         {Runs} completed, {Errors} errors, {CutByCap} cut by the cap, in {ElapsedSeconds:0.00} s{(CapReached ? $" (duration cap {DurationCapSeconds:0} s reached)" : "")}");
+        text.AppendLine(c, $"  throughput   {RunsPerSecond:0.0} runs/s, {EventsPerSecond:0} events/s ({EventsPerRun:0.0} events/run)");
+        text.AppendLine(c, $"  latency ms   {"p50",8} {"p95",8} {"p99",8} {"max",8}");
+        text.AppendLine(c, $"    create     {CreateMs.P50,8:0.0} {CreateMs.P95,8:0.0} {CreateMs.P99,8:0.0} {CreateMs.Max,8:0.0}");
+        text.AppendLine(c, $"    full run   {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+        text.AppendLine(ServerCpuMsPerRun is null
+            ? "  server CPU   unknown (pass --server-pid with --url)"
+            : string.Create(c, $"  server CPU   {ServerCpuMsPerRun:0.000} ms/run ({ServerCores:0.00} cores busy); CPU-bound ceiling on {Cores} cores ≈ {ServerCpuBoundRunsPerSecond:0} runs/s"));
+        text.AppendLine(c, $"  bench CPU    {ClientCpuMsPerRun:0.000} ms/run ({ClientCores:0.00} cores busy)");
+        text.AppendLine(c, $"  load average {LoadAverageBefore:0.00} before, {LoadAverageAfter:0.00} after (1 min; other processes compete when it exceeds the bench's own load)");
+        foreach (var error in ErrorKinds)
+        {
+            text.AppendLine(c, $"  error        {error.Count} x {error.Kind}; first: {error.Example}");
+        }
+        return text.ToString();
+    }
+}

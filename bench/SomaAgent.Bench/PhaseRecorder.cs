@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace SomaAgent.Bench;
+
+/// <summary>
+/// Collects one phase's outcomes from all clients. Latencies go into preallocated arrays (the run budget
+/// bounds them), so recording costs no allocation; errors are counted by kind with the first example kept.
+/// </summary>
+internal sealed class PhaseRecorder(int capacity)
+{
+    private readonly long[] _create = new long[capacity];
+    private readonly long[] _run = new long[capacity];
+    private readonly ConcurrentDictionary<string, ErrorKind> _errors = new();
+    private int _completed;
+    private long _events;
+    private int _cut;
+
+    public void Completed(long createTicks, long runTicks, int events)
+    {
+        var slot = Interlocked.Increment(ref _completed) - 1;
+        if (slot < capacity)
+        {
+            _create[slot] = createTicks;
+            _run[slot] = runTicks;
+        }
+        Interlocked.Add(ref _events, events);
+    }
+
+    public void CutByCap() => Interlocked.Increment(ref _cut);
+
+    public void Error(string kind, string example)
+    {
+        const int MaxExample = 300;
+        var entry = _errors.GetOrAdd(kind, static (_, first) => new ErrorKind(first.Length > MaxExample ? first[..MaxExample] + "…" : first), example);
+        Interlocked.Increment(ref entry.Count);
+    }
+
+    public PhaseResult ToResult(TimeSpan elapsed, bool capReached)
+    {
+        var kept = Math.Min(_completed, capacity);
+        return new PhaseResult(
+            Completed: _completed,
+            Events: _events,
+            CutByCap: _cut,
+            CapReached: capReached,
+            Elapsed: elapsed,
+            Create: LatencySummary.Of(_create.AsSpan(0, kept)),
+            Run: LatencySummary.Of(_run.AsSpan(0, kept)),
+            Errors: _errors.OrderByDescending(e => e.Value.Count).Select(e => new ErrorCount(e.Key, e.Value.Count, e.Value.Example)).ToList());
+    }
+
+    private sealed class ErrorKind(string example)
+    {
+        public int Count;
+        public string Example { get; } = example;
+    }
+}
+
+/// <summary>What one phase measured.</summary>
+internal sealed record PhaseResult(
+    int Completed,
+    long Events,
+    int CutByCap,
+    bool CapReached,
+    TimeSpan Elapsed,
+    LatencySummary Create,
+    LatencySummary Run,
+    IReadOnlyList<ErrorCount> Errors)
+{
+    public int ErrorTotal => Errors.Sum(e => e.Count);
+}
+
+/// <summary>How often one kind of failure happened, with the first example seen.</summary>
+internal sealed record ErrorCount(string Kind, int Count, string Example);
+
+/// <summary>Latency percentiles in milliseconds (nearest rank).</summary>
+internal sealed record LatencySummary(double P50, double P95, double P99, double Max)
+{
+    public static LatencySummary Of(Span<long> stopwatchTicks)
+    {
+        if (stopwatchTicks.IsEmpty)
+        {
+            return new LatencySummary(0, 0, 0, 0);
+        }
+        stopwatchTicks.Sort();
+        return new LatencySummary(
+            Millis(Rank(stopwatchTicks, 0.50)),
+            Millis(Rank(stopwatchTicks, 0.95)),
+            Millis(Rank(stopwatchTicks, 0.99)),
+            Millis(stopwatchTicks[^1]));
+    }
+
+    private static long Rank(Span<long> sorted, double quantile) =>
+        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static double Millis(long ticks) => Math.Round(ticks * 1000.0 / Stopwatch.Frequency, 2);
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using SomaAgent.Bench;
+
+// The load harness for the performance budget in DESIGN.md. Run it through eng/bench.sh; `--help` lists options.
+if (args is ["--help" or "-h"])
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"bench: {ex.Message}\n\n{BenchOptions.Usage}");
+    return 2;
+}
+
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    interrupted.Cancel();
+};
+
+await using var gateway = options.Url is null ? await GatewayProcess.StartAsync(options, interrupted.Token) : null;
+var baseAddress = gateway?.BaseAddress ?? options.Url!;
+var serverPid = gateway?.Pid ?? options.ServerPid;
+var target = gateway is null ? $"gateway at {baseAddress}" : $"gateway child pid {gateway.Pid} at {baseAddress}";
+Console.WriteLine($"bench: {target}; warm-up {options.Warmup.TotalSeconds:0.#} s, then up to {options.Runs} runs or {options.Duration.TotalSeconds:0.#} s with {options.Clients} clients");
+
+using var http = BenchHttp.CreateClient(baseAddress, options.Clients);
+var runner = new LoadRunner(http, options);
+if (options.Warmup > TimeSpan.Zero)
+{
+    var warmup = await runner.RunPhaseAsync(int.MaxValue, options.Warmup, interrupted.Token);
+    Console.WriteLine($"bench: warm-up done, {warmup.Completed} runs, {warmup.ErrorTotal} errors (not counted)");
+}
+
+var loadBefore = BenchResult.ReadLoadAverage();
+var serverBefore = serverPid is { } before ? GatewayProcess.ReadCpu(before) : (TimeSpan?)null;
+var clientBefore = GatewayProcess.ReadCpu(Environment.ProcessId);
+var phase = await runner.RunPhaseAsync(options.Runs, options.Duration, interrupted.Token);
+var serverCpu = serverPid is { } after ? GatewayProcess.ReadCpu(after) - serverBefore : null;
+var clientCpu = GatewayProcess.ReadCpu(Environment.ProcessId) - clientBefore;
+var load = (loadBefore, BenchResult.ReadLoadAverage());
+
+var result = BenchResult.From(options, target, phase, serverCpu, clientCpu, load);
+Console.WriteLine();
+Console.Write(result.ToTable());
+Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));
+
+if (gateway is not null)
+{
+    await gateway.DisposeAsync();
+    Console.WriteLine($"bench: gateway {gateway.StopSummary}");
+}
+return result.Errors == 0 ? 0 : 1;

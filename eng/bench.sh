@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The load benchmark (DESIGN.md "Performance budget"): builds Release, then runs bench/SomaAgent.Bench, which
+# starts the gateway as a child process on a free loopback port with a temp data dir, drives it with
+# concurrent virtual clients and prints a table plus one JSON line. Not part of eng/test.sh; run on demand.
+#
+#   eng/bench.sh                                        sqlite, 50 clients, ≤ 2000 runs, ≤ 30 s
+#   eng/bench.sh --clients 10
+#   eng/bench.sh --clients 200 --time-per-token-ms 20
+#   eng/bench.sh --store postgres                       starts a private PostgreSQL 15 for the run
+#   eng/bench.sh --store postgres --postgres "Host=127.0.0.1;Port=5432;Username=…;Password=…;Database=…"
+#   eng/bench.sh --url http://127.0.0.1:8010 --server-pid 1234   an already running gateway
+#   eng/bench.sh --help
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build src/SomaAgent.Gateway -c Release -nologo -v quiet
+dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet
+
+args=("$@")
+store=sqlite; have_conn=false; have_url=false
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --store) store="${args[i+1]:-}" ;;
+    --postgres) have_conn=true ;;
+    --url) have_url=true ;;
+  esac
+done
+
+# --store postgres without a connection string: a private cluster in a temp dir (shared TEST-SERVERS.md §2),
+# fsync off like the tests' PostgresServer, stopped by its postmaster PID on exit.
+if [ "$store" = postgres ] && ! $have_conn && ! $have_url; then
+  pgbin=/usr/lib/postgresql/15/bin
+  [ -x "$pgbin/pg_ctl" ] || { echo "bench: PostgreSQL 15 is missing ($pgbin); run eng/install-test-deps.sh" >&2; exit 1; }
+  as_pg=(); [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
+  pgdir=$(cd /tmp && mktemp -d -t somaagent-bench-pg-XXXXXX)
+  password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  echo "$password" >"$pgdir/pw"
+  [ "$(id -u)" = 0 ] && chown -R postgres: "$pgdir"
+  stop_pg() {
+    if [ -f "$pgdir/data/postmaster.pid" ]; then
+      pid=$(head -1 "$pgdir/data/postmaster.pid")
+      kill -INT "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -rf "$pgdir"
+  }
+  trap stop_pg EXIT
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  (cd /tmp && "${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=scram-sha-256 --pwfile="$pgdir/pw" -E UTF8 --locale=C.UTF-8 >/dev/null)
+  (cd /tmp && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/pg.log" -w -t 30 -o \
+    "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null)
+  echo "bench: private PostgreSQL on 127.0.0.1:$port ($pgdir)"
+  args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Database=postgres;Maximum Pool Size=100")
+fi
+
+status=0
+dotnet bench/SomaAgent.Bench/bin/Release/net10.0/SomaAgent.Bench.dll "${args[@]}" || status=$?
+exit $status
