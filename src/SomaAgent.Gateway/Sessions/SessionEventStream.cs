@@ -30,6 +30,10 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         {
             if (readStore)
             {
+                // Read the state first: if the turn had ended by then, its last event is already stored, so a
+                // replay that does not reach it means the client has it (a Last-Event-ID at or past the end).
+                var state = await queries.GetStateAsync(caller, sessionId, cancellationToken);
+                var endedBefore = state is null || (state.Value.Turn == turn && SessionStatus.IsEnded(state.Value.Status));
                 fromStore.Clear();
                 var ended = await ReplayAsync(caller, sessionId, last, turn, fromStore, cancellationToken);
                 foreach (var stored in fromStore)
@@ -37,7 +41,7 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                     last = stored.Sequence;
                     yield return ToItem(stored);
                 }
-                if (ended)
+                if (ended || endedBefore)
                 {
                     yield break;
                 }

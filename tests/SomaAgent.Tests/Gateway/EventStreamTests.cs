@@ -85,6 +85,21 @@ public sealed class EventStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Last_Event_ID_at_the_end_of_an_ended_session_closes_at_once()
+    {
+        var id = await _app.CreateSessionAsync(new { input = "hi" }, Ct);
+        var session = await _app.WaitForEndAsync(id, Ct);
+        using var client = _app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/sessions/{id}/events");
+        request.Headers.Add("Last-Event-ID", session.GetProperty("events").GetArrayLength().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+
+        events.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Get_with_after_returns_only_later_events()
     {
         var id = await _app.CreateSessionAsync(new { input = "hi" }, Ct);
