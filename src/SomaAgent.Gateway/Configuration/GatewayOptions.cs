@@ -32,6 +32,13 @@ public sealed class GatewayOptions
     public string DefaultTenant { get; set; } = "default";
 
     /// <summary>
+    /// Seconds of silence after which an event stream sends a keep-alive comment and re-checks the store.
+    /// Default 5.
+    /// </summary>
+    [Range(1, 300)]
+    public int StreamIdleSeconds { get; set; } = 5;
+
+    /// <summary>
     /// Whether this gateway runs the conversation worker and tool executor in-process. Default true: with the
     /// in-memory bus (the only bus of this build) nothing else could run them.
     /// </summary>

@@ -22,7 +22,7 @@ internal sealed class ServerSentEventsTransformer(IOptions<JsonOptions> json) : 
         - `data:` the event as one line of JSON, the same object as an item of `events` in `GET /v1/sessions/{id}` (schema `SessionEventDto`: `sequence`, `type`, `created_at`, `turn`, `data`);
         - `id:` the event's `sequence`, gapless from 1 per session.
 
-        Stored events after the client's position come first, then live ones, each exactly once and in order. The stream ends after the `status` event that ends the latest turn (`completed`, `failed` or `cancelled`); to resume after a dropped connection, reconnect with `Last-Event-ID` set to the last `id` received.
+        Stored events after the client's position come first, then live ones, each exactly once and in order. The stream ends after the `status` event that ends the latest turn (`completed`, `failed` or `cancelled`); to resume after a dropped connection, reconnect with `Last-Event-ID` set to the last `id` received. During quiet spells the server sends a comment line (`: keep-alive`) every few seconds so proxies keep the connection open; clients ignore it.
         """;
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ internal sealed class ServerSentEventsTransformer(IOptions<JsonOptions> json) : 
         return Task.CompletedTask;
     }
 
-    /// <summary>The example session's events, framed the way <c>TypedResults.ServerSentEvents</c> writes them.</summary>
+    /// <summary>The example session's events, framed the way <c>SessionEventStreamResult</c> writes them.</summary>
     private static string ExampleStream(JsonSerializerOptions options)
     {
         var text = new StringBuilder();

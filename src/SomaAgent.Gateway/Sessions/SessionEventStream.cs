@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -13,12 +12,12 @@ namespace SomaAgent.Gateway.Sessions;
 /// once and in order, until the latest turn ends. It subscribes before reading the store, so nothing stored
 /// in between is missed; any gap in the live feed is filled from the store.
 /// </summary>
-public sealed class SessionEventStream(SessionQueries queries, SessionEventHub hub)
+public sealed class SessionEventStream(SessionQueries queries, SessionEventHub hub, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
 {
-    public static readonly TimeSpan IdleRecheck = TimeSpan.FromSeconds(5);
     private const int ReplayPage = 500;
 
-    public async IAsyncEnumerable<SseItem<string>> ReadAsync(
+    /// <summary>The events to send, in order; a null is a quiet spell the writer answers with a keep-alive comment.</summary>
+    public async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(
         Caller caller, Guid sessionId, long after, int turn, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var subscription = hub.Subscribe(sessionId);
@@ -39,7 +38,7 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 foreach (var stored in fromStore)
                 {
                     last = stored.Sequence;
-                    yield return ToItem(stored);
+                    yield return stored;
                 }
                 if (ended || endedBefore)
                 {
@@ -47,8 +46,13 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 }
             }
 
-            // Wait for live events; on a quiet spell re-check the store in case a live feed was lost.
+            // Wait for live events; on a quiet spell keep the connection alive and re-check the store in case a
+            // live feed was lost.
             readStore = !await WaitForLiveAsync(subscription, cancellationToken);
+            if (readStore)
+            {
+                yield return null;
+            }
             while (!readStore && subscription.Reader.TryRead(out var live))
             {
                 if (live.Sequence <= last)
@@ -61,7 +65,7 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                     break;
                 }
                 last = live.Sequence;
-                yield return ToItem(live);
+                yield return live;
                 if (EndsTurn(live, turn))
                 {
                     yield break;
@@ -70,10 +74,10 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         }
     }
 
-    private static async Task<bool> WaitForLiveAsync(SessionEventHub.Subscription subscription, CancellationToken cancellationToken)
+    private async Task<bool> WaitForLiveAsync(SessionEventHub.Subscription subscription, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(IdleRecheck);
+        idle.CancelAfter(TimeSpan.FromSeconds(options.Value.StreamIdleSeconds));
         try
         {
             return await subscription.Reader.WaitToReadAsync(idle.Token);
@@ -116,9 +120,6 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         var data = JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData);
         return data is not null && SessionStatus.IsEnded(data.Status);
     }
-
-    private static SseItem<string> ToItem(SessionEventEnvelope envelope) =>
-        new(Serialize(envelope), envelope.Type) { EventId = envelope.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     /// <summary>The event as the REST API shows it, built around the stored data without re-parsing it.</summary>
     internal static string Serialize(SessionEventEnvelope envelope)

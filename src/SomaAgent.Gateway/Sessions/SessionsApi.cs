@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Net.ServerSentEvents;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
@@ -191,7 +190,7 @@ public static class SessionsApi
         };
     }
 
-    public static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamEvents(
+    public static async Task<Results<SessionEventStreamResult, ProblemHttpResult>> StreamEvents(
         [Description("The session id (a UUID).")] string id,
         [FromHeader(Name = "Last-Event-ID"), Description("The sequence of the last event the client has; the stream resumes after it.")] string? lastEventId,
         [Description("Alternative to Last-Event-ID for clients that cannot set headers.")] long? after,
@@ -218,7 +217,7 @@ public static class SessionsApi
         {
             return Problem.SessionNotFound(sessionId);
         }
-        return TypedResults.ServerSentEvents(stream.ReadAsync(caller.Current, sessionId, position, state.Value.Turn, cancellationToken));
+        return new SessionEventStreamResult(stream.ReadAsync(caller.Current, sessionId, position, state.Value.Turn, cancellationToken));
     }
 
     private static SessionCreated ToCreated(Runtime.Storage.SessionRecord session) =>

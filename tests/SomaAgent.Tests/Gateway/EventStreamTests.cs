@@ -85,6 +85,26 @@ public sealed class EventStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_quiet_spell_gets_keep_alive_comments_that_clients_ignore()
+    {
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?>
+        {
+            ["SomaAgent:Gateway:StreamIdleSeconds"] = "1",
+            ["SomaAgent:Models:Simulated:TimeToFirstTokenMs"] = "2500",
+        });
+        var id = await app.CreateSessionAsync(new { input = "hi" }, Ct);
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var raw = await response.Content.ReadAsStringAsync(Ct);
+
+        raw.ShouldContain("\n: keep-alive\n\n");
+        response.Headers.CacheControl!.NoCache.ShouldBeTrue();
+        var events = await SseReader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(raw)), Ct);
+        events[^1].Data.GetProperty("data").GetProperty("status").GetString().ShouldBe("completed");
+    }
+
+    [Fact]
     public async Task A_Last_Event_ID_at_the_end_of_an_ended_session_closes_at_once()
     {
         var id = await _app.CreateSessionAsync(new { input = "hi" }, Ct);
