@@ -34,6 +34,7 @@ public static class GatewayExtensions
         services.AddGatewayOpenApi();
 
         services.AddSingleton<CallerAccessor>();
+        services.AddTenantRateLimiting();
         services.AddSingleton<SessionRequestValidator>();
         services.AddSingleton<SessionCommands>();
         services.AddSingleton<SessionQueries>();
@@ -76,6 +77,7 @@ public static class GatewayExtensions
             }
             return next(context);
         });
+        app.UseRateLimiter();
         return app;
     }
 

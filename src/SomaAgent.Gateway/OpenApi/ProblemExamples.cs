@@ -25,6 +25,7 @@ internal static class ProblemExamples
         (_, 413) => $"The body is larger than the gateway accepts (`urn:somaagent:problem:payload-too-large`; `GATEWAY_MAX_BODY_BYTES`, default {new GatewayOptions().MaxRequestBodyBytes} bytes).",
         (_, 415) => "The body is not sent as `application/json` (`urn:somaagent:problem:unsupported-media-type`).",
         (_, 422) => "This `Idempotency-Key` was already used with a different body (`urn:somaagent:problem:idempotency-key-reused`); use a new key for a new request.",
+        (_, 429) => "The tenant is over its request rate (`urn:somaagent:problem:rate-limited`); wait the `Retry-After` seconds and retry.",
         (_, 500) => "The gateway failed to handle the request (`urn:somaagent:problem:internal`); the `trace_id` finds it in the logs.",
         _ => "The request failed; see the problem's `type` and `detail`.",
     };
@@ -64,6 +65,11 @@ internal static class ProblemExamples
                 yield return new("idempotency_key_reused", "The key was used with another body",
                     Build(ProblemTypes.IdempotencyKeyReused, "Idempotency key reused", 422,
                         "This Idempotency-Key was already used with a different request body; use a new key for a new request.", instance));
+                break;
+            case 429:
+                yield return new("rate_limited", "Over the request rate",
+                    Build(ProblemTypes.RateLimited, "Too many requests", 429,
+                        $"This tenant is over its limit of {new GatewayOptions().RequestsPerSecond} requests per second; retry after 1 s.", instance));
                 break;
             case >= 500:
                 yield return new("internal", "An unexpected failure",

@@ -7,15 +7,19 @@ namespace SomaAgent.Gateway.OpenApi;
 /// <summary>
 /// Makes every error response of an operation what the gateway really sends: <c>application/problem+json</c>
 /// with the problem schema (the validation schema for 400), a description of when it happens and examples
-/// with real problem types. Adds the 500 every route can answer.
+/// with real problem types. Adds the 429 every /v1 route and the 500 every route can answer.
 /// </summary>
 internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
 {
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         operation.Responses ??= [];
-        operation.Responses.TryAdd("500", new OpenApiResponse());
         var path = "/" + (context.Description.RelativePath ?? "").TrimEnd('/');
+        if (path.StartsWith("/v1/", StringComparison.Ordinal))
+        {
+            operation.Responses.TryAdd("429", new OpenApiResponse());
+        }
+        operation.Responses.TryAdd("500", new OpenApiResponse());
 
         foreach (var (code, existing) in operation.Responses)
         {

@@ -20,5 +20,6 @@ public static class ProblemTypes
     public const string TurnNotRunning = Prefix + "turn-not-running";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string BadRequest = Prefix + "bad-request";
+    public const string RateLimited = Prefix + "rate-limited";
     public const string Internal = Prefix + "internal";
 }

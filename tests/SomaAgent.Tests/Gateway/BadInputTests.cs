@@ -97,3 +97,54 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }
+
+/// <summary>Rates: a tenant over its request rate gets 429 with Retry-After, and probes are never limited.</summary>
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    private readonly GatewayApp _app = new(settings: new Dictionary<string, string?>
+    {
+        ["SomaAgent:Gateway:RequestsPerSecond"] = "1",
+        ["SomaAgent:Gateway:RequestBurst"] = "3",
+    });
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_tenant_over_its_rate_gets_429_with_Retry_After()
+    {
+        using var client = _app.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await client.GetAsync("/v1/models", Ct);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused ??= response;
+            }
+        }
+
+        statuses.Count(s => s == HttpStatusCode.OK).ShouldBeInRange(3, 4);
+        refused.ShouldNotBeNull();
+        refused.Headers.RetryAfter.ShouldNotBeNull();
+        refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        problem.GetProperty("type").GetString().ShouldBe("urn:somaagent:problem:rate-limited");
+        problem.GetProperty("detail").GetString()!.ShouldContain("1 requests per second");
+    }
+
+    [Fact]
+    public async Task Probes_are_never_rate_limited()
+    {
+        using var client = _app.CreateClient();
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.GetAsync("/health", Ct)));
+
+        statuses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}
