@@ -92,3 +92,20 @@ public sealed class CatalogAndHealthTests(SharedGateway gateway)
         text.ShouldContain("http_server_request_duration_seconds");
     }
 }
+
+/// <summary>Settings this build cannot honour stop the gateway at start-up with a message naming the key.</summary>
+public sealed class GatewaySettingsTests
+{
+    [Theory]
+    [InlineData("GATEWAY_REQUIRE_AUTH", "true", "GATEWAY_REQUIRE_AUTH=true")]
+    [InlineData("SomaAgent:Gateway:HostWorkers", "false", "SomaAgent:Gateway:HostWorkers=false")]
+    [InlineData("GATEWAY_MAX_BODY_BYTES", "10", "MaxRequestBodyBytes")]
+    public async Task Settings_the_gateway_cannot_honour_stop_it_at_start_up(string key, string value, string message)
+    {
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { [key] = value });
+
+        var error = Should.Throw<Microsoft.Extensions.Options.OptionsValidationException>(() => app.Server);
+
+        error.Message.ShouldContain(message);
+    }
+}
