@@ -98,6 +98,9 @@ public static class RuntimeServiceCollectionExtensions
 
         // Registered first so the schema exists before recovery or the janitor touch it.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SessionStoreInitializer>());
+        // Before the roles, so it starts before recovery writes and stops after the last turn's final write.
+        services.TryAddSingleton<SessionWriteQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionWriteQueue>());
         services.AddHostedService<IdempotencyKeyJanitor>();
         services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: ["ready"]);
     }

@@ -20,6 +20,7 @@ namespace SomaAgent.Runtime.Conversations;
 /// </summary>
 public sealed partial class ConversationTurnRunner(
     IDbContextFactory<SessionDbContext> dbFactory,
+    SessionWriteQueue writes,
     IEventBus bus,
     ModelCatalog models,
     ToolCatalog tools,
@@ -47,7 +48,7 @@ public sealed partial class ConversationTurnRunner(
         activity?.SetTag("somaagent.turn", turn);
         var started = time.GetTimestamp();
 
-        var writer = new TurnEventWriter(session, dbFactory, bus, time);
+        var writer = new TurnEventWriter(session, writes, bus, time);
         writer.StartOrdinalsAt(transcript.Count == 0 ? 0 : transcript[^1].Ordinal + 1);
         var stepText = new StringBuilder();
         try

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
@@ -9,12 +8,13 @@ namespace SomaAgent.Runtime.Conversations;
 /// Writes a running turn's events, transcript messages and session state. Events are batched: a flush
 /// stores everything pending in one transaction, then announces it on <c>session.events</c>. Deltas flush
 /// when the last flush is older than <see cref="FlushInterval"/> (so a slow model streams every piece at
-/// once and a fast one is written in batches); state changes flush at once. Nothing is announced before
+/// once and a fast one is written in batches); state changes flush at once. Flushes of many turns share
+/// one commit (<see cref="SessionWriteQueue"/>). Nothing is announced before
 /// it is stored, so a stream resumed from the store never misses what it saw live.
 /// </summary>
 internal sealed class TurnEventWriter(
     SessionRecord session,
-    IDbContextFactory<SessionDbContext> dbFactory,
+    SessionWriteQueue writes,
     IEventBus bus,
     TimeProvider time)
 {
@@ -82,21 +82,10 @@ internal sealed class TurnEventWriter(
         session.Output = Output.ToString();
         session.UpdatedAt = Now;
 
-        // The write must land even when the turn is being cancelled: the cancelled status is part of it.
-        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            db.Events.AddRange(records);
-            db.Messages.AddRange(messages);
-            await db.SaveChangesAsync(CancellationToken.None);
-            await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.LastSequence, session.LastSequence)
-                .SetProperty(x => x.Status, session.Status)
-                .SetProperty(x => x.StatusReason, session.StatusReason)
-                .SetProperty(x => x.Output, session.Output)
-                .SetProperty(x => x.UpdatedAt, session.UpdatedAt), CancellationToken.None);
-            await transaction.CommitAsync(CancellationToken.None);
-        }
+        // Stored through the group-commit writer; the write lands even when the turn is being cancelled,
+        // because the cancelled status is part of it.
+        await writes.WriteAsync(new SessionWrite(
+            session.Id, records, messages, session.LastSequence, session.Status, session.StatusReason, session.Output, session.UpdatedAt));
         if (records.Count > 0)
         {
             await bus.PublishAsync(Topics.SessionEvents, announcement, CancellationToken.None);

@@ -15,6 +15,7 @@ namespace SomaAgent.Runtime.Conversations;
 /// </summary>
 public sealed partial class TurnRecovery(
     IDbContextFactory<SessionDbContext> dbFactory,
+    SessionWriteQueue writes,
     IEventBus bus,
     TimeProvider time,
     ILogger<TurnRecovery> logger) : IHostedService
@@ -35,7 +36,7 @@ public sealed partial class TurnRecovery(
                 await bus.PublishAsync(Topics.ConversationInbound, new TurnRequested { SessionId = session.Id, Turn = session.Turn }, cancellationToken);
                 continue;
             }
-            var writer = new TurnEventWriter(session, dbFactory, bus, time);
+            var writer = new TurnEventWriter(session, writes, bus, time);
             writer.Output.Append(session.Output);
             writer.Add(SessionEventTypes.Error, new ErrorEventData("interrupted", InterruptedByCrash), SessionJsonContext.Wire.ErrorEventData);
             await writer.SetStatusAsync(SessionStatus.Failed, InterruptedByCrash);

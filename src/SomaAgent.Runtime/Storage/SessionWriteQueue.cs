@@ -1,0 +1,120 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace SomaAgent.Runtime.Storage;
+
+/// <summary>The new rows of one session and the session's state after them, stored together.</summary>
+public sealed record SessionWrite(
+    Guid SessionId,
+    IReadOnlyList<SessionEventRecord> Events,
+    IReadOnlyList<MessageRecord> Messages,
+    long LastSequence,
+    string Status,
+    string? StatusReason,
+    string Output,
+    DateTime UpdatedAt);
+
+/// <summary>
+/// Group commit for running turns: one writer takes every write queued while the previous commit ran and
+/// stores them in a single transaction, so many sessions share one commit and never contend for the
+/// store's write lock (SQLite has one). A write is acknowledged only once committed. If a batch fails,
+/// each write is retried alone, so one bad write cannot fail the others.
+/// </summary>
+public sealed partial class SessionWriteQueue(IDbContextFactory<SessionDbContext> dbFactory, ILogger<SessionWriteQueue> logger) : IHostedService
+{
+    public const int MaxBatch = 256;
+
+    private readonly Channel<(SessionWrite Write, TaskCompletionSource Done)> _queue =
+        Channel.CreateUnbounded<(SessionWrite, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _writer;
+
+    public Task WriteAsync(SessionWrite write)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _queue.Writer.TryWrite((write, done))
+            ? done.Task
+            : Task.FromException(new InvalidOperationException("The session store writer has stopped."));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writer = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking writes and stores every write already queued (the turns being stopped write their last status).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<(SessionWrite Write, TaskCompletionSource Done)>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                await StoreAsync(batch.Select(b => b.Write));
+                batch.ForEach(b => b.Done.TrySetResult());
+            }
+            catch (Exception ex) when (batch.Count > 1)
+            {
+                LogBatchFailed(batch.Count, ex);
+                foreach (var (write, done) in batch)
+                {
+                    try
+                    {
+                        await StoreAsync([write]);
+                        done.TrySetResult();
+                    }
+                    catch (Exception single)
+                    {
+                        done.TrySetException(single);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task StoreAsync(IEnumerable<SessionWrite> writes)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        var list = writes.ToList();
+        foreach (var write in list)
+        {
+            db.Events.AddRange(write.Events);
+            db.Messages.AddRange(write.Messages);
+        }
+        await db.SaveChangesAsync(CancellationToken.None);
+        foreach (var write in list)
+        {
+            await db.Sessions.Where(s => s.Id == write.SessionId).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.LastSequence, write.LastSequence)
+                .SetProperty(x => x.Status, write.Status)
+                .SetProperty(x => x.StatusReason, write.StatusReason)
+                .SetProperty(x => x.Output, write.Output)
+                .SetProperty(x => x.UpdatedAt, write.UpdatedAt), CancellationToken.None);
+        }
+        await transaction.CommitAsync(CancellationToken.None);
+    }
+
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "A batch of {Count} session writes failed; storing them one by one")]
+    private partial void LogBatchFailed(int count, Exception exception);
+}

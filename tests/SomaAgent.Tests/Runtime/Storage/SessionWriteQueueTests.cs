@@ -1,0 +1,61 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.Runtime.Storage;
+using SomaAgent.Tests.Gateway;
+
+namespace SomaAgent.Tests.Runtime.Storage;
+
+[Collection(GatewayCollection.Name)]
+public sealed class SessionWriteQueueTests(SharedGateway gateway)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_bad_write_fails_alone_and_the_writes_beside_it_are_stored()
+    {
+        var good = await CompletedSessionAsync();
+        var bad = await CompletedSessionAsync();
+        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+
+        // Queued together so they can share a batch; the second repeats an existing sequence number.
+        var stored = queue.WriteAsync(WriteOf(good, good.LastSequence + 1));
+        var refused = queue.WriteAsync(WriteOf(bad, 1));
+
+        await stored;
+        await Should.ThrowAsync<DbUpdateException>(() => refused);
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        (await db.Sessions.SingleAsync(s => s.Id == good.Id, Ct)).LastSequence.ShouldBe(good.LastSequence + 1);
+        (await db.Sessions.SingleAsync(s => s.Id == bad.Id, Ct)).LastSequence.ShouldBe(bad.LastSequence);
+    }
+
+    private IDbContextFactory<SessionDbContext> Factory() =>
+        gateway.App.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();
+
+    private async Task<SessionRecord> CompletedSessionAsync()
+    {
+        var id = await gateway.App.CreateSessionAsync(new { input = "hello" }, Ct);
+        await gateway.App.WaitForEndAsync(id, Ct);
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        return await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == id, Ct);
+    }
+
+    private static SessionWrite WriteOf(SessionRecord session, long sequence) => new(
+        session.Id,
+        [new SessionEventRecord
+        {
+            SessionId = session.Id,
+            Sequence = sequence,
+            TenantId = session.TenantId,
+            CreatedBy = session.CreatedBy,
+            Turn = session.Turn,
+            Type = "error",
+            DataJson = """{"code":"test","message":"written by a test"}""",
+            CreatedAt = DateTime.UtcNow,
+        }],
+        [],
+        sequence,
+        session.Status,
+        session.StatusReason,
+        session.Output,
+        DateTime.UtcNow);
+}
