@@ -42,11 +42,21 @@ public static class RuntimeServiceCollectionExtensions
         var subscriptions = new BusSubscriptions();
         services.AddSingleton(subscriptions);
         services.TryAddSingleton<BusDispatcher>();
-        // The Kafka bus (selected by ConnectionStrings:kafka) arrives with the Kafka issue; until then every
-        // process uses the in-memory bus, which is why the gateway hosts the workers in-process.
-        services.AddSingleton<InMemoryEventBus>();
-        services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InMemoryEventBus>());
-        services.AddHostedService(sp => sp.GetRequiredService<InMemoryEventBus>());
+        // ConnectionStrings:kafka selects the Kafka bus; without it the in-memory bus keeps everything in-process.
+        var kafka = builder.Configuration.GetConnectionString("kafka");
+        if (!string.IsNullOrWhiteSpace(kafka))
+        {
+            services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<KafkaEventBus>(sp, kafka));
+            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<KafkaEventBus>());
+            services.AddHostedService(sp => sp.GetRequiredService<KafkaEventBus>());
+        }
+        else
+        {
+            services.AddSingleton<InMemoryEventBus>();
+            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InMemoryEventBus>());
+            services.AddHostedService(sp => sp.GetRequiredService<InMemoryEventBus>());
+        }
 
         return new EventBusBuilder(services, subscriptions);
     }

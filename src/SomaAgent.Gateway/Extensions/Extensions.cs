@@ -41,9 +41,11 @@ public static class GatewayExtensions
         services.AddSingleton<SessionEventHub>();
         services.AddSingleton<SessionEventStream>();
 
-        // Each gateway instance is its own consumer group of session.events, so every instance sees every event.
+        // Each gateway instance is its own consumer group of session.events, reading only new events (streams
+        // replay the past from the store), so every instance sees every event.
         var bus = builder.AddSomaAgentRuntime()
-            .AddSubscription<SessionEventsAppended, SessionEventsAppendedHandler>(Topics.SessionEvents, $"gateway-{Environment.MachineName}-{Environment.ProcessId}");
+            .AddSubscription<SessionEventsAppended, SessionEventsAppendedHandler>(
+                Topics.SessionEvents, $"gateway-{Environment.MachineName}-{Guid.NewGuid():N}", onlyNew: true);
         if (builder.Configuration.GetValue($"{GatewayOptions.SectionName}:HostWorkers", true))
         {
             bus.AddConversationWorker().AddToolExecutor();

@@ -7,7 +7,10 @@ public sealed class EventBusBuilder(IServiceCollection services, BusSubscription
 {
     public IServiceCollection Services { get; } = services;
 
-    public EventBusBuilder AddSubscription<TMessage, THandler>(string topic, string group)
+    /// <param name="topic">The topic to read.</param>
+    /// <param name="group">The consumer group; every process with the same group shares the work.</param>
+    /// <param name="onlyNew">A new group starts at the end of the topic instead of its beginning (live feeds).</param>
+    public EventBusBuilder AddSubscription<TMessage, THandler>(string topic, string group, bool onlyNew = false)
         where TMessage : BusMessage
         where THandler : class, IBusMessageHandler<TMessage>
     {
@@ -16,7 +19,8 @@ public sealed class EventBusBuilder(IServiceCollection services, BusSubscription
             group,
             typeof(TMessage),
             typeof(THandler),
-            (handler, message, cancellationToken) => ((THandler)handler).HandleAsync((TMessage)message, cancellationToken)));
+            (handler, message, cancellationToken) => ((THandler)handler).HandleAsync((TMessage)message, cancellationToken),
+            onlyNew));
         Services.AddScoped<THandler>();
         return this;
     }

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SomaAgent.Runtime.Messaging;
+
+/// <summary>The Kafka bus (section <c>SomaAgent:Kafka</c>); selected by <c>ConnectionStrings:kafka</c> (bootstrap servers).</summary>
+public sealed class KafkaOptions
+{
+    public const string SectionName = "SomaAgent:Kafka";
+
+    /// <summary>Partitions of each topic the services create. Default 6.</summary>
+    [Range(1, 1000)]
+    public int Partitions { get; set; } = 6;
+
+    /// <summary>Replication factor of the topics the services create. Default 1 (3 in the manifests).</summary>
+    [Range(1, 16)]
+    public short ReplicationFactor { get; set; } = 1;
+
+    /// <summary>How long start-up waits for the admin API to create missing topics. Default 10 s.</summary>
+    [Range(1, 300)]
+    public int AdminTimeoutSeconds { get; set; } = 10;
+}

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Tests.Infrastructure;
+
+namespace SomaAgent.Tests.Runtime.Messaging;
+
+/// <summary>
+/// What every bus must do, run against the in-memory bus and against the Kafka bus over a real Kafka wire
+/// protocol (librdkafka's mock cluster). Each test uses its own topics and groups.
+/// </summary>
+public abstract class EventBusContractTests
+{
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Settings that select the bus under test.</summary>
+    protected abstract IDictionary<string, string?> BusSettings { get; }
+
+    /// <summary>Makes a topic exist before anyone reads it.</summary>
+    protected abstract void CreateTopic(string topic);
+
+    [Fact]
+    public async Task Every_published_message_reaches_its_handler_once()
+    {
+        var topic = NewTopic();
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
+
+        var sent = Enumerable.Range(0, 50).Select(i => new TurnRequested { SessionId = Guid.NewGuid(), Turn = i }).ToList();
+        foreach (var message in sent)
+        {
+            await bus.Bus.PublishAsync(topic, message, Ct);
+        }
+
+        var received = await bus.Recorder.WaitForAsync(50, Ct);
+        received.Select(m => m.MessageId).ShouldBe(sent.Select(m => m.MessageId), ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Messages_of_one_session_arrive_in_order()
+    {
+        var topic = NewTopic();
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
+        var session = Guid.NewGuid();
+
+        for (var i = 0; i < 40; i++)
+        {
+            await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = session, Turn = i }, Ct);
+        }
+
+        var received = await bus.Recorder.WaitForAsync(40, Ct);
+        received.Cast<TurnRequested>().Select(m => m.Turn).ShouldBe(Enumerable.Range(0, 40));
+    }
+
+    [Fact]
+    public async Task Every_group_gets_every_message()
+    {
+        var topic = NewTopic();
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b
+            .AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-first")
+            .AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-second"));
+
+        for (var i = 0; i < 10; i++)
+        {
+            await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = Guid.NewGuid(), Turn = i }, Ct);
+        }
+
+        var received = await bus.Recorder.WaitForAsync(20, Ct);
+        received.GroupBy(m => m.MessageId).ShouldAllBe(g => g.Count() == 2);
+    }
+
+    [Fact]
+    public async Task Trace_context_travels_with_the_message()
+    {
+        var topic = NewTopic();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name.StartsWith("SomaAgent", StringComparison.Ordinal) || source.Name == "tests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("tests");
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
+
+        ActivityTraceId traceId;
+        using (var root = source.StartActivity("publisher"))
+        {
+            traceId = root!.TraceId;
+            await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = Guid.NewGuid(), Turn = 1 }, Ct);
+        }
+
+        await bus.Recorder.WaitForAsync(1, Ct);
+        bus.Recorder.TraceIds.ShouldContain(traceId);
+    }
+
+    private string NewTopic()
+    {
+        var topic = $"contract-{Guid.NewGuid():N}";
+        CreateTopic(topic);
+        return topic;
+    }
+}
+
+public sealed class InMemoryEventBusContractTests : EventBusContractTests
+{
+    protected override IDictionary<string, string?> BusSettings { get; } = new Dictionary<string, string?>();
+
+    protected override void CreateTopic(string topic)
+    {
+    }
+}
+
+[Collection(KafkaCollection.Name)]
+public sealed class KafkaEventBusContractTests(KafkaMockCluster kafka) : EventBusContractTests
+{
+    protected override IDictionary<string, string?> BusSettings => new Dictionary<string, string?> { ["ConnectionStrings:kafka"] = kafka.BootstrapServers };
+
+    protected override void CreateTopic(string topic) => kafka.CreateTopic(topic, 6, 3);
+
+    [Fact]
+    public async Task A_message_its_handler_keeps_failing_on_is_parked_in_the_dead_letter_topic_and_the_rest_go_on()
+    {
+        var topic = $"contract-{Guid.NewGuid():N}";
+        CreateTopic(topic);
+        CreateTopic(KafkaEventBus.DeadLetterTopic(topic));
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
+        var session = Guid.NewGuid();
+
+        await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = session, Turn = RecordingHandler.PoisonTurn }, Ct);
+        await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = session, Turn = 2 }, Ct);
+
+        var received = await bus.Recorder.WaitForAsync(1, Ct);
+        received.Cast<TurnRequested>().Single().Turn.ShouldBe(2);
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = $"dead-letter-reader-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe(KafkaEventBus.DeadLetterTopic(topic));
+        var parked = consumer.Consume(TimeSpan.FromSeconds(15));
+        parked.ShouldNotBeNull();
+        parked.Message.Key.ShouldBe(session.ToString());
+        parked.Message.Headers.TryGetLastBytes(KafkaEventBus.ErrorHeader, out var error).ShouldBeTrue();
+        System.Text.Encoding.UTF8.GetString(error).ShouldContain("poison");
+    }
+}
+
+/// <summary>Records what a subscription received (and fails on the poison turn, for the dead-letter test).</summary>
+public sealed class RecordingHandler(Recorder recorder) : IBusMessageHandler<TurnRequested>
+{
+    public const int PoisonTurn = -1;
+
+    public Task HandleAsync(TurnRequested message, CancellationToken cancellationToken)
+    {
+        if (message.Turn == PoisonTurn)
+        {
+            throw new InvalidOperationException("poison message for the test");
+        }
+        recorder.Add(message);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Recorder
+{
+    private readonly ConcurrentQueue<BusMessage> _messages = new();
+
+    public ConcurrentBag<ActivityTraceId> TraceIds { get; } = [];
+
+    public void Add(BusMessage message)
+    {
+        if (Activity.Current is { } activity)
+        {
+            TraceIds.Add(activity.TraceId);
+        }
+        _messages.Enqueue(message);
+    }
+
+    public async Task<List<BusMessage>> WaitForAsync(int count, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_messages.Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+        // A little longer, so a duplicate delivery would show.
+        await Task.Delay(200, cancellationToken);
+        _messages.Count.ShouldBe(count);
+        return [.. _messages];
+    }
+}
+
+/// <summary>A host with only the runtime's store and bus and the subscriptions a test declares.</summary>
+public sealed class BusHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private BusHost(IHost host) => _host = host;
+
+    public IEventBus Bus => _host.Services.GetRequiredService<IEventBus>();
+
+    public Recorder Recorder => _host.Services.GetRequiredService<Recorder>();
+
+    public static async Task<BusHost> StartAsync(IDictionary<string, string?> settings, Action<EventBusBuilder> subscribe)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("somaagent-bus-").FullName, "bus.db")}";
+        builder.Services.AddSingleton<Recorder>();
+        subscribe(builder.AddSomaAgentRuntime());
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return new BusHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(CancellationToken.None);
+        _host.Dispose();
+    }
+}

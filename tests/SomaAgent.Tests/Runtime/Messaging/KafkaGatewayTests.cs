@@ -1,0 +1,35 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Infrastructure;
+
+namespace SomaAgent.Tests.Runtime.Messaging;
+
+/// <summary>The whole session pipeline with Kafka as the bus (librdkafka's mock cluster as the broker).</summary>
+[Collection(KafkaCollection.Name)]
+public sealed class KafkaGatewayTests(KafkaMockCluster kafka)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_session_runs_end_to_end_over_Kafka_and_streams_every_event()
+    {
+        foreach (var topic in new[] { Topics.ConversationInbound, Topics.ToolRequests, Topics.ToolResults, Topics.SessionEvents })
+        {
+            kafka.CreateTopic(topic, 6, 3);
+        }
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["ConnectionStrings:kafka"] = kafka.BootstrapServers });
+        using var client = app.CreateClient();
+
+        var id = await app.CreateSessionAsync(new { input = "What is 12*(3+4)?" }, Ct);
+        using var stream = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await SseReader.ReadAllAsync(await stream.Content.ReadAsStreamAsync(Ct), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
+        session.GetProperty("status").GetString().ShouldBe("completed");
+        session.GetProperty("output").GetString()!.ShouldContain("84");
+        events.Select(e => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture))
+            .ShouldBe(Enumerable.Range(1, session.GetProperty("events").GetArrayLength()).Select(i => (long)i));
+    }
+}
