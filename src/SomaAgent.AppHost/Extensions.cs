@@ -115,6 +115,8 @@ public static class AppHostExtensions
             .WithReference(backing.Postgres).WaitFor(backing.Postgres)
             .WithReference(backing.Redis).WaitFor(backing.Redis)
             .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
+            // The Workers service runs the turns over Kafka; the gateway only serves the API and streams.
+            .WithEnvironment("SomaAgent__Gateway__HostWorkers", "false")
             .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
             .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa)
             .WithEnvironment("OPENFGA_URL", backing.OpenFga.GetEndpoint("http")).WaitFor(backing.OpenFga)

@@ -3,21 +3,30 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
-/// The Workers service runs the conversation worker and the tool executor as separately scalable roles.
-/// They need a bus shared with the gateway; the in-memory bus is private to one process, so until the
-/// Kafka bus lands (the Kafka issue) this service stands by and the gateway runs both roles in-process.
-/// Starting the roles here over a private bus would race the gateway's workers for the same sessions.
+/// The Workers service runs the conversation worker and the tool executor over the Kafka bus
+/// (<c>ConnectionStrings:kafka</c>), sharing the store with the gateway. Without Kafka it stands by: the
+/// in-memory bus is private to one process, and the gateway runs both roles in-process then.
 /// </summary>
 public static partial class WorkerExtensions
 {
     public static IHostApplicationBuilder AddWorkerRoles(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("kafka")))
+        {
+            builder.AddSomaAgentRuntime().AddConversationWorker().AddToolExecutor();
+            builder.Services.AddSingleton(new WorkerStatus(
+                Roles: ["conversation-worker", "tool-executor"],
+                Bus: "kafka",
+                Mode: "active",
+                Reason: "Consuming conversation.inbound, tool.results and tool.requests from Kafka."));
+            return builder;
+        }
         builder.Services.AddSingleton(new WorkerStatus(
             Roles: [],
             Bus: "none",
             Mode: "standby",
-            Reason: "No shared bus: the Kafka bus arrives with the Kafka issue, so the gateway hosts the conversation worker and tool executor in-process."));
+            Reason: "No shared bus (ConnectionStrings:kafka is not set), so the gateway hosts the conversation worker and tool executor in-process."));
         builder.Services.AddHostedService<StandbyNotice>();
         return builder;
     }

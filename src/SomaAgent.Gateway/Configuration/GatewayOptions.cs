@@ -50,8 +50,8 @@ public sealed class GatewayOptions
     public int StreamIdleSeconds { get; set; } = 5;
 
     /// <summary>
-    /// Whether this gateway runs the conversation worker and tool executor in-process. Default true: with the
-    /// in-memory bus (the only bus of this build) nothing else could run them.
+    /// Whether this gateway runs the conversation worker and tool executor in-process. Default true. False
+    /// (the containers topology) leaves them to the Workers service and needs the Kafka bus.
     /// </summary>
     public bool HostWorkers { get; set; } = true;
 }

@@ -15,7 +15,7 @@ internal sealed class GatewayOptionsSetup(IConfiguration configuration) : IPostC
 }
 
 /// <summary>Refuses settings this build cannot honour, naming the key and the fix.</summary>
-internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
@@ -25,10 +25,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("GATEWAY_REQUIRE_AUTH=true asks for authentication, which this build does not have yet (it arrives with the security issue). "
                 + "Set GATEWAY_REQUIRE_AUTH=false and keep the gateway on a trusted network until then.");
         }
-        if (!options.HostWorkers)
+        if (!options.HostWorkers && string.IsNullOrWhiteSpace(configuration.GetConnectionString("kafka")))
         {
-            errors.Add($"{GatewayOptions.SectionName}:HostWorkers=false needs a bus shared with a Workers service, which arrives with the Kafka issue; "
-                + "with the in-memory bus no turn would ever run. Remove the setting.");
+            errors.Add($"{GatewayOptions.SectionName}:HostWorkers=false needs a bus shared with a Workers service (ConnectionStrings:kafka); "
+                + "with the in-memory bus no turn would ever run. Set ConnectionStrings:kafka or remove the setting.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -102,7 +102,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
             BootstrapServers = _bootstrapServers,
-            GroupId = group,
+            GroupId = _options.GroupPrefix + group,
             EnableAutoCommit = false,
             AutoOffsetReset = onlyNew ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,

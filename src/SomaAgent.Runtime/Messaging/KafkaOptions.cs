@@ -15,6 +15,13 @@ public sealed class KafkaOptions
     [Range(1, 16)]
     public short ReplicationFactor { get; set; } = 1;
 
+    /// <summary>
+    /// Prefix of every consumer group id, so several deployments (or test runs) can share one cluster
+    /// without sharing offsets. Default none.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9._-]{0,64}$")]
+    public string GroupPrefix { get; set; } = "";
+
     /// <summary>How long start-up waits for the admin API to create missing topics. Default 10 s.</summary>
     [Range(1, 300)]
     public int AdminTimeoutSeconds { get; set; } = 10;

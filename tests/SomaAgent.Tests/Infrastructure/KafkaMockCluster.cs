@@ -71,6 +71,18 @@ public sealed partial class KafkaMockCluster : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Creates the topic unless a test of the collection already did (the cluster outlives each test).</summary>
+    public void EnsureTopic(string name, int partitions = 6, int replicationFactor = 3)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        const int TopicAlreadyExists = 36;
+        var error = NativeMethods.rd_kafka_mock_topic_create(Cluster, name, partitions, replicationFactor);
+        if (error != TopicAlreadyExists)
+        {
+            Check(error, $"create topic '{name}'");
+        }
+    }
+
     /// <summary>Creates a topic on the mock brokers; each partition gets a random leader (see <see cref="SetPartitionLeader"/>).</summary>
     public void CreateTopic(string name, int partitions = 6, int replicationFactor = 3)
     {
