@@ -143,6 +143,14 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
     }
 
     [Fact]
+    public async Task Gateway_leaves_the_turns_to_the_workers_service_with_containers()
+    {
+        var environment = await App.EnvironmentOfAsync("gateway", Ct);
+
+        environment["SomaAgent__Gateway__HostWorkers"].ShouldBe("false");
+    }
+
+    [Fact]
     public async Task Workers_get_the_stores_the_bus_and_the_policy_engine()
     {
         var environment = await App.EnvironmentOfAsync("workers", Ct);
