@@ -18,6 +18,14 @@ public static class RuntimeServiceCollectionExtensions
     public const string ConversationWorkerGroup = "conversation-worker";
     public const string ToolExecutorGroup = "tool-executor";
 
+    /// <summary>The Kafka bootstrap servers when <c>ConnectionStrings:kafka</c> selects the Kafka bus, else null.</summary>
+    public static string? KafkaBootstrapServers(this IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var servers = configuration.GetConnectionString("kafka");
+        return string.IsNullOrWhiteSpace(servers) ? null : servers;
+    }
+
     /// <summary>Store, bus, models and tools: what both the gateway and the workers need.</summary>
     public static EventBusBuilder AddSomaAgentRuntime(this IHostApplicationBuilder builder)
     {
@@ -43,19 +51,16 @@ public static class RuntimeServiceCollectionExtensions
         services.AddSingleton(subscriptions);
         services.TryAddSingleton<BusDispatcher>();
         // ConnectionStrings:kafka selects the Kafka bus; without it the in-memory bus keeps everything in-process.
-        var kafka = builder.Configuration.GetConnectionString("kafka");
-        if (!string.IsNullOrWhiteSpace(kafka))
+        if (builder.Configuration.KafkaBootstrapServers() is { } kafka)
         {
             services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton(sp => ActivatorUtilities.CreateInstance<KafkaEventBus>(sp, kafka));
-            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<KafkaEventBus>());
-            services.AddHostedService(sp => sp.GetRequiredService<KafkaEventBus>());
+            services.AddEventBus<KafkaEventBus>();
         }
         else
         {
             services.AddSingleton<InMemoryEventBus>();
-            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InMemoryEventBus>());
-            services.AddHostedService(sp => sp.GetRequiredService<InMemoryEventBus>());
+            services.AddEventBus<InMemoryEventBus>();
         }
 
         return new EventBusBuilder(services, subscriptions);
@@ -67,9 +72,8 @@ public static class RuntimeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(bus);
         bus.Services.TryAddSingleton<PendingToolCalls>();
         bus.Services.TryAddSingleton<ConversationTurnRunner>();
-        bus.Services.TryAddSingleton<TurnScheduler>();
         bus.Services.AddHostedService<TurnRecovery>();
-        bus.Services.AddHostedService(sp => sp.GetRequiredService<TurnScheduler>());
+        bus.Services.AddHostedSingleton<TurnScheduler>();
         return bus
             .AddSubscription<TurnRequested, TurnRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)
             .AddSubscription<TurnCancelRequested, TurnCancelRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)
@@ -109,10 +113,23 @@ public static class RuntimeServiceCollectionExtensions
         // Registered first so the schema exists before recovery or the janitor touch it.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SessionStoreInitializer>());
         // Before the roles, so it starts before recovery writes and stops after the last turn's final write.
-        services.TryAddSingleton<SessionWriteQueue>();
-        services.AddHostedService(sp => sp.GetRequiredService<SessionWriteQueue>());
+        services.AddHostedSingleton<SessionWriteQueue>();
         services.AddHostedService<IdempotencyKeyJanitor>();
         services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: ["ready"]);
+    }
+
+    /// <summary>One instance that both serves as <typeparamref name="T"/> and runs as a hosted service.</summary>
+    private static void AddHostedSingleton<T>(this IServiceCollection services) where T : class, IHostedService
+    {
+        services.TryAddSingleton<T>();
+        services.AddHostedService(sp => sp.GetRequiredService<T>());
+    }
+
+    /// <summary>The registered bus (already a singleton) as <see cref="IEventBus"/> and as a hosted service.</summary>
+    private static void AddEventBus<TBus>(this IServiceCollection services) where TBus : class, IEventBus, IHostedService
+    {
+        services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<TBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<TBus>());
     }
 
     private sealed class SessionDbContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<SessionDbContext>

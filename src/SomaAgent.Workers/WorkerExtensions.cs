@@ -12,7 +12,7 @@ public static partial class WorkerExtensions
     public static IHostApplicationBuilder AddWorkerRoles(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("kafka")))
+        if (builder.Configuration.KafkaBootstrapServers() is not null)
         {
             builder.AddSomaAgentRuntime().AddConversationWorker().AddToolExecutor();
             builder.Services.AddSingleton(new WorkerStatus(

@@ -25,7 +25,7 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add("GATEWAY_REQUIRE_AUTH=true asks for authentication, which this build does not have yet (it arrives with the security issue). "
                 + "Set GATEWAY_REQUIRE_AUTH=false and keep the gateway on a trusted network until then.");
         }
-        if (!options.HostWorkers && string.IsNullOrWhiteSpace(configuration.GetConnectionString("kafka")))
+        if (!options.HostWorkers && configuration.KafkaBootstrapServers() is null)
         {
             errors.Add($"{GatewayOptions.SectionName}:HostWorkers=false needs a bus shared with a Workers service (ConnectionStrings:kafka); "
                 + "with the in-memory bus no turn would ever run. Set ConnectionStrings:kafka or remove the setting.");

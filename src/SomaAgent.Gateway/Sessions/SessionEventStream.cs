@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Messaging;
@@ -16,11 +15,16 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
 {
     private const int ReplayPage = 500;
 
-    /// <summary>The events to send, in order; a null is a quiet spell the writer answers with a keep-alive comment.</summary>
+    /// <summary>
+    /// The events to send, in order; a null is a quiet spell the writer answers with a keep-alive comment.
+    /// <paramref name="state"/> is the session's status and latest turn as the caller just read them.
+    /// </summary>
     public async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(
-        Caller caller, Guid sessionId, long after, int turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var subscription = hub.Subscribe(sessionId);
+        var turn = state.Turn;
+        (string Status, int Turn)? known = state;
         var last = after;
         var fromStore = new List<SessionEventEnvelope>();
         var readStore = true;
@@ -29,10 +33,12 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         {
             if (readStore)
             {
-                // Read the state first: if the turn had ended by then, its last event is already stored, so a
-                // replay that does not reach it means the client has it (a Last-Event-ID at or past the end).
-                var state = await queries.GetStateAsync(caller, sessionId, cancellationToken);
-                var endedBefore = state is null || (state.Value.Turn == turn && SessionStatus.IsEnded(state.Value.Status));
+                // Read the state first (the caller's read serves the first pass): if the turn had ended by then,
+                // its last event is already stored, so a replay that does not reach it means the client has it
+                // (a Last-Event-ID at or past the end).
+                known ??= await queries.GetStateAsync(caller, sessionId, cancellationToken);
+                var endedBefore = known is not { } current || (current.Turn == turn && SessionStatus.IsEnded(current.Status));
+                known = null;
                 fromStore.Clear();
                 var ended = await ReplayAsync(caller, sessionId, last, turn, fromStore, cancellationToken);
                 foreach (var stored in fromStore)
@@ -119,23 +125,5 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         }
         var data = JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData);
         return data is not null && SessionStatus.IsEnded(data.Status);
-    }
-
-    /// <summary>The event as the REST API shows it, built around the stored data without re-parsing it.</summary>
-    internal static string Serialize(SessionEventEnvelope envelope)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(envelope.DataJson.Length + 128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("sequence", envelope.Sequence);
-            writer.WriteString("type", envelope.Type);
-            writer.WriteString("created_at", envelope.CreatedAt);
-            writer.WriteNumber("turn", envelope.Turn);
-            writer.WritePropertyName("data");
-            writer.WriteRawValue(envelope.DataJson, skipInputValidation: true);
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using SomaAgent.Runtime.Messaging;
@@ -37,9 +39,20 @@ public sealed class SessionEventStreamResult(IAsyncEnumerable<SessionEventEnvelo
         try
         {
             await response.StartAsync(cancellationToken);
+            var frame = new ArrayBufferWriter<byte>(1024);
+            using var json = new Utf8JsonWriter(frame);
             await foreach (var envelope in events.WithCancellation(cancellationToken))
             {
-                await response.Body.WriteAsync(envelope is null ? KeepAlive : Frame(envelope), cancellationToken);
+                frame.ResetWrittenCount();
+                if (envelope is null)
+                {
+                    frame.Write(KeepAlive);
+                }
+                else
+                {
+                    WriteFrame(frame, json, envelope);
+                }
+                await response.Body.WriteAsync(frame.WrittenMemory, cancellationToken);
                 await response.Body.FlushAsync(cancellationToken);
             }
         }
@@ -55,6 +68,34 @@ public sealed class SessionEventStreamResult(IAsyncEnumerable<SessionEventEnvelo
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), [MediaType]));
     }
 
-    private static byte[] Frame(SessionEventEnvelope envelope) => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-        $"event: {envelope.Type}\ndata: {SessionEventStream.Serialize(envelope)}\nid: {envelope.Sequence}\n\n"));
+    /// <summary>
+    /// One SSE message in a single UTF-8 pass: <c>data</c> is the event as the REST API shows it, built around
+    /// the stored data without re-parsing it.
+    /// </summary>
+    internal static void WriteFrame(IBufferWriter<byte> frame, Utf8JsonWriter json, SessionEventEnvelope envelope)
+    {
+        frame.Write("event: "u8);
+        Append(frame, envelope.Type);
+        frame.Write("\ndata: "u8);
+        json.Reset(frame);
+        json.WriteStartObject();
+        json.WriteNumber("sequence", envelope.Sequence);
+        json.WriteString("type", envelope.Type);
+        json.WriteString("created_at", envelope.CreatedAt);
+        json.WriteNumber("turn", envelope.Turn);
+        json.WritePropertyName("data");
+        json.WriteRawValue(envelope.DataJson, skipInputValidation: true);
+        json.WriteEndObject();
+        json.Flush();
+        frame.Write("\nid: "u8);
+        envelope.Sequence.TryFormat(frame.GetSpan(20), out var digits, default, CultureInfo.InvariantCulture);
+        frame.Advance(digits);
+        frame.Write("\n\n"u8);
+    }
+
+    private static void Append(IBufferWriter<byte> frame, string text)
+    {
+        var written = Encoding.UTF8.GetBytes(text, frame.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        frame.Advance(written);
+    }
 }

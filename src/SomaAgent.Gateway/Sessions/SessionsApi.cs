@@ -217,7 +217,7 @@ public static class SessionsApi
         {
             return Problem.SessionNotFound(sessionId);
         }
-        return new SessionEventStreamResult(stream.ReadAsync(caller.Current, sessionId, position, state.Value.Turn, cancellationToken));
+        return new SessionEventStreamResult(stream.ReadAsync(caller.Current, sessionId, position, state.Value, cancellationToken));
     }
 
     private static SessionCreated ToCreated(Runtime.Storage.SessionRecord session) =>

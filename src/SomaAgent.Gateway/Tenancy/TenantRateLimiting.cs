@@ -33,17 +33,16 @@ internal static class TenantRateLimiting
                         AutoReplenishment = true,
                     })
                     : RateLimitPartition.GetNoLimiter("unlimited"));
-            limiter.OnRejected = WriteProblemAsync;
+            limiter.OnRejected = (context, _) => WriteProblemAsync(context, options.RequestsPerSecond);
         });
         return services;
     }
 
-    private static async ValueTask WriteProblemAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    private static async ValueTask WriteProblemAsync(OnRejectedContext context, int limit)
     {
         var http = context.HttpContext;
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        var limit = http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.RequestsPerSecond;
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
