@@ -1,10 +1,11 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using SomaAgent.Gateway.Sessions;
+using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Gateway.OpenApi;
 
@@ -13,7 +14,7 @@ namespace SomaAgent.Gateway.OpenApi;
 /// carry <c>id</c> = the event's sequence, <c>event</c> = its type and <c>data</c> = the event JSON, with an
 /// example stream. The generated schema (.NET's <c>SseItem&lt;string&gt;</c>) is replaced.
 /// </summary>
-internal sealed class ServerSentEventsTransformer(IOptions<JsonOptions> json) : IOpenApiOperationTransformer
+internal sealed class ServerSentEventsTransformer : IOpenApiOperationTransformer
 {
     public const string Format = """
         A Server-Sent Events stream (`text/event-stream`). Each message is one event of the session:
@@ -36,21 +37,20 @@ internal sealed class ServerSentEventsTransformer(IOptions<JsonOptions> json) : 
         response.Content[OpenApiNames.EventStream] = new OpenApiMediaType
         {
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Server-Sent Events: `event`, `data` and `id` lines per message, messages separated by a blank line." },
-            Example = JsonValue.Create(ExampleStream(json.Value.SerializerOptions)),
+            Example = JsonValue.Create(ExampleStream()),
         };
         return Task.CompletedTask;
     }
 
-    /// <summary>The example session's events, framed the way <c>SessionEventStreamResult</c> writes them.</summary>
-    private static string ExampleStream(JsonSerializerOptions options)
+    /// <summary>The example session's events, framed by the writer the stream itself uses.</summary>
+    private static string ExampleStream()
     {
-        var text = new StringBuilder();
+        var frames = new ArrayBufferWriter<byte>();
+        using var json = new Utf8JsonWriter(frames);
         foreach (var item in OpenApiExamples.Events().Where(e => e.Sequence is 1 or 2 or 3 or 8 or 9 or 11))
         {
-            text.Append("event: ").Append(item.Type).Append('\n')
-                .Append("data: ").Append(JsonSerializer.Serialize(item, options)).Append('\n')
-                .Append("id: ").Append(item.Sequence).Append("\n\n");
+            SessionEventStreamResult.WriteFrame(frames, json, new SessionEventEnvelope(item.Sequence, item.Type, item.Turn, item.CreatedAt, item.Data.GetRawText()));
         }
-        return text.ToString();
+        return Encoding.UTF8.GetString(frames.WrittenSpan);
     }
 }
