@@ -22,6 +22,18 @@ public static class RuntimeDiagnostics
         "somaagent.turns.ended",
         description: "Turns that ended, by final status.");
 
+    public static Counter<long> TurnsResumed { get; } = Meter.CreateCounter<long>(
+        "somaagent.turns.resumed",
+        description: "Turns a worker took over after the worker running them stopped.");
+
+    public static Counter<long> TurnsRedispatched { get; } = Meter.CreateCounter<long>(
+        "somaagent.turns.redispatched",
+        description: "Turns dispatched again by the sweep: queued with no worker claiming them, or under an expired lease.");
+
+    public static Counter<long> MessagesDeadLettered { get; } = Meter.CreateCounter<long>(
+        "somaagent.messages.dead_lettered",
+        description: "Bus messages parked in a dead-letter topic, by topic.");
+
     public static Histogram<double> ToolDuration { get; } = Meter.CreateHistogram(
         "somaagent.tool.duration",
         unit: "s",

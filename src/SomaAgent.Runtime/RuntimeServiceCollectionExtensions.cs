@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Conversations;
+using SomaAgent.Runtime.Conversations.Leases;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Models;
 using SomaAgent.Runtime.Storage;
@@ -39,6 +40,7 @@ public static class RuntimeServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<SessionTurns>();
 
         foreach (var tool in BuiltInTools.Create())
         {
@@ -50,6 +52,7 @@ public static class RuntimeServiceCollectionExtensions
         var subscriptions = new BusSubscriptions();
         services.AddSingleton(subscriptions);
         services.TryAddSingleton<BusDispatcher>();
+        services.TryAddSingleton<DeadLetterRecorder>();
         // ConnectionStrings:kafka selects the Kafka bus; without it the in-memory bus keeps everything in-process.
         if (builder.Configuration.KafkaBootstrapServers() is { } kafka)
         {
@@ -66,13 +69,18 @@ public static class RuntimeServiceCollectionExtensions
         return new EventBusBuilder(services, subscriptions);
     }
 
-    /// <summary>The conversation-worker role: runs turns, recovers unfinished ones at start-up.</summary>
+    /// <summary>
+    /// The conversation-worker role: runs turns under leases, so any number of worker instances share the
+    /// sessions and take over the turns of one that stops.
+    /// </summary>
     public static EventBusBuilder AddConversationWorker(this EventBusBuilder bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.Services.TryAddSingleton<PendingToolCalls>();
+        bus.Services.TryAddSingleton<WorkerIdentity>();
+        bus.Services.AddHostedSingleton<TurnLeaseKeeper>();
         bus.Services.TryAddSingleton<ConversationTurnRunner>();
-        bus.Services.AddHostedService<TurnRecovery>();
+        bus.Services.AddHostedService<TurnSweeper>();
         bus.Services.AddHostedSingleton<TurnScheduler>();
         return bus
             .AddSubscription<TurnRequested, TurnRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
@@ -14,7 +15,7 @@ namespace SomaAgent.Gateway.Sessions;
 /// and only then publishes to the bus, so a request is never acknowledged with half of it stored; a turn
 /// stored as queued is the outbox entry (recovery dispatches it again after a crash).
 /// </summary>
-public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactory, IEventBus bus, TimeProvider time)
+public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactory, SessionTurns turns, IEventBus bus, TimeProvider time)
 {
     public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
     public const string CreateSessionScope = "POST /v1/sessions";
@@ -44,7 +45,7 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
             UpdatedAt = now,
         };
         var events = new SessionEventBuilder(session);
-        var messages = ToRecords(session, request.Messages, firstOrdinal: 0, events, now);
+        var messages = SessionTurns.ToRecords(session, [.. request.Messages.Select(m => new InputMessage(m.Role, m.Content))], firstOrdinal: 0, events, now);
         events.Status(SessionStatus.Queued, now);
         session.LastSequence = events.LastSequence;
         var (records, announcement) = events.Drain();
@@ -81,61 +82,28 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
             return await ReplayAsync(fresh, winner, requestHash!, cancellationToken);
         }
 
-        await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
+        await turns.PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
         return new CreateOutcome.Created(session);
     }
 
-    public async Task<TurnOutcome> StartNextTurnAsync(Caller caller, Guid sessionId, IReadOnlyList<MessageInput> input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the next user message. <see cref="TurnStrategy.Reject"/> refuses while a turn runs;
+    /// <see cref="TurnStrategy.Enqueue"/> lets it wait for the running turn; <see cref="TurnStrategy.Interrupt"/>
+    /// lets it wait and cancels the running turn, so it starts as soon as that turn has stopped.
+    /// </summary>
+    public async Task<NextTurn> PostMessageAsync(Caller caller, Guid sessionId, IReadOnlyList<MessageInput> input, TurnStrategy strategy, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var session = await db.Sessions.SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == caller.TenantId, cancellationToken);
-        if (session is null)
+        var messages = input.Select(m => new InputMessage(m.Role, m.Content)).ToList();
+        if (strategy == TurnStrategy.Reject)
         {
-            return new TurnOutcome.NotFound();
+            return await turns.StartNextAsync(sessionId, caller.TenantId, messages, cancellationToken);
         }
-        if (!SessionStatus.IsEnded(session.Status))
+        var outcome = await turns.EnqueueAsync(sessionId, caller.TenantId, caller.Subject, messages, cancellationToken);
+        if (strategy == TurnStrategy.Interrupt && outcome is NextTurn.Queued)
         {
-            return new TurnOutcome.Conflict(session.Status, session.Turn);
+            await RequestCancelAsync(caller, sessionId, cancellationToken);
         }
-
-        var seenTurn = session.Turn;
-        session.Turn++;
-        session.Status = SessionStatus.Queued;
-        session.StatusReason = null;
-        session.Output = "";
-        session.CancelRequested = false;
-        session.UpdatedAt = now;
-        var nextOrdinal = await db.Messages.Where(m => m.SessionId == sessionId).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
-        var events = new SessionEventBuilder(session);
-        var messages = ToRecords(session, input, nextOrdinal + 1, events, now);
-        events.Status(SessionStatus.Queued, now);
-        var (records, announcement) = events.Drain();
-
-        // Only one request may start the next turn: the update matches the turn this request saw ended.
-        var won = await db.Sessions
-            .Where(s => s.Id == sessionId && s.Turn == seenTurn && (s.Status == SessionStatus.Completed || s.Status == SessionStatus.Failed || s.Status == SessionStatus.Cancelled))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Turn, session.Turn)
-                .SetProperty(x => x.Status, SessionStatus.Queued)
-                .SetProperty(x => x.StatusReason, (string?)null)
-                .SetProperty(x => x.Output, "")
-                .SetProperty(x => x.CancelRequested, false)
-                .SetProperty(x => x.LastSequence, events.LastSequence)
-                .SetProperty(x => x.UpdatedAt, now), cancellationToken);
-        if (won == 0)
-        {
-            return new TurnOutcome.Conflict(SessionStatus.Queued, session.Turn);
-        }
-        db.ChangeTracker.Clear();
-        db.Messages.AddRange(messages);
-        db.Events.AddRange(records);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-
-        await PublishAsync(sessionId, session.Turn, announcement, cancellationToken);
-        return new TurnOutcome.Accepted(session.Turn, SessionStatus.Queued);
+        return outcome;
     }
 
     public async Task<TurnOutcome> RequestCancelAsync(Caller caller, Guid sessionId, CancellationToken cancellationToken)
@@ -159,33 +127,6 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
         }
         await bus.PublishAsync(Topics.ConversationInbound, new TurnCancelRequested { SessionId = sessionId, Turn = session.Turn }, cancellationToken);
         return new TurnOutcome.Accepted(session.Turn, session.Status);
-    }
-
-    private async Task PublishAsync(Guid sessionId, int turn, SessionEventsAppended announcement, CancellationToken cancellationToken)
-    {
-        await bus.PublishAsync(Topics.SessionEvents, announcement, cancellationToken);
-        await bus.PublishAsync(Topics.ConversationInbound, new TurnRequested { SessionId = sessionId, Turn = turn }, cancellationToken);
-    }
-
-    private static List<MessageRecord> ToRecords(SessionRecord session, IReadOnlyList<MessageInput> input, int firstOrdinal, SessionEventBuilder events, DateTime now)
-    {
-        var records = new List<MessageRecord>(input.Count);
-        foreach (var message in input)
-        {
-            records.Add(new MessageRecord
-            {
-                SessionId = session.Id,
-                Ordinal = firstOrdinal + records.Count,
-                TenantId = session.TenantId,
-                CreatedBy = session.CreatedBy,
-                Turn = session.Turn,
-                Role = message.Role,
-                Content = message.Content,
-                CreatedAt = now,
-            });
-            events.Add(SessionEventTypes.MessageCreated, new MessageEventData(message.Role, message.Content, session.Turn), SessionJsonContext.Wire.MessageEventData, now);
-        }
-        return records;
     }
 
     private static Task<IdempotencyRecord?> FindKeyAsync(SessionDbContext db, Caller caller, string key, DateTime now, CancellationToken cancellationToken) =>
@@ -231,4 +172,17 @@ public abstract record TurnOutcome
     public sealed record Accepted(int Turn, string Status) : TurnOutcome;
     public sealed record NotFound : TurnOutcome;
     public sealed record Conflict(string Status, int Turn) : TurnOutcome;
+}
+
+/// <summary>What <c>POST /v1/sessions/{id}/messages</c> does while a turn runs (<c>?strategy=</c>).</summary>
+public enum TurnStrategy
+{
+    /// <summary>409: the client posts again once the turn has ended (the default).</summary>
+    Reject,
+
+    /// <summary>The message waits and becomes the next turn when the running one ends.</summary>
+    Enqueue,
+
+    /// <summary>The message waits and the running turn is cancelled, so it starts as soon as that turn stops.</summary>
+    Interrupt,
 }

@@ -49,7 +49,8 @@ public sealed record SessionCreated(
 public sealed record TurnAccepted(
     [property: Description("The session id.")] Guid Id,
     [property: Description("Status of the latest turn when the request was accepted.")] string Status,
-    [property: Description("Number of the latest turn.")] int Turn);
+    [property: Description("Number of the latest turn; for a message that waits, the turn it is expected to become.")] int Turn,
+    [property: Description("For a message posted with strategy=enqueue or interrupt that waits behind the running turn: its place in the queue (1 = next). Absent when its turn started at once.")] int? QueuePosition = null);
 
 /// <summary>A session with its transcript and events.</summary>
 public sealed record SessionDetail(

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;
@@ -43,7 +44,7 @@ public static class SessionsApi
         api.MapPost("/sessions/{id}/messages", PostMessage)
             .WithName("PostMessage")
             .WithSummary("Add a user message, starting the next turn")
-            .WithDescription("Accepted only when the latest turn has ended; while a turn runs this answers 409.")
+            .WithDescription("Starts the next turn when the latest one has ended. While a turn runs this answers 409, unless `strategy=enqueue` (the message waits and becomes the next turn when the running one ends; `queue_position` says where it waits) or `strategy=interrupt` (the same, and the running turn is cancelled).")
             .Accepts<PostMessageRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -151,24 +152,43 @@ public static class SessionsApi
         SessionRequestValidator validator,
         SessionCommands commands,
         CallerAccessor caller,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        [Description("While a turn runs: `reject` (default) answers 409; `enqueue` keeps the message until the running turn ends; `interrupt` keeps it and cancels the running turn.")] string? strategy = null)
     {
         if (!Guid.TryParse(id, out var sessionId))
         {
             return Problem.MalformedSessionId(id);
+        }
+        if (!TryParseStrategy(strategy, out var turnStrategy))
+        {
+            return Problem.Validation("strategy", $"strategy must be reject, enqueue or interrupt, got '{Problem.Truncate(strategy!)}'.");
         }
         var (messages, errors) = validator.Validate(request);
         if (errors.Count > 0)
         {
             return Problem.Validation(errors);
         }
-        return await commands.StartNextTurnAsync(caller.Current, sessionId, messages, cancellationToken) switch
+        var location = $"/v1/sessions/{sessionId}";
+        return await commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken) switch
         {
-            TurnOutcome.Accepted accepted => TypedResults.Accepted($"/v1/sessions/{sessionId}", new TurnAccepted(sessionId, accepted.Status, accepted.Turn)),
-            TurnOutcome.Conflict conflict => Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.TurnInProgress, "A turn is in progress",
-                $"Turn {conflict.Turn} is {conflict.Status}; post the next message when it has ended, or cancel it first."),
+            NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),
+            NextTurn.Queued queued => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, queued.RunningTurn + queued.Position, queued.Position)),
+            NextTurn.Busy busy => Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.TurnInProgress, "A turn is in progress",
+                $"Turn {busy.Turn} is {busy.Status}; post the next message when it has ended, cancel it first, or post with ?strategy=enqueue or ?strategy=interrupt."),
             _ => Problem.SessionNotFound(sessionId),
         };
+    }
+
+    private static bool TryParseStrategy(string? value, out TurnStrategy strategy)
+    {
+        strategy = value switch
+        {
+            null or "reject" => TurnStrategy.Reject,
+            "enqueue" => TurnStrategy.Enqueue,
+            "interrupt" => TurnStrategy.Interrupt,
+            _ => (TurnStrategy)(-1),
+        };
+        return Enum.IsDefined(strategy);
     }
 
     public static async Task<Results<Accepted<TurnAccepted>, ProblemHttpResult>> CancelTurn(

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Conversations.Leases;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Models;
 using SomaAgent.Runtime.Sessions;
@@ -22,6 +23,8 @@ public sealed partial class ConversationTurnRunner(
     IDbContextFactory<SessionDbContext> dbFactory,
     SessionWriteQueue writes,
     IEventBus bus,
+    TurnLeaseKeeper leases,
+    SessionTurns turns,
     ModelCatalog models,
     ToolCatalog tools,
     PendingToolCalls pendingCalls,
@@ -30,40 +33,54 @@ public sealed partial class ConversationTurnRunner(
     ILogger<ConversationTurnRunner> logger)
 {
     public const string CancelledByClient = "cancelled by the client";
-    public const string InterruptedByShutdown = "interrupted: the worker shut down while the turn was running";
 
     public async Task RunAsync(Guid sessionId, int turn, CancellationToken turnCancelled, CancellationToken stopping)
     {
-        var claimed = await ClaimAsync(sessionId, turn, stopping);
-        if (claimed is null)
+        var claim = await leases.TryClaimAsync(sessionId, turn, stopping);
+        if (claim is null)
         {
             return;
         }
-        var (session, transcript) = claimed.Value;
+        using var lease = claim.Lease;
+        var session = claim.Session;
 
         using var activity = RuntimeDiagnostics.ActivitySource.StartActivity($"invoke_agent {session.Model}");
         activity?.SetTag("gen_ai.operation.name", "invoke_agent");
         activity?.SetTag("gen_ai.request.model", session.Model);
         activity?.SetTag("somaagent.session.id", sessionId.ToString());
         activity?.SetTag("somaagent.turn", turn);
+        activity?.SetTag("somaagent.turn.attempt", session.TurnAttempts);
         var started = time.GetTimestamp();
 
-        var writer = new TurnEventWriter(session, writes, bus, time);
-        writer.StartOrdinalsAt(transcript.Count == 0 ? 0 : transcript[^1].Ordinal + 1);
+        var writer = new TurnEventWriter(session, lease.Epoch, writes, bus, time);
         var stepText = new StringBuilder();
+        using var cancelledOrLost = CancellationTokenSource.CreateLinkedTokenSource(turnCancelled, lease.Lost);
         try
         {
+            var transcript = await LoadTranscriptAsync(sessionId, stopping);
+            writer.StartOrdinalsAt(transcript.Count == 0 ? 0 : transcript[^1].Ordinal + 1);
+            if (claim.Resumed && !await ResumeAsync(writer, transcript))
+            {
+                return;
+            }
             await writer.SetStatusAsync(SessionStatus.Running);
             if (session.CancelRequested)
             {
-                turnCancelled = new CancellationToken(canceled: true);
+                await cancelledOrLost.CancelAsync();
             }
-            turnCancelled.ThrowIfCancellationRequested();
-            await RunStepsAsync(writer, ToChatMessages(transcript), stepText, turnCancelled);
+            cancelledOrLost.Token.ThrowIfCancellationRequested();
+            await RunStepsAsync(writer, transcript, stepText, cancelledOrLost.Token);
+        }
+        catch (Exception ex) when (lease.IsLost || ex is LeaseLostException)
+        {
+            // Another worker runs the turn now; anything this one would write is refused anyway.
+            LogLeaseLost(sessionId, turn);
+            return;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            await EndWithPartialAsync(writer, stepText, SessionStatus.Failed, InterruptedByShutdown);
+            await HandOverAsync(writer, lease);
+            return;
         }
         catch (OperationCanceledException) when (turnCancelled.IsCancellationRequested)
         {
@@ -75,34 +92,76 @@ public sealed partial class ConversationTurnRunner(
             writer.Add(SessionEventTypes.Error, new ErrorEventData("model_error", ex.Message), SessionJsonContext.Wire.ErrorEventData);
             await EndWithPartialAsync(writer, stepText, SessionStatus.Failed, $"The model failed: {ex.Message}");
         }
+        finally
+        {
+            leases.Forget(lease);
+        }
 
         activity?.SetTag("somaagent.turn.status", session.Status);
         RuntimeDiagnostics.TurnDuration.Record(time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("status", session.Status));
         RuntimeDiagnostics.TurnsEnded.Add(1, new KeyValuePair<string, object?>("status", session.Status));
+        // Messages posted with strategy=enqueue waited for this turn to end.
+        await turns.StartQueuedAsync(sessionId, CancellationToken.None);
     }
 
-    /// <summary>Takes the queued turn for this worker; null when it is not queued any more (a redelivery).</summary>
-    private async Task<(SessionRecord Session, List<MessageRecord> Transcript)?> ClaimAsync(Guid sessionId, int turn, CancellationToken cancellationToken)
+    /// <summary>
+    /// Picks up a turn another worker started: its output so far is what completed messages hold (text that
+    /// streamed after them is discarded, the step runs again), announced by a <c>turn.resumed</c> event.
+    /// False when the turn has now been started too many times and ended failed instead.
+    /// </summary>
+    private async Task<bool> ResumeAsync(TurnEventWriter writer, List<MessageRecord> transcript)
+    {
+        var session = writer.Session;
+        writer.Output.Append(string.Concat(transcript.Where(m => m.Turn == session.Turn && m.Role == MessageRoles.Assistant).Select(m => m.Content)));
+        RuntimeDiagnostics.TurnsResumed.Add(1);
+        if (session.TurnAttempts > options.Value.MaxTurnAttempts)
+        {
+            var reason = $"{InterruptedTooOften}: the turn was started {session.TurnAttempts - 1} times and its worker stopped each time";
+            writer.Add(SessionEventTypes.Error, new ErrorEventData("interrupted", reason), SessionJsonContext.Wire.ErrorEventData);
+            await writer.SetStatusAsync(SessionStatus.Failed, reason);
+            return false;
+        }
+        LogResumed(session.Id, session.Turn, session.TurnAttempts);
+        writer.Add(SessionEventTypes.TurnResumed, new ResumedEventData(session.Turn, session.TurnAttempts, writer.Output.ToString()), SessionJsonContext.Wire.ResumedEventData);
+        return true;
+    }
+
+    public const string InterruptedTooOften = "interrupted";
+
+    /// <summary>
+    /// The worker is stopping mid-turn: store what is pending, give the lease up and ask for the turn again,
+    /// so another worker resumes it now (or, with no other worker, this one at its next start).
+    /// </summary>
+    private async Task HandOverAsync(TurnEventWriter writer, TurnLease lease)
+    {
+        try
+        {
+            await writer.FlushAsync();
+            await leases.ReleaseAsync(lease, CancellationToken.None);
+            using var publishTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await bus.PublishAsync(Topics.ConversationInbound, new TurnRequested { SessionId = writer.Session.Id, Turn = writer.Session.Turn }, publishTimeout.Token);
+            LogHandedOver(writer.Session.Id, writer.Session.Turn);
+        }
+        catch (Exception ex)
+        {
+            // The lease expires by itself and the sweep of a live worker dispatches the turn again.
+            LogHandOverFailed(writer.Session.Id, writer.Session.Turn, ex);
+        }
+    }
+
+    private async Task<List<MessageRecord>> LoadTranscriptAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var claimed = await db.Sessions
-            .Where(s => s.Id == sessionId && s.Turn == turn && s.Status == SessionStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Running), cancellationToken);
-        if (claimed == 0)
-        {
-            return null;
-        }
-        var session = await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == sessionId, cancellationToken);
-        var transcript = await db.Messages.AsNoTracking()
+        return await db.Messages.AsNoTracking()
             .Where(m => m.SessionId == sessionId)
             .OrderBy(m => m.Ordinal)
             .ToListAsync(cancellationToken);
-        return (session, transcript);
     }
 
-    private async Task RunStepsAsync(TurnEventWriter writer, List<ChatMessage> history, StringBuilder stepText, CancellationToken cancellationToken)
+    private async Task RunStepsAsync(TurnEventWriter writer, List<MessageRecord> transcript, StringBuilder stepText, CancellationToken cancellationToken)
     {
         var session = writer.Session;
+        var history = ToChatMessages(transcript);
         var client = models.GetClient(session.Model);
         var allowed = JsonSerializer.Deserialize(session.ToolsJson, SessionJsonContext.Wire.ListString) ?? [];
         var chatOptions = new ChatOptions
@@ -110,6 +169,12 @@ public sealed partial class ConversationTurnRunner(
             ModelId = session.Model,
             Tools = [.. allowed.Select(name => tools.TryGet(name, out var tool) ? tool.Function : null).OfType<AITool>()],
         };
+
+        if (UnansweredCalls(transcript) is { Count: > 0 } unanswered)
+        {
+            // Resumed while the tools of the last step ran: ask for the results again (same call ids).
+            history.Add(new ChatMessage(ChatRole.Tool, [.. await AwaitToolResultsAsync(writer, unanswered, allowed, cancellationToken)]));
+        }
 
         for (var step = 1; step <= options.Value.MaxStepsPerTurn; step++)
         {
@@ -174,7 +239,14 @@ public sealed partial class ConversationTurnRunner(
             writer.Add(SessionEventTypes.ToolCall, new ToolCallEventData(call.Id, call.Name, call.Arguments), SessionJsonContext.Wire.ToolCallEventData);
         }
         await writer.SetStatusAsync(SessionStatus.WaitingTool);
+        return await AwaitToolResultsAsync(writer, requests, allowed, cancellationToken);
+    }
 
+    /// <summary>Sends the calls to the tool executor, waits for every result and records them.</summary>
+    private async Task<List<FunctionResultContent>> AwaitToolResultsAsync(
+        TurnEventWriter writer, List<ToolCallRequested> requests, List<string> allowed, CancellationToken cancellationToken)
+    {
+        var session = writer.Session;
         var waits = new List<Task<ToolCallCompleted>>();
         try
         {
@@ -213,6 +285,27 @@ public sealed partial class ConversationTurnRunner(
         }
         await writer.SetStatusAsync(SessionStatus.Running);
         return results;
+    }
+
+    /// <summary>The tool calls of the transcript's last assistant message that no tool message answers yet.</summary>
+    private static List<ToolCallRequested> UnansweredCalls(List<MessageRecord> transcript)
+    {
+        var last = transcript.FindLastIndex(m => m.Role == MessageRoles.Assistant);
+        if (last < 0 || transcript[last].ToolCallsJson is not { } callsJson)
+        {
+            return [];
+        }
+        var record = transcript[last];
+        var answered = transcript.Skip(last + 1).Where(m => m.Role == MessageRoles.Tool).Select(m => m.ToolCallId).ToHashSet(StringComparer.Ordinal);
+        var calls = JsonSerializer.Deserialize(callsJson, SessionJsonContext.Wire.ListStoredToolCall) ?? [];
+        return [.. calls.Where(c => !answered.Contains(c.Id)).Select(c => new ToolCallRequested
+        {
+            SessionId = record.SessionId,
+            TenantId = record.TenantId,
+            CallId = c.Id,
+            ToolName = c.Name,
+            ArgumentsJson = c.Arguments.GetRawText(),
+        })];
     }
 
     private static void CompleteAssistantMessage(TurnEventWriter writer, string text, string? toolCallsJson)
@@ -297,4 +390,16 @@ public sealed partial class ConversationTurnRunner(
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} failed in the model")]
     private partial void LogModelFailed(Guid sessionId, int turn, Exception exception);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} was taken over by another worker; this one stops")]
+    private partial void LogLeaseLost(Guid sessionId, int turn);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Turn {Turn} of session {SessionId} handed over: this worker is stopping")]
+    private partial void LogHandedOver(Guid sessionId, int turn);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} could not be handed over; its lease will expire")]
+    private partial void LogHandOverFailed(Guid sessionId, int turn, Exception exception);
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Resuming turn {Turn} of session {SessionId} (start {Attempt}) after its worker stopped")]
+    private partial void LogResumed(Guid sessionId, int turn, int attempt);
 }

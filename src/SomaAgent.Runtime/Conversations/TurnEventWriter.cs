@@ -9,11 +9,12 @@ namespace SomaAgent.Runtime.Conversations;
 /// stores everything pending in one transaction, then announces it on <c>session.events</c>. Deltas flush
 /// when the last flush is older than <see cref="FlushInterval"/> (so a slow model streams every piece at
 /// once and a fast one is written in batches); state changes flush at once. Flushes of many turns share
-/// one commit (<see cref="SessionWriteQueue"/>). Nothing is announced before
+/// one commit (<see cref="SessionWriteQueue"/>), fenced by the lease epoch the turn was claimed at. Nothing is announced before
 /// it is stored, so a stream resumed from the store never misses what it saw live.
 /// </summary>
 internal sealed class TurnEventWriter(
     SessionRecord session,
+    long leaseEpoch,
     SessionWriteQueue writes,
     IEventBus bus,
     TimeProvider time)
@@ -85,7 +86,7 @@ internal sealed class TurnEventWriter(
         // Stored through the group-commit writer; the write lands even when the turn is being cancelled,
         // because the cancelled status is part of it.
         await writes.WriteAsync(new SessionWrite(
-            session.Id, records, messages, session.LastSequence, session.Status, session.StatusReason, session.Output, session.UpdatedAt));
+            session.Id, leaseEpoch, records, messages, session.LastSequence, session.Status, session.StatusReason, session.Output, session.UpdatedAt));
         if (records.Count > 0)
         {
             await bus.PublishAsync(Topics.SessionEvents, announcement, CancellationToken.None);

@@ -17,12 +17,14 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
 
     private readonly Dictionary<string, List<Consumer>> _consumersByTopic = [];
     private readonly BusDispatcher _dispatcher;
+    private readonly DeadLetterRecorder _deadLetters;
     private readonly ILogger<InMemoryEventBus> _logger;
 
-    public InMemoryEventBus(BusSubscriptions subscriptions, BusDispatcher dispatcher, ILogger<InMemoryEventBus> logger)
+    public InMemoryEventBus(BusSubscriptions subscriptions, BusDispatcher dispatcher, DeadLetterRecorder deadLetters, ILogger<InMemoryEventBus> logger)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         _dispatcher = dispatcher;
+        _deadLetters = deadLetters;
         _logger = logger;
         foreach (var (topic, group) in subscriptions.Consumers)
         {
@@ -65,14 +67,25 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
         {
             await foreach (var delivery in partition.Reader.ReadAllAsync(stoppingToken))
             {
-                try
+                for (var attempt = 1; ; attempt++)
                 {
-                    await _dispatcher.DispatchAsync(consumer.Topic, consumer.Group, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Handlers record their own failures on the session; this is the last line of defence.
-                    LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
+                    try
+                    {
+                        await _dispatcher.DispatchAsync(consumer.Topic, consumer.Group, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
+                        break;
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < KafkaEventBus.HandlerAttempts)
+                    {
+                        LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
+                        await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), stoppingToken);
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Same rule as Kafka's dead-letter topic: the message is dropped, the session told why.
+                        LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
+                        await _deadLetters.RecordAsync(consumer.Topic, delivery.Message.SessionId.ToString(), ex.Message, CancellationToken.None);
+                        break;
+                    }
                 }
             }
         }

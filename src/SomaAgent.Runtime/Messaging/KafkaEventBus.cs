@@ -28,17 +28,28 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
     private readonly KafkaOptions _options;
     private readonly BusSubscriptions _subscriptions;
     private readonly BusDispatcher _dispatcher;
+    private readonly DeadLetterRecorder _deadLetters;
+    private readonly IHostApplicationLifetime? _lifetime;
     private readonly ILogger<KafkaEventBus> _logger;
     private readonly IProducer<string, byte[]> _producer;
     private int _disposed;
 
-    public KafkaEventBus(string bootstrapServers, IOptions<KafkaOptions> options, BusSubscriptions subscriptions, BusDispatcher dispatcher, ILogger<KafkaEventBus> logger)
+    public KafkaEventBus(
+        string bootstrapServers,
+        IOptions<KafkaOptions> options,
+        BusSubscriptions subscriptions,
+        BusDispatcher dispatcher,
+        DeadLetterRecorder deadLetters,
+        ILogger<KafkaEventBus> logger,
+        IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _bootstrapServers = bootstrapServers;
         _options = options.Value;
         _subscriptions = subscriptions;
         _dispatcher = dispatcher;
+        _deadLetters = deadLetters;
+        _lifetime = lifetime;
         _logger = logger;
         _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
@@ -81,9 +92,15 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         await base.StartAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_subscriptions.Groups.Select(group =>
-            Task.Factory.StartNew(() => ConsumeAsync(group.Group, group.Topics, group.OnlyNew, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Consumers leave their groups as soon as the host begins to stop, before the roles stop: their
+        // partitions move to the other instances, and what this one hands over on the way out (turns it
+        // was running) is consumed there instead of by a consumer about to close.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _lifetime?.ApplicationStopping ?? CancellationToken.None);
+        await Task.WhenAll(_subscriptions.Groups.Select(group =>
+            Task.Factory.StartNew(() => ConsumeAsync(group.Group, group.Topics, group.OnlyNew, stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
+    }
 
     public override void Dispose()
     {
@@ -195,6 +212,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             Value = result.Message.Value,
             Headers = headers,
         });
+        await _deadLetters.RecordAsync(result.Topic, result.Message.Key, error, CancellationToken.None);
     }
 
     public static string DeadLetterTopic(string topic) => $"{topic}.dead-letter";

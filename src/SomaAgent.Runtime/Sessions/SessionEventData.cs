@@ -36,3 +36,14 @@ public sealed record ToolResultEventData(
 public sealed record ErrorEventData(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message);
+
+/// <summary>Data of a <c>turn.resumed</c> event: the turn, which start of it this is, and its output so far.</summary>
+public sealed record ResumedEventData(
+    [property: JsonPropertyName("turn")] int Turn,
+    [property: JsonPropertyName("attempt")] int Attempt,
+    [property: JsonPropertyName("output")] string Output);
+
+/// <summary>One message of a new turn, as posted (stored while it waits in the queue).</summary>
+public sealed record InputMessage(
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("content")] string Content);

@@ -21,6 +21,12 @@ public static class SessionEventTypes
     /// <summary>A tool answered. Data: <see cref="ToolResultEventData"/>.</summary>
     public const string ToolResult = "tool.result";
 
+    /// <summary>
+    /// Another worker took the running turn over (its worker stopped). Text streamed since the last
+    /// <c>message.completed</c> or <c>tool.result</c> is discarded: the step runs again. Data: <see cref="ResumedEventData"/>.
+    /// </summary>
+    public const string TurnResumed = "turn.resumed";
+
     /// <summary>Something went wrong in the turn. Data: <see cref="ErrorEventData"/>.</summary>
     public const string Error = "error";
 }

@@ -14,6 +14,7 @@ public abstract class SessionDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<SessionEventRecord> Events => Set<SessionEventRecord>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
     public DbSet<ToolMemoryRecord> ToolMemory => Set<ToolMemoryRecord>();
+    public DbSet<QueuedInputRecord> QueuedInputs => Set<QueuedInputRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -35,6 +36,7 @@ public abstract class SessionDbContext(DbContextOptions options) : DbContext(opt
             session.Property(s => s.Model).HasMaxLength(128);
             session.Property(s => s.Status).HasMaxLength(16);
             session.Property(s => s.StatusReason).HasMaxLength(2048);
+            session.Property(s => s.LeaseOwner).HasMaxLength(128);
             // Paged lists walk a tenant's sessions newest first.
             session.HasIndex(s => new { s.TenantId, s.CreatedAt, s.Id });
             // Recovery finds the turns that were in flight.
@@ -81,6 +83,16 @@ public abstract class SessionDbContext(DbContextOptions options) : DbContext(opt
             memory.Property(m => m.Key).HasMaxLength(128);
             memory.Property(m => m.TenantId).HasMaxLength(64);
             memory.HasOne<SessionRecord>().WithMany().HasForeignKey(m => m.SessionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<QueuedInputRecord>(input =>
+        {
+            input.ToTable("queued_inputs");
+            input.HasKey(i => i.Id);
+            input.Property(i => i.TenantId).HasMaxLength(64);
+            input.Property(i => i.CreatedBy).HasMaxLength(256);
+            input.HasIndex(i => new { i.SessionId, i.Id });
+            input.HasOne<SessionRecord>().WithMany().HasForeignKey(i => i.SessionId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -31,6 +31,21 @@ public sealed class SessionRecord
     /// <summary>Set by a cancel request; the worker ends the turn as cancelled when it sees it.</summary>
     public bool CancelRequested { get; set; }
 
+    /// <summary>The worker instance that runs the latest turn; null when no worker holds it.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>Until when <see cref="LeaseOwner"/> holds the turn; after it any worker may take the turn over.</summary>
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    /// <summary>
+    /// Grows by one at every claim of the session. A worker's writes only land while the epoch is the one
+    /// it claimed, so a worker that lost its lease (paused, partitioned) can never write over its successor.
+    /// </summary>
+    public long LeaseEpoch { get; set; }
+
+    /// <summary>How many workers have started the latest turn; a turn that keeps killing its workers ends failed.</summary>
+    public int TurnAttempts { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -5,9 +5,13 @@ using Microsoft.Extensions.Logging;
 
 namespace SomaAgent.Runtime.Storage;
 
-/// <summary>The new rows of one session and the session's state after them, stored together.</summary>
+/// <summary>
+/// The new rows of one session and the session's state after them, stored together, by the worker that
+/// holds the session's lease at <paramref name="LeaseEpoch"/>.
+/// </summary>
 public sealed record SessionWrite(
     Guid SessionId,
+    long LeaseEpoch,
     IReadOnlyList<SessionEventRecord> Events,
     IReadOnlyList<MessageRecord> Messages,
     long LastSequence,
@@ -20,7 +24,8 @@ public sealed record SessionWrite(
 /// Group commit for running turns: one writer takes every write queued while the previous commit ran and
 /// stores them in a single transaction, so many sessions share one commit and never contend for the
 /// store's write lock (SQLite has one). A write is acknowledged only once committed. If a batch fails,
-/// each write is retried alone, so one bad write cannot fail the others.
+/// each write is retried alone, so one bad write cannot fail the others. A write whose lease epoch is no
+/// longer the session's (another worker took the turn over) is refused with <see cref="LeaseLostException"/>.
 /// </summary>
 public sealed partial class SessionWriteQueue(IDbContextFactory<SessionDbContext> dbFactory, ILogger<SessionWriteQueue> logger) : IHostedService
 {
@@ -97,21 +102,34 @@ public sealed partial class SessionWriteQueue(IDbContextFactory<SessionDbContext
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var list = writes.ToList();
+        // The session row first: it is the fence. A stale worker's events never reach the table.
+        foreach (var write in list)
+        {
+            var ended = Sessions.SessionStatus.IsEnded(write.Status);
+            var updated = await db.Sessions.Where(s => s.Id == write.SessionId && s.LeaseEpoch == write.LeaseEpoch).ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(x => x.LastSequence, write.LastSequence)
+                    .SetProperty(x => x.Status, write.Status)
+                    .SetProperty(x => x.StatusReason, write.StatusReason)
+                    .SetProperty(x => x.Output, write.Output)
+                    .SetProperty(x => x.UpdatedAt, write.UpdatedAt);
+                if (ended)
+                {
+                    // The turn is over: nobody holds the session until its next turn is claimed.
+                    s.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null);
+                }
+            }, CancellationToken.None);
+            if (updated == 0)
+            {
+                throw new LeaseLostException(write.SessionId);
+            }
+        }
         foreach (var write in list)
         {
             db.Events.AddRange(write.Events);
             db.Messages.AddRange(write.Messages);
         }
         await db.SaveChangesAsync(CancellationToken.None);
-        foreach (var write in list)
-        {
-            await db.Sessions.Where(s => s.Id == write.SessionId).ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.LastSequence, write.LastSequence)
-                .SetProperty(x => x.Status, write.Status)
-                .SetProperty(x => x.StatusReason, write.StatusReason)
-                .SetProperty(x => x.Output, write.Output)
-                .SetProperty(x => x.UpdatedAt, write.UpdatedAt), CancellationToken.None);
-        }
         await transaction.CommitAsync(CancellationToken.None);
     }
 

@@ -28,6 +28,22 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
         (await db.Sessions.SingleAsync(s => s.Id == bad.Id, Ct)).LastSequence.ShouldBe(bad.LastSequence);
     }
 
+    [Fact]
+    public async Task A_write_at_a_superseded_lease_epoch_is_refused_and_stores_nothing()
+    {
+        var session = await CompletedSessionAsync();
+        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+
+        // What a worker that lost its lease would write: the session moved on to a newer epoch.
+        var stale = queue.WriteAsync(WriteOf(session, session.LastSequence + 1, epoch: session.LeaseEpoch - 1));
+
+        var refused = await Should.ThrowAsync<LeaseLostException>(() => stale);
+        refused.SessionId.ShouldBe(session.Id);
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        (await db.Sessions.SingleAsync(s => s.Id == session.Id, Ct)).LastSequence.ShouldBe(session.LastSequence);
+        (await db.Events.CountAsync(e => e.SessionId == session.Id, Ct)).ShouldBe((int)session.LastSequence);
+    }
+
     private IDbContextFactory<SessionDbContext> Factory() =>
         gateway.App.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();
 
@@ -39,8 +55,9 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
         return await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == id, Ct);
     }
 
-    private static SessionWrite WriteOf(SessionRecord session, long sequence) => new(
+    private static SessionWrite WriteOf(SessionRecord session, long sequence, long? epoch = null) => new(
         session.Id,
+        epoch ?? session.LeaseEpoch,
         [new SessionEventRecord
         {
             SessionId = session.Id,

@@ -106,6 +106,39 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
                     b.ToTable("messages", (string)null);
                 });
 
+            modelBuilder.Entity("SomaAgent.Runtime.Storage.QueuedInputRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("MessagesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SessionId", "Id");
+
+                    b.ToTable("queued_inputs", (string)null);
+                });
+
             modelBuilder.Entity("SomaAgent.Runtime.Storage.SessionEventRecord", b =>
                 {
                     b.Property<Guid>("SessionId")
@@ -164,6 +197,16 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
                     b.Property<long>("LastSequence")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("LeaseEpoch")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<string>("MetadataJson")
                         .IsRequired()
                         .HasColumnType("text");
@@ -196,6 +239,9 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<int>("Turn")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TurnAttempts")
                         .HasColumnType("integer");
 
                     b.Property<DateTime>("UpdatedAt")
@@ -237,6 +283,15 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("SomaAgent.Runtime.Storage.MessageRecord", b =>
+                {
+                    b.HasOne("SomaAgent.Runtime.Storage.SessionRecord", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("SomaAgent.Runtime.Storage.QueuedInputRecord", b =>
                 {
                     b.HasOne("SomaAgent.Runtime.Storage.SessionRecord", null)
                         .WithMany()

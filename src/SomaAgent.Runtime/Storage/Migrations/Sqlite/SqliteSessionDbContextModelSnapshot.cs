@@ -101,6 +101,39 @@ namespace SomaAgent.Runtime.Storage.Migrations.Sqlite
                     b.ToTable("messages", (string)null);
                 });
 
+            modelBuilder.Entity("SomaAgent.Runtime.Storage.QueuedInputRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessagesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SessionId", "Id");
+
+                    b.ToTable("queued_inputs", (string)null);
+                });
+
             modelBuilder.Entity("SomaAgent.Runtime.Storage.SessionEventRecord", b =>
                 {
                     b.Property<Guid>("SessionId")
@@ -159,6 +192,16 @@ namespace SomaAgent.Runtime.Storage.Migrations.Sqlite
                     b.Property<long>("LastSequence")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("LeaseEpoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("MetadataJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -191,6 +234,9 @@ namespace SomaAgent.Runtime.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Turn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TurnAttempts")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
@@ -232,6 +278,15 @@ namespace SomaAgent.Runtime.Storage.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("SomaAgent.Runtime.Storage.MessageRecord", b =>
+                {
+                    b.HasOne("SomaAgent.Runtime.Storage.SessionRecord", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("SomaAgent.Runtime.Storage.QueuedInputRecord", b =>
                 {
                     b.HasOne("SomaAgent.Runtime.Storage.SessionRecord", null)
                         .WithMany()
