@@ -50,7 +50,7 @@ public static class AppHostExtensions
         var postgres = builder.AddPostgres("postgres-server").WithDataVolume().AddDatabase("postgres", "somaagent");
         var redis = builder.AddRedis("redis");
 
-        var kafka = builder.AddContainer("kafka", "apache/kafka", "3.9.1")
+        var kafka = builder.AddContainer("kafka", "apache/kafka", "4.1.0")
             .WithEndpoint(port: KafkaPort, targetPort: KafkaPort, name: "tcp", isProxied: false)
             .WithEnvironment("KAFKA_NODE_ID", "1")
             .WithEnvironment("KAFKA_PROCESS_ROLES", "broker,controller")
@@ -105,16 +105,24 @@ public static class AppHostExtensions
         return new BackingContainers(postgres, redis, kafka, vault, vaultToken, opa, openFga, minio, minioUser, minioPassword, keycloak);
     }
 
+    /// <summary>Workers replicas of the containers topology (<c>SomaAgent:WorkerReplicas</c>); they share turns through leases.</summary>
+    public const int DefaultWorkerReplicas = 2;
+
     /// <summary>Gives each service the connection settings of the servers it uses, and waits for them to be healthy.</summary>
     public static void WireTo(this BackingContainers backing, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> workers, IResourceBuilder<ProjectResource> registry)
     {
         ArgumentNullException.ThrowIfNull(backing);
+        ArgumentNullException.ThrowIfNull(workers);
         var kafka = ReferenceExpression.Create($"{backing.Kafka.GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)}");
+        // The dev container is one broker; the manifests are for clusters, where every topic keeps three copies.
+        var replicationFactor = workers.ApplicationBuilder.ExecutionContext.IsPublishMode ? "3" : "1";
+        var replicas = workers.ApplicationBuilder.Configuration.GetValue("SomaAgent:WorkerReplicas", DefaultWorkerReplicas);
 
         gateway
             .WithReference(backing.Postgres).WaitFor(backing.Postgres)
             .WithReference(backing.Redis).WaitFor(backing.Redis)
             .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
+            .WithEnvironment("SomaAgent__Kafka__ReplicationFactor", replicationFactor)
             // The Workers service runs the turns over Kafka; the gateway only serves the API and streams.
             .WithEnvironment("SomaAgent__Gateway__HostWorkers", "false")
             .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
@@ -123,9 +131,11 @@ public static class AppHostExtensions
             .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{backing.Keycloak.GetEndpoint("http")}/realms/somaagent")).WaitFor(backing.Keycloak);
 
         workers
+            .WithReplicas(replicas)
             .WithReference(backing.Postgres).WaitFor(backing.Postgres)
             .WithReference(backing.Redis).WaitFor(backing.Redis)
             .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
+            .WithEnvironment("SomaAgent__Kafka__ReplicationFactor", replicationFactor)
             .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa);
 
         registry

@@ -116,14 +116,23 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
 
     private async Task ConsumeAsync(string group, IReadOnlyList<string> topics, bool onlyNew, CancellationToken stoppingToken)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        var config = new ConsumerConfig
         {
             BootstrapServers = _bootstrapServers,
             GroupId = _options.GroupPrefix + group,
             EnableAutoCommit = false,
             AutoOffsetReset = onlyNew ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
-        }).Build();
+        };
+        if (_options.GroupProtocol == "classic")
+        {
+            config.GroupProtocol = Confluent.Kafka.GroupProtocol.Classic;
+            config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        }
+        else
+        {
+            config.GroupProtocol = Confluent.Kafka.GroupProtocol.Consumer;
+        }
+        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
         consumer.Subscribe(topics);
         try
         {
@@ -146,7 +155,16 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
                     continue;
                 }
                 await HandleAsync(result, group, stoppingToken);
-                consumer.Commit(result);
+                try
+                {
+                    consumer.Commit(result);
+                }
+                catch (KafkaException ex) when (!ex.Error.IsFatal)
+                {
+                    // A rebalance took the partition away meanwhile: its new owner gets the message again,
+                    // which handlers tolerate (they are idempotent).
+                    LogCommitFailed(group, result.TopicPartitionOffset.ToString(), ex.Error.Reason);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -165,7 +183,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         {
             message = JsonSerializer.Deserialize(result.Message.Value, SessionJsonContext.Wire.BusMessage);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
             await ParkAsync(result, $"unreadable message: {ex.Message}");
             return;
@@ -212,7 +230,10 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             Value = result.Message.Value,
             Headers = headers,
         });
-        await _deadLetters.RecordAsync(result.Topic, result.Message.Key, error, CancellationToken.None);
+        if (await _deadLetters.RecordAsync(result.Topic, result.Message.Key, error, CancellationToken.None) is { } failed)
+        {
+            await PublishAsync(Topics.SessionEvents, failed, CancellationToken.None);
+        }
     }
 
     public static string DeadLetterTopic(string topic) => $"{topic}.dead-letter";
@@ -251,6 +272,9 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             LogTopicsNotCreated(ex.Message);
         }
     }
+
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Warning, Message = "Kafka consumer of group {Group} could not commit {Offset}: {Reason}")]
+    private partial void LogCommitFailed(string group, string offset, string reason);
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Kafka consumer of group {Group}: {Reason}")]
     private partial void LogConsumeError(string group, string reason);

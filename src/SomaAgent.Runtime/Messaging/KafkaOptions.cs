@@ -22,6 +22,14 @@ public sealed class KafkaOptions
     [RegularExpression("^[A-Za-z0-9._-]{0,64}$")]
     public string GroupPrefix { get; set; } = "";
 
+    /// <summary>
+    /// Consumer group protocol: <c>consumer</c> (KIP-848, Kafka 4.0+: members join and leave without
+    /// stopping the others, so a replica going away hands its partitions over in moments) or <c>classic</c>
+    /// (older brokers: a rebalance pauses the group). Default <c>consumer</c>.
+    /// </summary>
+    [RegularExpression("^(consumer|classic)$")]
+    public string GroupProtocol { get; set; } = "consumer";
+
     /// <summary>How long start-up waits for the admin API to create missing topics. Default 10 s.</summary>
     [Range(1, 300)]
     public int AdminTimeoutSeconds { get; set; } = 10;

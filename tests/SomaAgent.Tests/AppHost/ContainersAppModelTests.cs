@@ -22,6 +22,24 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
     }
 
     [Fact]
+    public async Task Kafka_is_recent_enough_for_the_consumer_group_protocol_the_services_use()
+    {
+        var image = App.Resource<ContainerResource>("kafka").Annotations.OfType<ContainerImageAnnotation>().Single();
+
+        // KIP-848 (group.protocol=consumer) is generally available from Kafka 4.0.
+        Version.Parse(image.Tag!).Major.ShouldBeGreaterThanOrEqualTo(4);
+        (await App.EnvironmentOfAsync("workers", Ct)).ShouldNotContainKey("SomaAgent__Kafka__GroupProtocol");
+    }
+
+    [Fact]
+    public async Task Manifests_replicate_every_topic_three_times_and_run_two_workers_replicas()
+    {
+        (await App.EnvironmentOfAsync("workers", Ct))["SomaAgent__Kafka__ReplicationFactor"].ShouldBe("3");
+        (await App.EnvironmentOfAsync("gateway", Ct))["SomaAgent__Kafka__ReplicationFactor"].ShouldBe("3");
+        App.Resource("workers").Annotations.OfType<ReplicaAnnotation>().Single().Replicas.ShouldBe(2);
+    }
+
+    [Fact]
     public void Redis_is_declared_as_redis()
     {
         App.Model.Resources.OfType<RedisResource>().Single().Name.ShouldBe("redis");

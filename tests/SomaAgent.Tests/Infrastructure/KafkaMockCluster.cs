@@ -26,6 +26,9 @@ public sealed partial class KafkaMockCluster : IAsyncLifetime
     private nint _cluster;
     private string? _bootstrapServers;
 
+    /// <summary>The ids of the mock brokers.</summary>
+    public static IReadOnlyList<int> BrokerIds { get; } = [1, 2, 3];
+
     /// <summary>The brokers' <c>host:port</c> list, for <c>bootstrap.servers</c>.</summary>
     public string BootstrapServers =>
         _bootstrapServers ?? throw new InvalidOperationException("The Kafka mock cluster has not been started.");

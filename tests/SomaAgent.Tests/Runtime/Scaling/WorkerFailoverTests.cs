@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.EntityFrameworkCore;
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Infrastructure;
+
+namespace SomaAgent.Tests.Runtime.Scaling;
+
+/// <summary>
+/// Gateways and workers as separate instances over Kafka: a turn survives its worker stopping, the broker
+/// going away, and poison messages, and no client sees an event lost or twice.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
+{
+    private const string LongInput = "a long answer please, with many many words in it";
+    private static readonly Dictionary<string, string?> SlowModel = new() { ["SomaAgent:Models:Simulated:TimePerTokenMs"] = "40" };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_worker_stopped_mid_turn_hands_it_to_another_worker_that_finishes_it_with_every_event_once()
+    {
+        await using var deployment = new KafkaDeployment(kafka, SlowModel);
+        var gateway = deployment.AddGateway();
+        await deployment.StartWorkerAsync();
+        await deployment.StartWorkerAsync();
+        using var client = gateway.CreateClient();
+
+        var id = await gateway.CreateSessionAsync(new { input = LongInput }, Ct);
+        var streamed = ReadStreamAsync(client, id, after: 0);
+        await WaitForOutputAsync(client, id);
+        await deployment.StopWorkerAsync(await deployment.OwnerOfAsync(id, Ct));
+
+        var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
+        session.GetProperty("status").GetString().ShouldBe("completed");
+        session.GetProperty("output").GetString().ShouldBe(await UninterruptedOutputAsync(gateway));
+        var stored = session.GetProperty("events").EnumerateArray().ToList();
+        stored.Select(e => e.GetProperty("sequence").GetInt64()).ShouldBe(Enumerable.Range(1, stored.Count).Select(i => (long)i));
+        stored.Count(e => e.GetProperty("type").GetString() == "turn.resumed").ShouldBe(1);
+        (await streamed).ShouldBe(Enumerable.Range(1, stored.Count).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task A_turn_survives_every_broker_going_down_and_coming_back_without_losing_an_event()
+    {
+        await using var deployment = new KafkaDeployment(kafka, SlowModel);
+        var gateway = deployment.AddGateway();
+        await deployment.StartWorkerAsync();
+        using var client = gateway.CreateClient();
+
+        var id = await gateway.CreateSessionAsync(new { input = "What is 12*(3+4)? " + LongInput }, Ct);
+        var streamed = ReadStreamAsync(client, id, after: 0);
+        await WaitForOutputAsync(client, id);
+        try
+        {
+            foreach (var broker in KafkaMockCluster.BrokerIds)
+            {
+                kafka.SetBrokerDown(broker);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        }
+        finally
+        {
+            foreach (var broker in KafkaMockCluster.BrokerIds)
+            {
+                kafka.SetBrokerUp(broker);
+            }
+        }
+
+        var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(60));
+        session.GetProperty("status").GetString().ShouldBe("completed");
+        var count = session.GetProperty("events").GetArrayLength();
+        (await streamed).ShouldBe(Enumerable.Range(1, count).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task A_poison_message_is_parked_in_the_dead_letter_topic_and_its_session_fails_with_the_reason()
+    {
+        await using var deployment = new KafkaDeployment(kafka, SlowModel);
+        var gateway = deployment.AddGateway();
+        await deployment.StartWorkerAsync();
+        using var client = gateway.CreateClient();
+        var id = await gateway.CreateSessionAsync(new { input = LongInput }, Ct);
+        await WaitForOutputAsync(client, id);
+
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = deployment.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(Topics.ConversationInbound, new Message<string, byte[]> { Key = id.ToString(), Value = "{not a bus message"u8.ToArray() }, Ct);
+        }
+
+        var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
+        session.GetProperty("status").GetString().ShouldBe("failed");
+        session.GetProperty("status_reason").GetString()!.ShouldContain($"parked in {KafkaEventBus.DeadLetterTopic(Topics.ConversationInbound)}");
+        var events = session.GetProperty("events").EnumerateArray().ToList();
+        events.Select(e => e.GetProperty("sequence").GetInt64()).ShouldBe(Enumerable.Range(1, events.Count).Select(i => (long)i));
+        events.ShouldContain(e => e.GetProperty("type").GetString() == "error" && e.GetProperty("data").GetProperty("code").GetString() == "dead_letter");
+        // The worker that ran the turn is fenced off: nothing it wrote lands after the failure.
+        await Task.Delay(500, Ct);
+        var after = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
+        after.GetProperty("events").GetArrayLength().ShouldBe(events.Count);
+        ParkedKeys(deployment, Topics.ConversationInbound).ShouldContain(id.ToString());
+    }
+
+    private static async Task<List<long>> ReadStreamAsync(HttpClient client, Guid id, long after)
+    {
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events?after={after}", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        return [.. events.Select(e => long.Parse(e.Id!, CultureInfo.InvariantCulture))];
+    }
+
+    private static async Task WaitForOutputAsync(HttpClient client, Guid id)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
+            if (session.GetProperty("output").GetString() is { Length: > 0 })
+            {
+                return;
+            }
+            await Task.Delay(20, Ct);
+        }
+        throw new TimeoutException("The turn never produced output.");
+    }
+
+    /// <summary>What the deterministic model answers when nothing interrupts it.</summary>
+    private static async Task<string?> UninterruptedOutputAsync(GatewayApp gateway)
+    {
+        var id = await gateway.CreateSessionAsync(new { input = LongInput }, Ct);
+        var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
+        return session.GetProperty("output").GetString();
+    }
+
+    private static List<string> ParkedKeys(KafkaDeployment deployment, string topic)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = deployment.BootstrapServers,
+            GroupId = $"dead-letter-reader-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe(KafkaEventBus.DeadLetterTopic(topic));
+        var keys = new List<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline && consumer.Consume(TimeSpan.FromMilliseconds(500)) is var result)
+        {
+            if (result is null)
+            {
+                if (keys.Count > 0)
+                {
+                    break;
+                }
+                continue;
+            }
+            keys.Add(result.Message.Key);
+        }
+        return keys;
+    }
+}
