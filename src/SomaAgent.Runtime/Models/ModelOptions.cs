@@ -16,6 +16,12 @@ public sealed class ModelOptions
 
     /// <summary>An OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, LM Studio). Off unless BaseUrl is set.</summary>
     public OpenAICompatibleOptions OpenAI { get; set; } = new();
+
+    /// <summary>
+    /// Local GGUF models run in-process on the CPU through LLamaSharp (llama.cpp), one entry per model
+    /// (<c>SomaAgent:Models:Gguf:0:Id</c>, <c>…:0:Path</c>, …). Empty by default.
+    /// </summary>
+    public IList<GgufModelOptions> Gguf { get; } = [];
 }
 
 /// <summary>Lets benchmarks make the simulated model behave like a real one.</summary>
