@@ -110,13 +110,18 @@ public sealed partial class ConversationTurnRunner(
             ModelId = session.Model,
             Tools = [.. allowed.Select(name => tools.TryGet(name, out var tool) ? tool.Function : null).OfType<AITool>()],
         };
+        var clientOptions = ClientModelOptions.Parse(session.ClientOptionsJson);
+        ClientToolTurn.ApplyTo(clientOptions, chatOptions);
 
         for (var step = 1; step <= options.Value.MaxStepsPerTurn; step++)
         {
             stepText.Clear();
             var calls = new List<FunctionCallContent>();
+            UsageDetails? usage = null;
+            ChatFinishReason? finish = null;
             await foreach (var update in client.GetStreamingResponseAsync(history, chatOptions, cancellationToken))
             {
+                finish = update.FinishReason ?? finish;
                 foreach (var content in update.Contents)
                 {
                     switch (content)
@@ -129,15 +134,24 @@ public sealed partial class ConversationTurnRunner(
                         case FunctionCallContent call:
                             calls.Add(call);
                             break;
+                        case UsageContent used:
+                            (usage ??= new()).Add(used.Details);
+                            break;
                     }
                 }
                 await writer.FlushIfDueAsync();
             }
+            TurnUsage.RecordUsage(writer, usage);
 
             if (calls.Count == 0)
             {
                 CompleteAssistantMessage(writer, stepText.ToString(), null);
-                await writer.SetStatusAsync(SessionStatus.Completed);
+                await writer.SetStatusAsync(SessionStatus.Completed, finish == ChatFinishReason.Length ? TurnEndReasons.Length : null);
+                return;
+            }
+            if (ClientToolTurn.IsClientStep(clientOptions, calls))
+            {
+                await ClientToolTurn.EndTurnAsync(writer, calls, stepText.ToString());
                 return;
             }
 
@@ -215,7 +229,7 @@ public sealed partial class ConversationTurnRunner(
         return results;
     }
 
-    private static void CompleteAssistantMessage(TurnEventWriter writer, string text, string? toolCallsJson)
+    internal static void CompleteAssistantMessage(TurnEventWriter writer, string text, string? toolCallsJson)
     {
         writer.AddMessage(MessageRoles.Assistant, text, toolCallsJson);
         if (text.Length > 0)

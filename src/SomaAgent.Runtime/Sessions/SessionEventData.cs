@@ -36,3 +36,9 @@ public sealed record ToolResultEventData(
 public sealed record ErrorEventData(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message);
+
+/// <summary>Data of a <c>usage</c> event: the tokens of one model call, as the model counted them.</summary>
+public sealed record UsageEventData(
+    [property: JsonPropertyName("input_tokens")] long InputTokens,
+    [property: JsonPropertyName("output_tokens")] long OutputTokens,
+    [property: JsonPropertyName("total_tokens")] long TotalTokens);

@@ -21,6 +21,9 @@ public static class SessionEventTypes
     /// <summary>A tool answered. Data: <see cref="ToolResultEventData"/>.</summary>
     public const string ToolResult = "tool.result";
 
+    /// <summary>What one model call consumed, when the model reports it. Data: <see cref="UsageEventData"/>.</summary>
+    public const string Usage = "usage";
+
     /// <summary>Something went wrong in the turn. Data: <see cref="ErrorEventData"/>.</summary>
     public const string Error = "error";
 }

@@ -10,6 +10,8 @@ namespace SomaAgent.Runtime.Sessions;
 [JsonSerializable(typeof(ToolCallEventData))]
 [JsonSerializable(typeof(ToolResultEventData))]
 [JsonSerializable(typeof(ErrorEventData))]
+[JsonSerializable(typeof(UsageEventData))]
+[JsonSerializable(typeof(ClientModelOptions))]
 [JsonSerializable(typeof(List<StoredToolCall>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
