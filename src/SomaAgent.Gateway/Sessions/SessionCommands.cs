@@ -38,6 +38,7 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
             Model = request.Model,
             ToolsJson = JsonSerializer.Serialize(request.Tools.ToList(), SessionJsonContext.Wire.ListString),
             MetadataJson = JsonSerializer.Serialize(new Dictionary<string, string>(request.Metadata), SessionJsonContext.Wire.DictionaryStringString),
+            ClientOptionsJson = request.ClientOptionsJson,
             Status = SessionStatus.Queued,
             Turn = 1,
             CreatedAt = now,
@@ -181,6 +182,9 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
                 Turn = session.Turn,
                 Role = message.Role,
                 Content = message.Content,
+                ToolCallsJson = message.ToolCallsJson,
+                ToolCallId = message.ToolCallId,
+                ToolName = message.ToolName,
                 CreatedAt = now,
             });
             events.Add(SessionEventTypes.MessageCreated, new MessageEventData(message.Role, message.Content, session.Turn), SessionJsonContext.Wire.MessageEventData, now);

@@ -36,7 +36,20 @@ public sealed record PostMessageRequest
 
 public sealed record MessageInput(
     [property: Description("system, user or assistant.")] string Role,
-    [property: Description("The text of the message.")] string Content);
+    [property: Description("The text of the message.")] string Content)
+{
+    // Set only by the OpenAI-compatible route, whose transcripts carry tool calls and their results; internal, so
+    // the session API's JSON binding and its OpenAPI schema never see them.
+
+    /// <summary>For an assistant message that asked for tools: the calls, as stored JSON.</summary>
+    internal string? ToolCallsJson { get; init; }
+
+    /// <summary>For a tool message: the call it answers.</summary>
+    internal string? ToolCallId { get; init; }
+
+    /// <summary>For a tool message: the tool's name.</summary>
+    internal string? ToolName { get; init; }
+}
 
 /// <summary>What <c>POST /v1/sessions</c> answers.</summary>
 public sealed record SessionCreated(
