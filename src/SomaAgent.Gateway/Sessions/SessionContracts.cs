@@ -112,7 +112,7 @@ public sealed record TranscriptToolCall(
 /// <summary>One event of the session's log.</summary>
 public sealed record SessionEventDto(
     [property: Description("Gapless from 1 per session.")] long Sequence,
-    [property: Description("status, message.created, message.delta, message.completed, tool.call, tool.result or error.")] string Type,
+    [property: Description("status, message.created, message.delta, message.completed, tool.call, tool.result, usage or error.")] string Type,
     [property: Description("When the event was stored (UTC).")] DateTime CreatedAt,
     [property: Description("Turn the event belongs to.")] int Turn,
     [property: Description("The event's data; its shape depends on the type (see docs/sessions.md).")] JsonElement Data);
