@@ -30,9 +30,15 @@ internal static class ClientToolTurn
         options.Temperature = client.Temperature ?? options.Temperature;
     }
 
-    /// <summary>True when every call names a client tool: the executor has nothing to run in this step.</summary>
-    public static bool IsClientStep(ClientModelOptions? client, List<FunctionCallContent> calls) =>
-        client is { Tools.Count: > 0 } && calls.Count > 0 && calls.TrueForAll(c => client.Tools.Any(t => t.Name == c.Name));
+    /// <summary>
+    /// True when the calls include client tools and none of the session's own tools: the step is the client's, and
+    /// every call goes back to it (as OpenAI returns whatever the model called). A step that also calls the
+    /// session's own tools runs through the executor as usual; the gateway never opens a session with both kinds.
+    /// </summary>
+    public static bool IsClientStep(ClientModelOptions? client, List<FunctionCallContent> calls, List<string> sessionTools) =>
+        client is { Tools.Count: > 0 }
+        && calls.Exists(c => client.Tools.Any(t => t.Name == c.Name))
+        && !calls.Exists(c => sessionTools.Contains(c.Name));
 
     /// <summary>Records the assistant message with its calls and the <c>tool.call</c> events, then ends the turn for the client.</summary>
     public static async Task EndTurnAsync(TurnEventWriter writer, List<FunctionCallContent> calls, string text)

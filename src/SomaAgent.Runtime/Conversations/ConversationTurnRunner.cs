@@ -149,7 +149,7 @@ public sealed partial class ConversationTurnRunner(
                 await writer.SetStatusAsync(SessionStatus.Completed, finish == ChatFinishReason.Length ? TurnEndReasons.Length : null);
                 return;
             }
-            if (ClientToolTurn.IsClientStep(clientOptions, calls))
+            if (ClientToolTurn.IsClientStep(clientOptions, calls, allowed))
             {
                 await ClientToolTurn.EndTurnAsync(writer, calls, stepText.ToString());
                 return;

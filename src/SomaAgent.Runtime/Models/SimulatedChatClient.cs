@@ -10,7 +10,7 @@ namespace SomaAgent.Runtime.Models;
 
 /// <summary>
 /// The built-in model: <b>simulated</b>, not a language model. It plans from the latest user message by fixed,
-/// documented rules (docs/models.md) and streams its answer word by word:
+/// documented rules (docs/models-and-tools.md) and streams its answer word by word:
 /// <list type="number">
 /// <item>If tool results follow the latest user message, it answers from them.</item>
 /// <item>An offered tool without a rule of its own (a client's tool, say) is called when the latest user message

@@ -89,6 +89,27 @@ public sealed class ChatCompletionsTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task A_client_tool_call_ends_the_sessions_turn_with_reason_tool_calls_and_the_executor_never_runs_it()
+    {
+        var client = OpenAIClients.Chat(gateway.App);
+        ChatCompletion completion = await client.CompleteChatAsync(
+            [new UserChatMessage("""get_weather {"city": "Rome"}""")], new ChatCompletionOptions { Tools = { Weather } }, Ct);
+        using var http = gateway.App.CreateClient();
+
+        var session = await http.GetFromJsonAsync<JsonElement>($"/v1/sessions/{OpenAIClients.SessionIdOf(completion.Id)}", Ct);
+
+        session.GetProperty("status").GetString().ShouldBe("completed");
+        session.GetProperty("status_reason").GetString().ShouldBe("tool_calls");
+        session.GetProperty("tools").GetArrayLength().ShouldBe(0, "the request's tools are the client's, not the deployment's");
+        var types = session.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        types.ShouldContain("tool.call");
+        types.ShouldNotContain("tool.result");
+        var assistant = session.GetProperty("messages").EnumerateArray().Last();
+        assistant.GetProperty("role").GetString().ShouldBe("assistant");
+        assistant.GetProperty("tool_calls")[0].GetProperty("id").GetString().ShouldBe(completion.ToolCalls[0].Id);
+    }
+
+    [Fact]
     public async Task A_streamed_client_tool_call_arrives_as_a_tool_call_delta_with_finish_reason_tool_calls()
     {
         var client = OpenAIClients.Chat(gateway.App);
