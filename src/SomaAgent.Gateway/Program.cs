@@ -1,4 +1,5 @@
 using SomaAgent.Gateway.Catalog;
+using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,5 +16,6 @@ app.MapGatewayDocs();
 app.MapHealthApi();
 app.MapCatalogApi();
 app.MapSessionsApi();
+app.MapChatCompletionsApi();
 
 app.Run();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
+using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Sessions;
@@ -29,6 +30,8 @@ public static class GatewayExtensions
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // Ahead of the default writer: problems on the OpenAI-compatible routes are written in OpenAI's error shape.
+        services.AddSingleton<IProblemDetailsWriter, OpenAIProblemDetailsWriter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddGatewayOpenApi();
@@ -40,6 +43,7 @@ public static class GatewayExtensions
         services.AddSingleton<SessionQueries>();
         services.AddSingleton<SessionEventHub>();
         services.AddSingleton<SessionEventStream>();
+        services.AddSingleton<ChatCompletionRequestValidator>();
 
         // Each gateway instance is its own consumer group of session.events, reading only new events (streams
         // replay the past from the store), so every instance sees every event.

@@ -23,7 +23,7 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
 
         - JSON bodies use `snake_case` names; timestamps are ISO 8601 in UTC.
         - Every response carries the header `api-version: 1`. A path under another version (for example `/v2/...`) answers 404 with type `urn:somaagent:problem:unsupported-api-version`.
-        - Every error is `application/problem+json` (RFC 7807) with a stable `type` URN to branch on, a human `detail`, and the `trace_id` that finds the request in the logs. Validation problems (400) add `errors`, naming each bad field.
+        - Every error is `application/problem+json` (RFC 7807) with a stable `type` URN to branch on, a human `detail`, and the `trace_id` that finds the request in the logs. Validation problems (400) add `errors`, naming each bad field. The one exception is the OpenAI-compatible `/v1/chat/completions`, whose errors use OpenAI's `{"error": {"message", "type", "param", "code"}}` shape so OpenAI SDKs understand them.
         - `POST /v1/sessions` accepts an `Idempotency-Key` header: a retry with the same key and body returns the same session (with `Idempotent-Replayed: true`) for 24 hours.
         - `GET /v1/sessions/{id}/events` is a Server-Sent Events stream: `id` is the event's sequence, `event` its type, `data` the event as JSON. Reconnect with `Last-Event-ID` to resume exactly after the last event received.
         """;
@@ -41,6 +41,7 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
             {
                 "Sessions" => "Agent sessions: open one, add turns, cancel the running turn, read the transcript and stream events.",
                 "Catalog" => "What a session can use: the models and the tools (with the JSON schemas of their arguments).",
+                "Chat Completions" => "OpenAI-compatible chat completions: OpenAI SDKs work unmodified with their base URL at `/v1`; each completion runs as a session.",
                 "Health" => "Whether the gateway and its backing services are healthy.",
                 _ => tag.Description,
             };

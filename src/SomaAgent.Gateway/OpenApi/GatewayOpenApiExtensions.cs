@@ -15,6 +15,7 @@ public static class GatewayOpenApiExtensions
         services.AddOpenApi(options => options
             .AddOperationTransformer<ProblemResponsesTransformer>()
             .AddOperationTransformer<ServerSentEventsTransformer>()
+            .AddOperationTransformer<SomaAgent.Gateway.ChatCompletions.ChatCompletionsOpenApiTransformer>()
             .AddOperationTransformer<ExamplesTransformer>()
             .AddOperationTransformer<HeadersTransformer>()
             .AddDocumentTransformer<GatewayDocumentTransformer>());

@@ -39,13 +39,14 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
             Model = request.Model,
             ToolsJson = JsonSerializer.Serialize(request.Tools.ToList(), SessionJsonContext.Wire.ListString),
             MetadataJson = JsonSerializer.Serialize(new Dictionary<string, string>(request.Metadata), SessionJsonContext.Wire.DictionaryStringString),
+            ClientOptionsJson = request.ClientOptionsJson,
             Status = SessionStatus.Queued,
             Turn = 1,
             CreatedAt = now,
             UpdatedAt = now,
         };
         var events = new SessionEventBuilder(session);
-        var messages = SessionTurns.ToRecords(session, [.. request.Messages.Select(m => new InputMessage(m.Role, m.Content))], firstOrdinal: 0, events, now);
+        var messages = SessionTurns.ToRecords(session, [.. request.Messages.Select(ToInput)], firstOrdinal: 0, events, now);
         events.Status(SessionStatus.Queued, now);
         session.LastSequence = events.LastSequence;
         var (records, announcement) = events.Drain();
@@ -93,7 +94,7 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
     /// </summary>
     public async Task<NextTurn> PostMessageAsync(Caller caller, Guid sessionId, IReadOnlyList<MessageInput> input, TurnStrategy strategy, CancellationToken cancellationToken)
     {
-        var messages = input.Select(m => new InputMessage(m.Role, m.Content)).ToList();
+        var messages = input.Select(ToInput).ToList();
         if (strategy == TurnStrategy.Reject)
         {
             return await turns.StartNextAsync(sessionId, caller.TenantId, messages, cancellationToken);
@@ -128,6 +129,9 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
         await bus.PublishAsync(Topics.ConversationInbound, new TurnCancelRequested { SessionId = sessionId, Turn = session.Turn }, cancellationToken);
         return new TurnOutcome.Accepted(session.Turn, session.Status);
     }
+
+    private static InputMessage ToInput(MessageInput message) =>
+        new(message.Role, message.Content, message.ToolCallsJson, message.ToolCallId, message.ToolName);
 
     private static Task<IdempotencyRecord?> FindKeyAsync(SessionDbContext db, Caller caller, string key, DateTime now, CancellationToken cancellationToken) =>
         db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(

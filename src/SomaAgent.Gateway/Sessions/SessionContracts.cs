@@ -36,7 +36,20 @@ public sealed record PostMessageRequest
 
 public sealed record MessageInput(
     [property: Description("system, user or assistant.")] string Role,
-    [property: Description("The text of the message.")] string Content);
+    [property: Description("The text of the message.")] string Content)
+{
+    // Set only by the OpenAI-compatible route, whose transcripts carry tool calls and their results; internal, so
+    // the session API's JSON binding and its OpenAPI schema never see them.
+
+    /// <summary>For an assistant message that asked for tools: the calls, as stored JSON.</summary>
+    internal string? ToolCallsJson { get; init; }
+
+    /// <summary>For a tool message: the call it answers.</summary>
+    internal string? ToolCallId { get; init; }
+
+    /// <summary>For a tool message: the tool's name.</summary>
+    internal string? ToolName { get; init; }
+}
 
 /// <summary>What <c>POST /v1/sessions</c> answers.</summary>
 public sealed record SessionCreated(
@@ -100,7 +113,7 @@ public sealed record TranscriptToolCall(
 /// <summary>One event of the session's log.</summary>
 public sealed record SessionEventDto(
     [property: Description("Gapless from 1 per session.")] long Sequence,
-    [property: Description("status, message.created, message.delta, message.completed, tool.call, tool.result or error.")] string Type,
+    [property: Description("status, message.created, message.delta, message.completed, tool.call, tool.result, usage or error.")] string Type,
     [property: Description("When the event was stored (UTC).")] DateTime CreatedAt,
     [property: Description("Turn the event belongs to.")] int Turn,
     [property: Description("The event's data; its shape depends on the type (see docs/sessions.md).")] JsonElement Data);

@@ -134,4 +134,8 @@ public sealed record NewSession(
     string Model,
     IReadOnlyList<MessageInput> Messages,
     IReadOnlyList<string> Tools,
-    SortedDictionary<string, string> Metadata);
+    SortedDictionary<string, string> Metadata)
+{
+    /// <summary>Client tools and model settings of an OpenAI-compatible request (<see cref="Runtime.Sessions.ClientModelOptions"/> JSON).</summary>
+    public string? ClientOptionsJson { get; init; }
+}

@@ -69,7 +69,7 @@ public sealed partial class ConversationTurnRunner(
                 await cancelledOrLost.CancelAsync();
             }
             cancelledOrLost.Token.ThrowIfCancellationRequested();
-            await RunStepsAsync(writer, transcript, stepText, cancelledOrLost.Token);
+            await RunStepsAsync(writer, transcript, claim.Resumed, stepText, cancelledOrLost.Token);
         }
         catch (Exception ex) when (lease.IsLost || ex is LeaseLostException)
         {
@@ -158,7 +158,7 @@ public sealed partial class ConversationTurnRunner(
             .ToListAsync(cancellationToken);
     }
 
-    private async Task RunStepsAsync(TurnEventWriter writer, List<MessageRecord> transcript, StringBuilder stepText, CancellationToken cancellationToken)
+    private async Task RunStepsAsync(TurnEventWriter writer, List<MessageRecord> transcript, bool resumed, StringBuilder stepText, CancellationToken cancellationToken)
     {
         var session = writer.Session;
         var history = ToChatMessages(transcript);
@@ -169,8 +169,10 @@ public sealed partial class ConversationTurnRunner(
             ModelId = session.Model,
             Tools = [.. allowed.Select(name => tools.TryGet(name, out var tool) ? tool.Function : null).OfType<AITool>()],
         };
+        var clientOptions = ClientModelOptions.Parse(session.ClientOptionsJson);
+        ClientToolTurn.ApplyTo(clientOptions, chatOptions);
 
-        if (UnansweredCalls(transcript) is { Count: > 0 } unanswered)
+        if (resumed && UnansweredCalls(transcript) is { Count: > 0 } unanswered)
         {
             // Resumed while the tools of the last step ran: ask for the results again (same call ids).
             history.Add(new ChatMessage(ChatRole.Tool, [.. await AwaitToolResultsAsync(writer, unanswered, allowed, cancellationToken)]));
@@ -180,8 +182,11 @@ public sealed partial class ConversationTurnRunner(
         {
             stepText.Clear();
             var calls = new List<FunctionCallContent>();
+            UsageDetails? usage = null;
+            ChatFinishReason? finish = null;
             await foreach (var update in client.GetStreamingResponseAsync(history, chatOptions, cancellationToken))
             {
+                finish = update.FinishReason ?? finish;
                 foreach (var content in update.Contents)
                 {
                     switch (content)
@@ -194,15 +199,24 @@ public sealed partial class ConversationTurnRunner(
                         case FunctionCallContent call:
                             calls.Add(call);
                             break;
+                        case UsageContent used:
+                            (usage ??= new()).Add(used.Details);
+                            break;
                     }
                 }
                 await writer.FlushIfDueAsync();
             }
+            TurnUsage.RecordUsage(writer, usage);
 
             if (calls.Count == 0)
             {
                 CompleteAssistantMessage(writer, stepText.ToString(), null);
-                await writer.SetStatusAsync(SessionStatus.Completed);
+                await writer.SetStatusAsync(SessionStatus.Completed, finish == ChatFinishReason.Length ? TurnEndReasons.Length : null);
+                return;
+            }
+            if (ClientToolTurn.IsClientStep(clientOptions, calls, allowed))
+            {
+                await ClientToolTurn.EndTurnAsync(writer, calls, stepText.ToString());
                 return;
             }
 
@@ -291,7 +305,7 @@ public sealed partial class ConversationTurnRunner(
     private static List<ToolCallRequested> UnansweredCalls(List<MessageRecord> transcript)
     {
         var last = transcript.FindLastIndex(m => m.Role == MessageRoles.Assistant);
-        if (last < 0 || transcript[last].ToolCallsJson is not { } callsJson)
+        if (last < 0 || transcript[last].ToolCallsJson is not { } callsJson || transcript.Skip(last + 1).Any(m => m.Role == MessageRoles.User))
         {
             return [];
         }
@@ -308,7 +322,7 @@ public sealed partial class ConversationTurnRunner(
         })];
     }
 
-    private static void CompleteAssistantMessage(TurnEventWriter writer, string text, string? toolCallsJson)
+    internal static void CompleteAssistantMessage(TurnEventWriter writer, string text, string? toolCallsJson)
     {
         writer.AddMessage(MessageRoles.Assistant, text, toolCallsJson);
         if (text.Length > 0)

@@ -100,6 +100,9 @@ public sealed class SessionTurns(IDbContextFactory<SessionDbContext> dbFactory, 
                 Turn = session.Turn,
                 Role = message.Role,
                 Content = message.Content,
+                ToolCallsJson = message.ToolCallsJson,
+                ToolCallId = message.ToolCallId,
+                ToolName = message.ToolName,
                 CreatedAt = now,
             });
             events.Add(SessionEventTypes.MessageCreated, new MessageEventData(message.Role, message.Content, session.Turn), SessionJsonContext.Wire.MessageEventData, now);

@@ -10,21 +10,29 @@ namespace SomaAgent.Runtime.Models;
 
 /// <summary>
 /// The built-in model: <b>simulated</b>, not a language model. It plans from the latest user message by fixed,
-/// documented rules (docs/models.md) and streams its answer word by word:
+/// documented rules (docs/models-and-tools.md) and streams its answer word by word:
 /// <list type="number">
 /// <item>If tool results follow the latest user message, it answers from them.</item>
+/// <item>An offered tool without a rule of its own (a client's tool, say) is called when the latest user message
+/// names it, or when the tool mode requires that tool; its arguments are the first JSON object in the message, or <c>{}</c>.</item>
 /// <item>"remember [that] [my] KEY is VALUE" calls <c>memory</c> set; "what is my KEY" / "recall KEY" calls <c>memory</c> get.</item>
 /// <item>An arithmetic expression (digits with operators, functions, or the words plus/minus/times/divided by)
 /// calls <c>calculator</c>; a question about the time or date calls <c>clock</c> (both when both are asked).</item>
 /// <item>Otherwise it says what it heard and what it can do.</item>
 /// </list>
-/// Tools are called only when the request offers them. Timing comes from <see cref="SimulatedModelOptions"/>.
+/// Tools are called only when the request offers them, and never with <see cref="ChatToolMode.None"/>. It stops
+/// after <see cref="ChatOptions.MaxOutputTokens"/> words (finish reason length). It reports usage by a documented
+/// approximation: one input token per 4 characters of the prompt, one output token per streamed word (or per 4
+/// characters of the tool calls). Timing comes from <see cref="SimulatedModelOptions"/>.
 /// </summary>
 public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, TimeProvider timeProvider) : IChatClient
 {
     public const string ModelId = "soma-simulated-1";
 
     private static readonly ChatClientMetadata Metadata = new("somaagent-simulated", null, ModelId);
+
+    /// <summary>The tools with rules of their own; any other offered tool is called when the user names it.</summary>
+    private static readonly HashSet<string> RuleTools = [BuiltInTools.Calculator, BuiltInTools.Clock, BuiltInTools.Memory];
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
@@ -37,13 +45,17 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
         ArgumentNullException.ThrowIfNull(messages);
         var history = messages.ToList();
         var responseId = $"sim-{Guid.NewGuid():N}";
-        var offered = (options?.Tools ?? []).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var offered = options?.ToolMode is NoneChatToolMode
+            ? []
+            : (options?.Tools ?? []).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var inputTokens = ApproximateTokens(history.Sum(PromptLength));
 
-        var calls = PlanToolCalls(history, offered);
+        var calls = PlanToolCalls(history, offered, (options?.ToolMode as RequiredChatToolMode)?.RequiredFunctionName);
         if (calls.Count > 0)
         {
             await DelayAsync(timing.ToolCallPauseMs, cancellationToken);
-            yield return new ChatResponseUpdate(ChatRole.Assistant, [.. calls])
+            var callTokens = ApproximateTokens(calls.Sum(c => c.Name.Length + JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions).Length));
+            yield return new ChatResponseUpdate(ChatRole.Assistant, [.. calls, Usage(inputTokens, callTokens)])
             {
                 ResponseId = responseId,
                 ModelId = ModelId,
@@ -53,15 +65,36 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
         }
 
         var text = ComposeAnswer(history);
-        var first = true;
+        var limit = options?.MaxOutputTokens ?? int.MaxValue;
+        var words = 0;
+        var finish = ChatFinishReason.Stop;
         foreach (Match piece in Words().Matches(text))
         {
-            await DelayAsync(first ? timing.TimeToFirstTokenMs : timing.TimePerTokenMs, cancellationToken);
-            first = false;
+            if (words == limit)
+            {
+                finish = ChatFinishReason.Length;
+                break;
+            }
+            await DelayAsync(words == 0 ? timing.TimeToFirstTokenMs : timing.TimePerTokenMs, cancellationToken);
+            words++;
             yield return new ChatResponseUpdate(ChatRole.Assistant, piece.Value) { ResponseId = responseId, ModelId = ModelId };
         }
-        yield return new ChatResponseUpdate { ResponseId = responseId, ModelId = ModelId, FinishReason = ChatFinishReason.Stop, Role = ChatRole.Assistant };
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [Usage(inputTokens, words)]) { ResponseId = responseId, ModelId = ModelId, FinishReason = finish };
     }
+
+    /// <summary>The documented approximation of a tokenizer: one token per 4 characters, rounded up.</summary>
+    public static long ApproximateTokens(long characters) => (characters + 3) / 4;
+
+    private static UsageContent Usage(long input, long output) =>
+        new(new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output });
+
+    private static long PromptLength(ChatMessage message) => message.Contents.Sum(content => content switch
+    {
+        TextContent text => (long)text.Text.Length,
+        FunctionCallContent call => call.Name.Length + JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions).Length,
+        FunctionResultContent result => JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions).Length,
+        _ => 0L,
+    });
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
@@ -76,7 +109,7 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
     private Task DelayAsync(int milliseconds, CancellationToken cancellationToken) =>
         milliseconds <= 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromMilliseconds(milliseconds), timeProvider, cancellationToken);
 
-    private static List<FunctionCallContent> PlanToolCalls(List<ChatMessage> history, HashSet<string> offered)
+    private static List<FunctionCallContent> PlanToolCalls(List<ChatMessage> history, HashSet<string> offered, string? required)
     {
         var lastUser = history.FindLastIndex(m => m.Role == ChatRole.User);
         if (lastUser < 0 || history.Skip(lastUser + 1).Any(m => m.Contents.OfType<FunctionResultContent>().Any()))
@@ -85,6 +118,17 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
         }
         var text = history[lastUser].Text.Trim();
         var calls = new List<FunctionCallContent>();
+
+        var named = offered
+            .Where(name => !RuleTools.Contains(name) && (name == required || Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(name)}(?![\w-])")))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (named.Count > 0)
+        {
+            var arguments = FirstJsonObject(text);
+            calls.AddRange(named.Select(name => Call(name, new Dictionary<string, object?>(arguments))));
+            return calls;
+        }
 
         if (offered.Contains(BuiltInTools.Memory))
         {
@@ -111,6 +155,25 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
                 : Call(BuiltInTools.Clock, []));
         }
         return calls;
+    }
+
+    /// <summary>The properties of the first JSON object written in the text, or none.</summary>
+    internal static Dictionary<string, object?> FirstJsonObject(string text)
+    {
+        for (var start = text.IndexOf('{', StringComparison.Ordinal); start >= 0; start = text.IndexOf('{', start + 1))
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text[start..]));
+                using var document = JsonDocument.ParseValue(ref reader);
+                return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
+            }
+            catch (JsonException)
+            {
+                // Not JSON from this brace: try the next one.
+            }
+        }
+        return [];
     }
 
     /// <summary>The longest span of the text that is a valid arithmetic expression with an operation in it.</summary>

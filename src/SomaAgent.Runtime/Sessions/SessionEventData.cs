@@ -43,7 +43,19 @@ public sealed record ResumedEventData(
     [property: JsonPropertyName("attempt")] int Attempt,
     [property: JsonPropertyName("output")] string Output);
 
-/// <summary>One message of a new turn, as posted (stored while it waits in the queue).</summary>
+/// <summary>
+/// One message of a new turn, as posted (stored while it waits in the queue). The tool fields carry the
+/// assistant tool calls and tool results of an OpenAI-style transcript (chat completions).
+/// </summary>
 public sealed record InputMessage(
     [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("content")] string Content);
+    [property: JsonPropertyName("content")] string Content,
+    [property: JsonPropertyName("tool_calls_json"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToolCallsJson = null,
+    [property: JsonPropertyName("tool_call_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToolCallId = null,
+    [property: JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToolName = null);
+
+/// <summary>Data of a <c>usage</c> event: the tokens of one model call, as the model counted them.</summary>
+public sealed record UsageEventData(
+    [property: JsonPropertyName("input_tokens")] long InputTokens,
+    [property: JsonPropertyName("output_tokens")] long OutputTokens,
+    [property: JsonPropertyName("total_tokens")] long TotalTokens);

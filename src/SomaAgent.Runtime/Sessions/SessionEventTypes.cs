@@ -27,6 +27,9 @@ public static class SessionEventTypes
     /// </summary>
     public const string TurnResumed = "turn.resumed";
 
+    /// <summary>What one model call consumed, when the model reports it. Data: <see cref="UsageEventData"/>.</summary>
+    public const string Usage = "usage";
+
     /// <summary>Something went wrong in the turn. Data: <see cref="ErrorEventData"/>.</summary>
     public const string Error = "error";
 }

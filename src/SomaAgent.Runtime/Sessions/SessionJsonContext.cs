@@ -12,6 +12,8 @@ namespace SomaAgent.Runtime.Sessions;
 [JsonSerializable(typeof(ErrorEventData))]
 [JsonSerializable(typeof(ResumedEventData))]
 [JsonSerializable(typeof(List<InputMessage>))]
+[JsonSerializable(typeof(UsageEventData))]
+[JsonSerializable(typeof(ClientModelOptions))]
 [JsonSerializable(typeof(List<StoredToolCall>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]

@@ -11,6 +11,13 @@ public sealed class SessionRecord
     /// <summary>Tool names the session may use, as a JSON array.</summary>
     public required string ToolsJson { get; set; }
 
+    /// <summary>
+    /// Model settings a client gave per request through the OpenAI-compatible route, as
+    /// <see cref="Sessions.ClientModelOptions"/> JSON: tools the client declares and runs itself, tool choice,
+    /// output-token limit and temperature. Null for ordinary sessions.
+    /// </summary>
+    public string? ClientOptionsJson { get; set; }
+
     /// <summary>Client metadata, a JSON object of strings.</summary>
     public required string MetadataJson { get; set; }
 

@@ -3,38 +3,44 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace SomaAgent.Runtime.Storage.Migrations.Postgres
+namespace SomaAgent.Runtime.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class TurnLeasesAndQueuedInputs : Migration
+    public partial class TurnLeasesQueuedInputsClientOptions : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "ClientOptionsJson",
+                table: "sessions",
+                type: "TEXT",
+                nullable: true);
+
             migrationBuilder.AddColumn<long>(
                 name: "LeaseEpoch",
                 table: "sessions",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 0L);
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "LeaseExpiresAt",
                 table: "sessions",
-                type: "timestamp with time zone",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "LeaseOwner",
                 table: "sessions",
-                type: "character varying(128)",
+                type: "TEXT",
                 maxLength: 128,
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "TurnAttempts",
                 table: "sessions",
-                type: "integer",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 0);
 
@@ -42,12 +48,12 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
                 name: "queued_inputs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    SessionId = table.Column<Guid>(type: "uuid", nullable: false),
-                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    MessagesJson = table.Column<string>(type: "text", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SessionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    MessagesJson = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -71,6 +77,10 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "queued_inputs");
+
+            migrationBuilder.DropColumn(
+                name: "ClientOptionsJson",
+                table: "sessions");
 
             migrationBuilder.DropColumn(
                 name: "LeaseEpoch",
