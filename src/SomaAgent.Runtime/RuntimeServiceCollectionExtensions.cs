@@ -48,6 +48,8 @@ public static class RuntimeServiceCollectionExtensions
         }
         services.TryAddSingleton<ToolCatalog>();
         services.TryAddSingleton<ToolExecutor>();
+        // Tools of configured MCP servers join the catalog once their servers answer (none by default).
+        services.AddMcpTools();
 
         var subscriptions = new BusSubscriptions();
         services.AddSingleton(subscriptions);

@@ -58,6 +58,6 @@ public sealed record ToolList(
 public sealed record ToolEntry(
     [property: Description("The name sessions list in `tools` and models call.")] string Name,
     [property: Description("What the tool does, as the model reads it.")] string Description,
-    [property: Description("Where the tool comes from: `builtin` today.")] string Source,
+    [property: Description("Where the tool comes from: `builtin`, or `mcp:<server>` for a tool of a configured MCP server.")] string Source,
     [property: Description("How long one call may take.")] int TimeoutSeconds,
     [property: Description("JSON schema of the arguments.")] JsonElement Parameters);

@@ -13,6 +13,8 @@ namespace SomaAgent.Runtime.Models;
 /// documented rules (docs/models-and-tools.md) and streams its answer word by word:
 /// <list type="number">
 /// <item>If tool results follow the latest user message, it answers from them.</item>
+/// <item>A line "call TOOL {json}" (or "call TOOL") calls that tool with that JSON object as arguments; several
+/// such lines call several tools in one step. This reaches any tool, e.g. one of an MCP server.</item>
 /// <item>An offered tool without a rule of its own (a client's tool, say) is called when the latest user message
 /// names it, or when the tool mode requires that tool; its arguments are the first JSON object in the message, or <c>{}</c>.</item>
 /// <item>"remember [that] [my] KEY is VALUE" calls <c>memory</c> set; "what is my KEY" / "recall KEY" calls <c>memory</c> get.</item>
@@ -117,7 +119,11 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
             return [];
         }
         var text = history[lastUser].Text.Trim();
-        var calls = new List<FunctionCallContent>();
+        var calls = ExplicitCalls(text, offered);
+        if (calls.Count > 0)
+        {
+            return calls;
+        }
 
         var named = offered
             .Where(name => !RuleTools.Contains(name) && (name == required || Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(name)}(?![\w-])")))
@@ -174,6 +180,38 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
             }
         }
         return [];
+    }
+
+    /// <summary>Every "call TOOL {json}" line naming an offered tool, with a JSON object (or nothing) as arguments.</summary>
+    private static List<FunctionCallContent> ExplicitCalls(string text, HashSet<string> offered)
+    {
+        var calls = new List<FunctionCallContent>();
+        foreach (Match line in CallLine().Matches(text))
+        {
+            var tool = line.Groups["tool"].Value;
+            if (!offered.Contains(tool))
+            {
+                continue;
+            }
+            var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (line.Groups["args"].Success)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(line.Groups["args"].Value);
+                    foreach (var property in document.RootElement.EnumerateObject())
+                    {
+                        arguments[property.Name] = property.Value.Clone();
+                    }
+                }
+                catch (JsonException)
+                {
+                    continue;
+                }
+            }
+            calls.Add(Call(tool, arguments));
+        }
+        return calls;
     }
 
     /// <summary>The longest span of the text that is a valid arithmetic expression with an operation in it.</summary>
@@ -272,6 +310,9 @@ public sealed partial class SimulatedChatClient(SimulatedModelOptions timing, Ti
 
     private static FunctionCallContent Call(string name, Dictionary<string, object?> arguments) =>
         new($"call_{Guid.NewGuid():N}"[..29], name, arguments);
+
+    [GeneratedRegex(@"^[ \t]*call[ \t]+(?<tool>[A-Za-z0-9_-]{1,64})(?:[ \t]+(?<args>\{.*\}))?[ \t]*\r?$", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    private static partial Regex CallLine();
 
     [GeneratedRegex(@"\S+\s*")]
     private static partial Regex Words();

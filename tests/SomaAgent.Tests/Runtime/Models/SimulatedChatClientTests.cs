@@ -255,6 +255,44 @@ public sealed class SimulatedChatClientTests
         SimulatedChatClient.FindExpression(text).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task A_call_line_calls_the_named_offered_tool_with_its_JSON_arguments()
+    {
+        var options = new ChatOptions { Tools = [AIFunctionFactory.Create((long a, long b) => a + b, "files__add")] };
+
+        var response = await Client().GetResponseAsync([new ChatMessage(ChatRole.User, """call files__add {"a": 2, "b": 3}""")], options, Ct);
+
+        var call = Calls(response).ShouldHaveSingleItem();
+        call.Name.ShouldBe("files__add");
+        call.Arguments!["a"].ShouldBeOfType<JsonElement>().GetInt64().ShouldBe(2);
+        call.Arguments["b"].ShouldBeOfType<JsonElement>().GetInt64().ShouldBe(3);
+        response.FinishReason.ShouldBe(ChatFinishReason.ToolCalls);
+    }
+
+    [Fact]
+    public async Task Several_call_lines_call_several_tools_in_one_step_and_a_bare_call_has_no_arguments()
+    {
+        var text = "call clock\ncall calculator {\"expression\": \"1+1\"}";
+
+        var response = await Client().GetResponseAsync([new ChatMessage(ChatRole.User, text)], AllTools, Ct);
+
+        var calls = Calls(response);
+        calls.Select(c => c.Name).ShouldBe([BuiltInTools.Clock, BuiltInTools.Calculator]);
+        calls[0].Arguments.ShouldBeEmpty();
+        calls[1].Arguments!["expression"].ShouldBeOfType<JsonElement>().GetString().ShouldBe("1+1");
+    }
+
+    [Theory]
+    [InlineData("call weather {\"city\": \"Paris\"}")]
+    [InlineData("call calculator {not json}")]
+    public async Task A_call_line_naming_a_tool_not_offered_or_with_bad_JSON_calls_nothing(string text)
+    {
+        var response = await Client().GetResponseAsync([new ChatMessage(ChatRole.User, text)], AllTools, Ct);
+
+        Calls(response).ShouldBeEmpty();
+        response.Text.ShouldStartWith("You said:");
+    }
+
     private static SimulatedChatClient Client(SimulatedModelOptions? timing = null, TimeProvider? time = null) =>
         new(timing ?? new SimulatedModelOptions(), time ?? TimeProvider.System);
 
