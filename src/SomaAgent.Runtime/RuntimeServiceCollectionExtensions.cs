@@ -45,7 +45,7 @@ public static class RuntimeServiceCollectionExtensions
             services.AddSingleton(tool);
         }
         services.TryAddSingleton<ToolCatalog>();
-        services.TryAddSingleton<ToolExecutor>();
+        builder.AddToolExecution();
 
         var subscriptions = new BusSubscriptions();
         services.AddSingleton(subscriptions);
