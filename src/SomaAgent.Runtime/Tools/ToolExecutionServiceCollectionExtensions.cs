@@ -61,11 +61,11 @@ public static class ToolExecutionServiceCollectionExtensions
             // while Redis is down the cache only misses, so it must not take the service out of rotation.
             services.TryAddSingleton<IDistributedCache>(sp =>
             {
-                var builder = sp.GetRequiredService<ResiliencePipelineBuilder>();
-                builder.ConfigureTelemetry(QuietResilienceTelemetry.From(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
+                var pipeline = sp.GetRequiredService<ResiliencePipelineBuilder>();
+                pipeline.ConfigureTelemetry(QuietResilienceTelemetry.From(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
                 return new GuardedDistributedCache(
                     new RedisCache(sp.GetRequiredService<IOptions<RedisCacheOptions>>()),
-                    builder,
+                    pipeline,
                     sp.GetRequiredService<ILogger<GuardedDistributedCache>>());
             });
         }

@@ -49,8 +49,7 @@ public sealed class ToolResiliencePipelines(
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = static args => ValueTask.FromResult(
-                    ToolFailures.IsTransient(args.Outcome.Exception, args.Context.CancellationToken)),
+                ShouldHandle = static args => Transient(args.Outcome, args.Context),
                 MaxRetryAttempts = options.MaxRetryAttempts,
                 Delay = TimeSpan.FromMilliseconds(options.RetryDelayMs),
                 BackoffType = DelayBackoffType.Exponential,
@@ -61,8 +60,7 @@ public sealed class ToolResiliencePipelines(
         var breaker = options.CircuitBreaker;
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
-            ShouldHandle = static args => ValueTask.FromResult(
-                ToolFailures.IsTransient(args.Outcome.Exception, args.Context.CancellationToken)),
+            ShouldHandle = static args => Transient(args.Outcome, args.Context),
             FailureRatio = breaker.FailureRatio,
             MinimumThroughput = breaker.MinimumThroughput,
             SamplingDuration = TimeSpan.FromSeconds(breaker.SamplingDurationSeconds),
@@ -75,4 +73,8 @@ public sealed class ToolResiliencePipelines(
             Timeout = key.Timeout,
         });
     }
+
+    /// <summary>Retries and the breaker handle the same failures: the transient ones.</summary>
+    private static ValueTask<bool> Transient(Outcome<object> outcome, ResilienceContext context) =>
+        ValueTask.FromResult(ToolFailures.IsTransient(outcome.Exception, context.CancellationToken));
 }
