@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Tools;
 
@@ -22,10 +23,15 @@ public sealed class ToolHost : IAsyncDisposable
     public static async Task<ToolHost> StartAsync(
         IEnumerable<AgentTool> tools,
         IDictionary<string, string?>? settings = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        ILoggerProvider? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        if (logs is not null)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+        }
         if (time is not null)
         {
             builder.Services.AddSingleton(time);
@@ -105,4 +111,42 @@ public sealed class ScriptedTool
     /// <summary>A tool that answers <c>x</c> and the invocation number, e.g. <c>"7#1"</c>.</summary>
     public static ScriptedTool Echo(string name, TimeSpan? cacheFor = null) =>
         new(name, (n, x, _) => Task.FromResult($"{x}#{n}"), cacheFor: cacheFor);
+}
+
+/// <summary>Keeps every log message written at any level, with its category and level.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly List<(string Category, LogLevel Level, string Message)> _entries = [];
+
+    public IReadOnlyList<(string Category, LogLevel Level, string Message)> Entries
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs logs, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (logs._entries)
+            {
+                logs._entries.Add((category, logLevel, formatter(state, exception)));
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace SomaAgent.Tests.Runtime.Tools.Resilience;
@@ -207,6 +208,23 @@ public sealed class ToolResilienceTests
         trial.ResultJson.ShouldBe("\"back\"");
         next.ResultJson.ShouldBe("\"back\"");
         tool.Invocations.ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Tool_results_never_reach_the_logs_and_successful_calls_log_below_Information()
+    {
+        var tool = new ScriptedTool("private", (n, _, _) => n == 1 ? throw new IOException("connection reset") : Task.FromResult("the-secret-answer"));
+        using var logs = new CapturedLogs();
+        await using var host = await ToolHost.StartAsync([tool.Tool], NoDelay, logs: logs);
+
+        var result = await host.RunAsync(tool.Name);
+
+        result.ResultJson.ShouldBe("\"the-secret-answer\"");
+        var polly = logs.Entries.Where(e => e.Category == "Polly").ToList();
+        polly.ShouldContain(e => e.Level == LogLevel.Warning && e.Message.Contains("connection reset", StringComparison.Ordinal));
+        polly.ShouldContain(e => e.Message.Contains("(result not logged)", StringComparison.Ordinal));
+        logs.Entries.ShouldNotContain(e => e.Message.Contains("the-secret-answer", StringComparison.Ordinal));
+        polly.Where(e => e.Level == LogLevel.Information).ShouldBeEmpty();
     }
 
     [Fact]
