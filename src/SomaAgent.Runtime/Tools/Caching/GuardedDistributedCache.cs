@@ -10,8 +10,8 @@ namespace SomaAgent.Runtime.Tools.Caching;
 /// Redis as HybridCache's second level, behind a circuit breaker. A failed read is a miss and a failed write is
 /// skipped, so HybridCache keeps its memory level and tools keep running while Redis is away; once reads and
 /// writes keep failing, the breaker skips Redis for <see cref="BreakDuration"/> instead of paying for a
-/// failure on every call. Without this, each call waited on the client's reconnect and nothing was kept in
-/// memory either (measured: three calls took 17 s with Redis down).
+/// failure on every call. With the client's defaults and no guard, each call waited on a reconnect and nothing
+/// was kept in memory either (measured: three calls took 17 s with Redis down).
 /// </summary>
 internal sealed partial class GuardedDistributedCache : IBufferDistributedCache, IDisposable
 {
