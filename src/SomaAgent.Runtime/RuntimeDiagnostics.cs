@@ -39,4 +39,8 @@ public static class RuntimeDiagnostics
         unit: "s",
         description: "Time a tool took to run, by tool and outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+
+    public static Counter<long> ToolCacheLookups { get; } = Meter.CreateCounter<long>(
+        "somaagent.tool.cache.lookups",
+        description: "Calls of cacheable tools, by tool and result: hit (served from the cache) or miss (the tool ran).");
 }

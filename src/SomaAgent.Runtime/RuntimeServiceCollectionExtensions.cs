@@ -47,7 +47,7 @@ public static class RuntimeServiceCollectionExtensions
             services.AddSingleton(tool);
         }
         services.TryAddSingleton<ToolCatalog>();
-        services.TryAddSingleton<ToolExecutor>();
+        builder.AddToolExecution();
         // Tools of configured MCP servers join the catalog once their servers answer (none by default).
         services.AddMcpTools();
 

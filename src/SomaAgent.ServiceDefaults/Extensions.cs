@@ -64,6 +64,8 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter($"{TelemetryPrefix}.*")
+                // Polly's resilience events: retries, timeouts and circuit-breaker state, of HTTP clients and tools.
+                .AddMeter("Polly")
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)

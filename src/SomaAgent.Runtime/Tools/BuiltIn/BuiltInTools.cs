@@ -23,6 +23,7 @@ public static class BuiltInTools
     public const int MaxMemoryValueLength = 4096;
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CalculatorCacheDuration = TimeSpan.FromHours(1);
 
     public static IEnumerable<AgentTool> Create()
     {
@@ -31,18 +32,31 @@ public static class BuiltInTools
                 "Evaluates an arithmetic expression exactly and returns the number. Supports + - * / % ^, parentheses, "
                 + "pi, e and sqrt, abs, round, floor, ceil, ln, log10, sin, cos, tan, min, max, pow."),
             "builtin",
-            DefaultTimeout);
+            DefaultTimeout)
+        {
+            Retryable = true,
+            // A pure function: any lifetime is correct; the hour only bounds what the cache holds.
+            ResultCacheDuration = CalculatorCacheDuration,
+        };
         yield return new AgentTool(
             AIFunctionFactory.Create(Now, Clock,
                 "Returns the current date and time in UTC and, when an IANA or Windows time zone is given, in that zone."),
             "builtin",
-            DefaultTimeout);
+            DefaultTimeout)
+        {
+            // A read, so safe to repeat; never cached, since the answer changes every moment.
+            Retryable = true,
+        };
         yield return new AgentTool(
             AIFunctionFactory.Create(RememberAsync, Memory,
                 "A key-value memory private to this session: action 'set' stores value under key, 'get' reads it, "
                 + "'delete' removes it, 'list' returns every key."),
             "builtin",
-            DefaultTimeout);
+            DefaultTimeout)
+        {
+            // set and delete leave the same state when repeated; never cached, since values change between calls.
+            Retryable = true,
+        };
     }
 
     private static CalculatorResult Calculate(
