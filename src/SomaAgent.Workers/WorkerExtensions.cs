@@ -9,17 +9,33 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </summary>
 public static partial class WorkerExtensions
 {
+    public const string RolesKey = "SomaAgent:Workers:Roles";
+
+    /// <summary>Roles a Workers process runs unless <see cref="RolesKey"/> names some: both.</summary>
+    public static IReadOnlyList<string> AllRoles { get; } = [RuntimeServiceCollectionExtensions.ConversationWorkerGroup, RuntimeServiceCollectionExtensions.ToolExecutorGroup];
+
     public static IHostApplicationBuilder AddWorkerRoles(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (builder.Configuration.KafkaBootstrapServers() is not null)
         {
-            builder.AddSomaAgentRuntime().AddConversationWorker().AddToolExecutor();
+            // Each role is its own consumer group, so a deployment may scale them apart: one Workers
+            // deployment per role, each with its own replica count.
+            var roles = RolesOf(builder.Configuration[RolesKey]);
+            var bus = builder.AddSomaAgentRuntime();
+            if (roles.Contains(RuntimeServiceCollectionExtensions.ConversationWorkerGroup))
+            {
+                bus.AddConversationWorker();
+            }
+            if (roles.Contains(RuntimeServiceCollectionExtensions.ToolExecutorGroup))
+            {
+                bus.AddToolExecutor();
+            }
             builder.Services.AddSingleton(new WorkerStatus(
-                Roles: ["conversation-worker", "tool-executor"],
+                Roles: roles,
                 Bus: "kafka",
                 Mode: "active",
-                Reason: "Consuming conversation.inbound, tool.results and tool.requests from Kafka."));
+                Reason: $"Consuming {string.Join(", ", roles.Select(TopicsOf))} from Kafka."));
             return builder;
         }
         builder.Services.AddSingleton(new WorkerStatus(
@@ -30,6 +46,27 @@ public static partial class WorkerExtensions
         builder.Services.AddHostedService<StandbyNotice>();
         return builder;
     }
+
+    /// <summary>The configured roles (a comma-separated list), refusing names that are not roles.</summary>
+    private static IReadOnlyList<string> RolesOf(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return AllRoles;
+        }
+        var roles = configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = roles.Where(r => !AllRoles.Contains(r)).ToList();
+        if (roles.Count == 0 || unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{RolesKey} ('{configured}') must list one or more of {string.Join(", ", AllRoles)}, separated by commas; unknown: {string.Join(", ", unknown)}.");
+        }
+        return roles;
+    }
+
+    private static string TopicsOf(string role) => role == RuntimeServiceCollectionExtensions.ConversationWorkerGroup
+        ? "conversation.inbound and tool.results (conversation worker)"
+        : "tool.requests (tool executor)";
 
     public static WebApplication MapWorkerStatus(this WebApplication app)
     {

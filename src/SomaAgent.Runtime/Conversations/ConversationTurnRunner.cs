@@ -33,6 +33,7 @@ public sealed partial class ConversationTurnRunner(
     ILogger<ConversationTurnRunner> logger)
 {
     public const string CancelledByClient = "cancelled by the client";
+    public const string InterruptedTooOften = "interrupted";
 
     public async Task RunAsync(Guid sessionId, int turn, CancellationToken turnCancelled, CancellationToken stopping)
     {
@@ -125,8 +126,6 @@ public sealed partial class ConversationTurnRunner(
         writer.Add(SessionEventTypes.TurnResumed, new ResumedEventData(session.Turn, session.TurnAttempts, writer.Output.ToString()), SessionJsonContext.Wire.ResumedEventData);
         return true;
     }
-
-    public const string InterruptedTooOften = "interrupted";
 
     /// <summary>
     /// The worker is stopping mid-turn: store what is pending, give the lease up and ask for the turn again,
