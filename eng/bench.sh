@@ -10,9 +10,19 @@
 #   eng/bench.sh --store postgres --postgres "Host=127.0.0.1;Port=5432;Username=…;Password=…;Database=…"
 #   eng/bench.sh --url http://127.0.0.1:8010 --server-pid 1234   an already running gateway
 #   eng/bench.sh --help
+#
+# The tool result cache scenario drives the runtime's ToolExecutor in-process instead (no gateway):
+#   eng/bench.sh tool-cache                             memory cache, 20000 Zipf(1.1) calculator calls
+#   eng/bench.sh tool-cache --redis                     two worker hosts sharing a private redis-server
+#   eng/bench.sh tool-cache --zipf 0.8 --calls 50000    see `eng/bench.sh tool-cache --help`
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [ "${1:-}" = tool-cache ]; then
+  dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet
+  exec dotnet bench/SomaAgent.Bench/bin/Release/net10.0/SomaAgent.Bench.dll "$@"
+fi
 
 dotnet build src/SomaAgent.Gateway -c Release -nologo -v quiet
 dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet

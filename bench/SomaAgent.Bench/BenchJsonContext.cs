@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SomaAgent.Bench.ToolCache;
 
 namespace SomaAgent.Bench;
 
@@ -8,9 +9,11 @@ internal sealed record CreateRequest(string Input);
 /// <summary>The part of the 201 answer the bench reads.</summary>
 internal sealed record SessionCreated(string? Id);
 
-/// <summary>Source-generated JSON for the wire bodies and the one-line result.</summary>
+/// <summary>Source-generated JSON for the wire bodies, the calculator's arguments and the one-line results.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(CreateRequest))]
 [JsonSerializable(typeof(SessionCreated))]
 [JsonSerializable(typeof(BenchResult))]
+[JsonSerializable(typeof(CalculatorArguments))]
+[JsonSerializable(typeof(ToolCacheResult))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

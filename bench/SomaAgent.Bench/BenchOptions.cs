@@ -15,6 +15,7 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         SomaAgent.Bench: drives a gateway with concurrent virtual clients (create a session, stream its events).
+        SomaAgent.Bench tool-cache [options]: the tool result cache scenario instead (tool-cache --help lists its options).
 
           --clients N              concurrent virtual clients (default 50)
           --runs N                 measured runs in total, at most (default 2000)

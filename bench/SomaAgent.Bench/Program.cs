@@ -1,7 +1,13 @@
 using System.Text.Json;
 using SomaAgent.Bench;
+using SomaAgent.Bench.ToolCache;
 
 // The load harness for the performance budget in DESIGN.md. Run it through eng/bench.sh; `--help` lists options.
+// `tool-cache` as the first argument selects the tool result cache scenario instead (`tool-cache --help`).
+if (args is [ToolCacheBench.Scenario, .. var scenarioArgs])
+{
+    return await ToolCacheBench.RunAsync(scenarioArgs);
+}
 if (args is ["--help" or "-h"])
 {
     Console.WriteLine(BenchOptions.Usage);

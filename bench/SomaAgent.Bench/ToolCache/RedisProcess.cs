@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace SomaAgent.Bench.ToolCache;
+
+/// <summary>
+/// A private redis-server for one bench run: loopback only, a free port, persistence off, a temp dir, stopped by
+/// its own PID at the end. The same recipe as the tests' RedisServer fixture.
+/// </summary>
+internal sealed class RedisProcess : IAsyncDisposable
+{
+    private static readonly string[] Binaries = ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Process _process;
+    private readonly DirectoryInfo _root;
+
+    private RedisProcess(Process process, DirectoryInfo root, string connectionString)
+    {
+        _process = process;
+        _root = root;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>StackExchange.Redis connection string, <c>127.0.0.1:port</c>.</summary>
+    public string ConnectionString { get; }
+
+    public int Pid => _process.Id;
+
+    public static async Task<RedisProcess> StartAsync(CancellationToken cancellationToken)
+    {
+        var binary = Binaries.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("redis-server is missing; run eng/install-test-deps.sh (installs redis-server), then run the bench again.");
+        var root = Directory.CreateTempSubdirectory("somaagent-bench-redis-");
+        var port = FreeLoopbackPort();
+        var startInfo = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root.FullName,
+        };
+        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", root.FullName })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {binary}.");
+        // Drain the pipes so a chatty server never blocks on a full buffer.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var redis = new RedisProcess(process, root, $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StartTimeout);
+            while (true)
+            {
+                try
+                {
+                    await redis.PingAsync();
+                    return redis;
+                }
+                catch (RedisConnectionException) when (!process.HasExited)
+                {
+                    await Task.Delay(50, timeout.Token);
+                }
+            }
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task PingAsync()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},connectTimeout=2000");
+        await connection.GetDatabase().PingAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGKILL by our own child's PID: fine for a server that persists nothing.
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try
+        {
+            _root.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp dir is not worth failing the run over.
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
