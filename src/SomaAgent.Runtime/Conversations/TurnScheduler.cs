@@ -24,7 +24,7 @@ public sealed partial class TurnScheduler(
     {
         if (Volatile.Read(ref _disposed) == 1 || _stopping.IsCancellationRequested)
         {
-            // Shutting down: the turn stays queued and is dispatched again at the next start.
+            // Shutting down: the turn stays queued; another worker's sweep (or this one's next start) dispatches it again.
             return false;
         }
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -94,6 +94,11 @@ public sealed partial class TurnScheduler(
         {
             // Never started before shutdown: it stays queued and is dispatched again at the next start.
         }
+        catch (Storage.LeaseLostException)
+        {
+            // Another worker took the turn over while this one was ending it: the successor's writes stand.
+            LogTurnTakenOver(sessionId, running.Turn);
+        }
         catch (Exception ex)
         {
             LogTurnCrashed(sessionId, running.Turn, ex);
@@ -111,6 +116,9 @@ public sealed partial class TurnScheduler(
         public CancellationTokenSource Cancel { get; } = cancel;
         public Task? Completion { get; set; }
     }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} was taken over by another worker before this one could end it")]
+    private partial void LogTurnTakenOver(Guid sessionId, int turn);
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Turn {Turn} of session {SessionId} crashed")]
     private partial void LogTurnCrashed(Guid sessionId, int turn, Exception exception);

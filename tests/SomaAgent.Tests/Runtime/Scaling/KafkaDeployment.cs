@@ -31,7 +31,7 @@ public sealed class KafkaDeployment : IAsyncDisposable
             kafka.EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), 6, 3);
         }
         DatabaseFile = Path.Combine(Directory.CreateTempSubdirectory("somaagent-kafka-").FullName, "somaagent.db");
-        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        _settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
             ["SomaAgent:Kafka:GroupPrefix"] = $"{Guid.NewGuid():N}.",
@@ -41,6 +41,10 @@ public sealed class KafkaDeployment : IAsyncDisposable
             ["SomaAgent:Conversations:SweepIntervalSeconds"] = "1",
             ["SomaAgent:Conversations:RedispatchAfterSeconds"] = "5",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
     }
 
     public string DatabaseFile { get; }
