@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Storage;
 using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Messaging;
@@ -94,6 +96,23 @@ public abstract class EventBusContractTests
 
         await bus.Recorder.WaitForAsync(1, Ct);
         bus.Recorder.TraceIds.ShouldContain(traceId);
+    }
+
+    [Fact]
+    public async Task A_message_its_handler_keeps_failing_on_ends_its_session_failed_with_the_reason_and_the_rest_go_on()
+    {
+        var topic = NewTopic();
+        CreateTopic(KafkaEventBus.DeadLetterTopic(topic));
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
+        var session = await bus.AddRunningSessionAsync(Ct);
+
+        await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = session, Turn = RecordingHandler.PoisonTurn }, Ct);
+        await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = session, Turn = 2 }, Ct);
+
+        (await bus.Recorder.WaitForAsync(1, Ct)).Cast<TurnRequested>().Single().Turn.ShouldBe(2);
+        var failed = await bus.WaitForStatusAsync(session, "failed", Ct);
+        failed.StatusReason.ShouldNotBeNull().ShouldContain($"parked in {KafkaEventBus.DeadLetterTopic(topic)}: poison message for the test");
+        failed.LastSequence.ShouldBe(2);
     }
 
     private string NewTopic()
@@ -204,6 +223,47 @@ public sealed class BusHost : IAsyncDisposable
     public IEventBus Bus => _host.Services.GetRequiredService<IEventBus>();
 
     public Recorder Recorder => _host.Services.GetRequiredService<Recorder>();
+
+    /// <summary>Stores a session whose first turn is running, as a worker would have left it.</summary>
+    public async Task<Guid> AddRunningSessionAsync(CancellationToken cancellationToken)
+    {
+        var factory = _host.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var session = new SessionRecord
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = "default",
+            CreatedBy = "test",
+            Model = "soma-simulated-1",
+            ToolsJson = "[]",
+            MetadataJson = "{}",
+            Status = "running",
+            Turn = 1,
+            CreatedAt = DateTime.UtcNow,
+            UpdatedAt = DateTime.UtcNow,
+        };
+        db.Sessions.Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        return session.Id;
+    }
+
+    /// <summary>Polls the stored session until it has the status (10 s at most).</summary>
+    public async Task<SessionRecord> WaitForStatusAsync(Guid id, string status, CancellationToken cancellationToken)
+    {
+        var factory = _host.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var session = await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken);
+            if (session.Status == status || DateTime.UtcNow > deadline)
+            {
+                session.Status.ShouldBe(status);
+                return session;
+            }
+            await Task.Delay(20, cancellationToken);
+        }
+    }
 
     public static async Task<BusHost> StartAsync(IDictionary<string, string?> settings, Action<EventBusBuilder> subscribe)
     {
