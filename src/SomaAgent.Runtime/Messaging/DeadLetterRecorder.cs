@@ -8,8 +8,9 @@ namespace SomaAgent.Runtime.Messaging;
 /// <summary>
 /// What happens to a session when a message about it is parked as poison: its latest turn ends <c>failed</c>
 /// with the reason and an <c>error</c> event, so the client sees why instead of waiting forever. The write
-/// takes a new lease epoch, which fences off any worker still running the turn. The bus that parked the
-/// message publishes the returned announcement, so streams show the failure at once.
+/// takes a new lease epoch, which fences off any worker still running the turn. The events are announced on
+/// the bus that parked the message (passed in: the bus itself depends on this recorder), so streams show the
+/// failure at once.
 /// </summary>
 public sealed partial class DeadLetterRecorder(
     IDbContextFactory<SessionDbContext> dbFactory,
@@ -18,15 +19,16 @@ public sealed partial class DeadLetterRecorder(
 {
     private const int Attempts = 5;
 
-    /// <summary>Fails the session the parked message was about; returns the events to announce, if any.</summary>
-    public async Task<SessionEventsAppended?> RecordAsync(string topic, string? key, string error, CancellationToken cancellationToken)
+    /// <summary>Fails the session the parked message was about and announces that on <paramref name="bus"/>.</summary>
+    public async Task RecordAsync(IEventBus bus, string topic, string? key, string error, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(bus);
         RuntimeDiagnostics.MessagesDeadLettered.Add(1, new KeyValuePair<string, object?>("topic", topic));
         // session.events only feeds live streams; the session itself is fine.
         if (topic == Topics.SessionEvents || !Guid.TryParse(key, out var sessionId))
         {
             LogParked(topic, key, error);
-            return null;
+            return;
         }
         var reason = Truncate($"A message for this session on {topic} could not be processed and was parked in {KafkaEventBus.DeadLetterTopic(topic)}: {error}");
         for (var attempt = 1; attempt <= Attempts; attempt++)
@@ -35,11 +37,14 @@ public sealed partial class DeadLetterRecorder(
             if (outcome is not null)
             {
                 LogSessionFailed(topic, sessionId, error);
-                return outcome.Events.Count > 0 ? outcome : null;
+                if (outcome.Events.Count > 0)
+                {
+                    await bus.PublishAsync(Topics.SessionEvents, outcome, cancellationToken);
+                }
+                return;
             }
         }
         LogParked(topic, key, error);
-        return null;
     }
 
     /// <summary>The announcement of the stored events; empty when the turn had already ended; null on a write race.</summary>

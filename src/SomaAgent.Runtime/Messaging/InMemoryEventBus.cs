@@ -83,10 +83,7 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
                     {
                         // Same rule as Kafka's dead-letter topic: the message is dropped, the session told why.
                         LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
-                        if (await _deadLetters.RecordAsync(consumer.Topic, delivery.Message.SessionId.ToString(), ex.Message, CancellationToken.None) is { } failed)
-                        {
-                            await PublishAsync(Topics.SessionEvents, failed, CancellationToken.None);
-                        }
+                        await _deadLetters.RecordAsync(this, consumer.Topic, delivery.Message.SessionId.ToString(), ex.Message, CancellationToken.None);
                         break;
                     }
                 }

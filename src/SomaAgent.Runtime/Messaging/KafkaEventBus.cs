@@ -230,10 +230,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             Value = result.Message.Value,
             Headers = headers,
         });
-        if (await _deadLetters.RecordAsync(result.Topic, result.Message.Key, error, CancellationToken.None) is { } failed)
-        {
-            await PublishAsync(Topics.SessionEvents, failed, CancellationToken.None);
-        }
+        await _deadLetters.RecordAsync(this, result.Topic, result.Message.Key, error, CancellationToken.None);
     }
 
     public static string DeadLetterTopic(string topic) => $"{topic}.dead-letter";
@@ -254,12 +251,11 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
     /// <summary>Creates the topics that do not exist yet, with the configured partitions and replication.</summary>
     private async Task CreateTopicsAsync()
     {
-        var topics = new[] { Topics.ConversationInbound, Topics.ToolRequests, Topics.ToolResults, Topics.SessionEvents };
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _bootstrapServers }).Build();
         try
         {
             await admin.CreateTopicsAsync(
-                topics.Select(t => new TopicSpecification { Name = t, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor }),
+                Topics.All.Select(t => new TopicSpecification { Name = t, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor }),
                 new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(_options.AdminTimeoutSeconds), OperationTimeout = TimeSpan.FromSeconds(_options.AdminTimeoutSeconds) });
         }
         catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))

@@ -7,4 +7,7 @@ public static class Topics
     public const string ToolRequests = "tool.requests";
     public const string ToolResults = "tool.results";
     public const string SessionEvents = "session.events";
+
+    /// <summary>Every topic the services use; the Kafka bus creates the missing ones at start-up.</summary>
+    public static IReadOnlyList<string> All { get; } = [ConversationInbound, ToolRequests, ToolResults, SessionEvents];
 }

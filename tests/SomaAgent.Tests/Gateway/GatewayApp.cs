@@ -75,6 +75,26 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
         }
     }
 
+    /// <summary>Polls the session until its latest turn has streamed some output (a turn caught mid-stream).</summary>
+    public async Task WaitForOutputAsync(Guid id, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Json, cancellationToken);
+            if (session.GetProperty("output").GetString() is { Length: > 0 })
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Session {id} produced no output before the timeout: {session}");
+            }
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
     private static JsonSerializerOptions CreateJson()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);

@@ -43,7 +43,7 @@ public sealed class RestartTests
         {
             file = first.DatabaseFile;
             id = await first.CreateSessionAsync(new { input }, Ct);
-            await WaitForOutputAsync(first, id);
+            await first.WaitForOutputAsync(id, Ct, timeout: TimeSpan.FromSeconds(4));
         }
 
         await using var second = new GatewayApp(file);
@@ -126,19 +126,4 @@ public sealed class RestartTests
 
     private static SqliteSessionDbContext Open(string file) =>
         new(new DbContextOptionsBuilder<SqliteSessionDbContext>().UseSqlite($"Data Source={file}").Options);
-
-    private static async Task WaitForOutputAsync(GatewayApp app, Guid id)
-    {
-        using var client = app.CreateClient();
-        for (var i = 0; i < 200; i++)
-        {
-            var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
-            if (session.GetProperty("output").GetString() is { Length: > 0 })
-            {
-                return;
-            }
-            await Task.Delay(20, Ct);
-        }
-        throw new TimeoutException("The turn never produced output.");
-    }
 }

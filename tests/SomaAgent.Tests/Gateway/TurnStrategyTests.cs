@@ -123,16 +123,7 @@ public sealed class TurnStrategyTests : IAsyncLifetime
     private async Task<Guid> StartLongTurnAsync()
     {
         var id = await _app.CreateSessionAsync(new { input = LongInput }, Ct);
-        using var client = _app.CreateClient();
-        for (var i = 0; i < 500; i++)
-        {
-            var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
-            if (session.GetProperty("output").GetString() is { Length: > 0 })
-            {
-                return id;
-            }
-            await Task.Delay(20, Ct);
-        }
-        throw new TimeoutException("The turn never started streaming.");
+        await _app.WaitForOutputAsync(id, Ct);
+        return id;
     }
 }

@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Confluent.Kafka;
+using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Tests.Infrastructure;
 
@@ -84,6 +86,48 @@ public sealed partial class KafkaMockCluster : IAsyncLifetime
         {
             Check(error, $"create topic '{name}'");
         }
+    }
+
+    /// <summary>
+    /// Creates SomaAgent's topics and their dead-letter topics as a deployment's Kafka would have them (the mock
+    /// brokers refuse the services' CreateTopics).
+    /// </summary>
+    public void EnsureSomaAgentTopics()
+    {
+        foreach (var topic in Topics.All)
+        {
+            EnsureTopic(topic, 6, 3);
+            EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), 6, 3);
+        }
+    }
+
+    /// <summary>
+    /// Reads a topic from its start with a fresh consumer group: waits up to <paramref name="timeout"/> for the
+    /// first message, then takes the rest until the topic stays quiet for half a second.
+    /// </summary>
+    public List<ConsumeResult<string, byte[]>> ReadFromStart(string topic, TimeSpan timeout)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = $"reader-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe(topic);
+        var messages = new List<ConsumeResult<string, byte[]>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { } result)
+            {
+                messages.Add(result);
+            }
+            else if (messages.Count > 0)
+            {
+                break;
+            }
+        }
+        return messages;
     }
 
     /// <summary>Creates a topic on the mock brokers; each partition gets a random leader (see <see cref="SetPartitionLeader"/>).</summary>

@@ -51,10 +51,7 @@ public sealed class WorkerRolesTests(KafkaMockCluster kafka)
 
     private WebApplicationFactory<WorkersEntryPoint> Workers(string? roles)
     {
-        foreach (var topic in new[] { Topics.ConversationInbound, Topics.ToolRequests, Topics.ToolResults, Topics.SessionEvents })
-        {
-            kafka.EnsureTopic(topic, 6, 3);
-        }
+        kafka.EnsureSomaAgentTopics();
         var database = Path.Combine(Directory.CreateTempSubdirectory("somaagent-workers-").FullName, "somaagent.db");
         return new WebApplicationFactory<WorkersEntryPoint>().WithWebHostBuilder(builder =>
         {

@@ -50,7 +50,8 @@ public sealed partial class TurnSweeper(
         var queuedBefore = atStart ? now : now - TimeSpan.FromSeconds(options.Value.RedispatchAfterSeconds);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var orphaned = await db.Sessions.AsNoTracking()
-            .Where(s => (s.Status == SessionStatus.Queued && s.UpdatedAt <= queuedBefore && (s.LeaseExpiresAt == null || s.LeaseExpiresAt <= now))
+            // A queued turn holds no lease: the claim that takes it sets running and the lease together.
+            .Where(s => (s.Status == SessionStatus.Queued && s.UpdatedAt <= queuedBefore)
                 || ((s.Status == SessionStatus.Running || s.Status == SessionStatus.WaitingTool) && (s.LeaseExpiresAt == null || s.LeaseExpiresAt <= now)))
             .OrderBy(s => s.UpdatedAt)
             .Select(s => new { s.Id, s.Turn })

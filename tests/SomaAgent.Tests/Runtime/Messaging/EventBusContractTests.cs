@@ -153,15 +153,7 @@ public sealed class KafkaEventBusContractTests(KafkaMockCluster kafka) : EventBu
 
         var received = await bus.Recorder.WaitForAsync(1, Ct);
         received.Cast<TurnRequested>().Single().Turn.ShouldBe(2);
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = kafka.BootstrapServers,
-            GroupId = $"dead-letter-reader-{Guid.NewGuid():N}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
-        consumer.Subscribe(KafkaEventBus.DeadLetterTopic(topic));
-        var parked = consumer.Consume(TimeSpan.FromSeconds(15));
-        parked.ShouldNotBeNull();
+        var parked = kafka.ReadFromStart(KafkaEventBus.DeadLetterTopic(topic), TimeSpan.FromSeconds(15)).ShouldHaveSingleItem();
         parked.Message.Key.ShouldBe(session.ToString());
         parked.Message.Headers.TryGetLastBytes(KafkaEventBus.ErrorHeader, out var error).ShouldBeTrue();
         System.Text.Encoding.UTF8.GetString(error).ShouldContain("poison");

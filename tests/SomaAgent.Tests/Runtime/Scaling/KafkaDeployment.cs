@@ -25,11 +25,7 @@ public sealed class KafkaDeployment : IAsyncDisposable
     public KafkaDeployment(KafkaMockCluster kafka, IDictionary<string, string?>? settings = null)
     {
         _kafka = kafka;
-        foreach (var topic in new[] { Topics.ConversationInbound, Topics.ToolRequests, Topics.ToolResults, Topics.SessionEvents })
-        {
-            kafka.EnsureTopic(topic, 6, 3);
-            kafka.EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), 6, 3);
-        }
+        kafka.EnsureSomaAgentTopics();
         DatabaseFile = Path.Combine(Directory.CreateTempSubdirectory("somaagent-kafka-").FullName, "somaagent.db");
         _settings = new Dictionary<string, string?>
         {

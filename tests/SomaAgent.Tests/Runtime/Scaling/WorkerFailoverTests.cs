@@ -32,7 +32,7 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
 
         var id = await gateway.CreateSessionAsync(new { input = LongInput }, Ct);
         var streamed = ReadStreamAsync(client, id, after: 0);
-        await WaitForOutputAsync(client, id);
+        await gateway.WaitForOutputAsync(id, Ct);
         await deployment.StopWorkerAsync(await deployment.OwnerOfAsync(id, Ct));
 
         var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
@@ -54,7 +54,7 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
 
         var id = await gateway.CreateSessionAsync(new { input = "What is 12*(3+4)? " + LongInput }, Ct);
         var streamed = ReadStreamAsync(client, id, after: 0);
-        await WaitForOutputAsync(client, id);
+        await gateway.WaitForOutputAsync(id, Ct);
         try
         {
             foreach (var broker in KafkaMockCluster.BrokerIds)
@@ -85,7 +85,7 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
         await deployment.StartWorkerAsync();
         using var client = gateway.CreateClient();
         var id = await gateway.CreateSessionAsync(new { input = LongInput }, Ct);
-        await WaitForOutputAsync(client, id);
+        await gateway.WaitForOutputAsync(id, Ct);
 
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = deployment.BootstrapServers }).Build())
         {
@@ -102,7 +102,8 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
         await Task.Delay(500, Ct);
         var after = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
         after.GetProperty("events").GetArrayLength().ShouldBe(events.Count);
-        ParkedKeys(deployment, Topics.ConversationInbound).ShouldContain(id.ToString());
+        kafka.ReadFromStart(KafkaEventBus.DeadLetterTopic(Topics.ConversationInbound), TimeSpan.FromSeconds(10))
+            .Select(m => m.Message.Key).ShouldContain(id.ToString());
     }
 
     private static async Task<List<long>> ReadStreamAsync(HttpClient client, Guid id, long after)
@@ -112,51 +113,11 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
         return [.. events.Select(e => long.Parse(e.Id!, CultureInfo.InvariantCulture))];
     }
 
-    private static async Task WaitForOutputAsync(HttpClient client, Guid id)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            var session = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
-            if (session.GetProperty("output").GetString() is { Length: > 0 })
-            {
-                return;
-            }
-            await Task.Delay(20, Ct);
-        }
-        throw new TimeoutException("The turn never produced output.");
-    }
-
     /// <summary>What the deterministic model answers when nothing interrupts it.</summary>
     private static async Task<string?> UninterruptedOutputAsync(GatewayApp gateway)
     {
         var id = await gateway.CreateSessionAsync(new { input = LongInput }, Ct);
         var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
         return session.GetProperty("output").GetString();
-    }
-
-    private static List<string> ParkedKeys(KafkaDeployment deployment, string topic)
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = deployment.BootstrapServers,
-            GroupId = $"dead-letter-reader-{Guid.NewGuid():N}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
-        consumer.Subscribe(KafkaEventBus.DeadLetterTopic(topic));
-        var keys = new List<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline && consumer.Consume(TimeSpan.FromMilliseconds(500)) is var result)
-        {
-            if (result is null)
-            {
-                if (keys.Count > 0)
-                {
-                    break;
-                }
-                continue;
-            }
-            keys.Add(result.Message.Key);
-        }
-        return keys;
     }
 }
