@@ -1,9 +1,9 @@
-using SomaAgent.Runtime.Security;
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Runtime.Models;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Tools;
 
 namespace SomaAgent.Gateway.Catalog;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using SomaAgent.Runtime.Security;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Security;
 
 namespace SomaAgent.Gateway.ChatCompletions;
 

@@ -2,10 +2,10 @@ using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using SomaAgent.Runtime.Security;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Conversations;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;
