@@ -53,17 +53,26 @@ public sealed partial class ApiKeyBootstrapper(
         string? prefix;
         if (settings.BootstrapKey is { } configured)
         {
-            if (current.Any(k => ApiKeySecret.Matches(configured, k.SecretHash)))
+            prefix = ApiKeySecret.PrefixOf(configured);
+            var existing = await db.ApiKeys.FirstOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
+            if (existing is not null && (!ApiKeySecret.Matches(configured, existing.SecretHash) || existing.TenantId != settings.DefaultTenant || existing.CreatedBy != CreatedBy))
             {
-                return;
+                throw new InvalidOperationException(
+                    "SOMAAGENT_BOOTSTRAP_KEY is, or shares the prefix of, a key that is not the bootstrap key; choose another value (for example `openssl rand -base64 32`).");
             }
-            // Rotation: the previous bootstrap secrets stop working now.
-            foreach (var old in current)
+            // Rotation: the other bootstrap secrets stop working now.
+            foreach (var old in current.Where(k => k.Id != existing?.Id))
             {
                 old.RevokedAt = now;
             }
+            if (existing is not null)
+            {
+                // The configured key existed already (this start is a restart, or the operator went back to it).
+                existing.RevokedAt = null;
+                await SaveIgnoringRaceAsync(db, cancellationToken);
+                return;
+            }
             secret = configured;
-            prefix = ApiKeySecret.PrefixOf(configured);
         }
         else if (settings.GenerateWhenMissing && current.Count == 0)
         {

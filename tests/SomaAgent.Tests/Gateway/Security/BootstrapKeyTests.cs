@@ -29,7 +29,7 @@ public sealed partial class BootstrapKeyTests
     }
 
     [Fact]
-    public async Task Changing_the_bootstrap_key_rotates_it()
+    public async Task Changing_the_bootstrap_key_rotates_it_and_going_back_restores_the_old_one()
     {
         const string rotated = "sk-test-rotated-bootstrap-key-0123456789abcdef";
         string file;
@@ -39,11 +39,19 @@ public sealed partial class BootstrapKeyTests
             _ = first.Server;
         }
 
-        await using var second = new GatewayApp(file, settings: new Dictionary<string, string?> { ["SOMAAGENT_BOOTSTRAP_KEY"] = rotated });
-        using var newKey = second.CreateClientWith(rotated);
-        (await newKey.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        using var oldKey = second.CreateClientWith(GatewayApp.BootstrapKey);
-        (await oldKey.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await using (var second = new GatewayApp(file, settings: new Dictionary<string, string?> { ["SOMAAGENT_BOOTSTRAP_KEY"] = rotated }))
+        {
+            using var newKey = second.CreateClientWith(rotated);
+            (await newKey.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            using var oldKey = second.CreateClientWith(GatewayApp.BootstrapKey);
+            (await oldKey.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        await using var third = new GatewayApp(file);
+        using var original = third.CreateClient();
+        (await original.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var rotatedAway = third.CreateClientWith(rotated);
+        (await rotatedAway.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
