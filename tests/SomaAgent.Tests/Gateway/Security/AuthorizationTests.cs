@@ -18,6 +18,36 @@ public sealed class AuthorizationTests(SharedGateway gateway)
     public async Task Every_v1_route_but_health_answers_401_without_credentials()
     {
         using var anonymous = App.CreateAnonymousClient();
+
+        await EveryProtectedRouteAnswersAsync(anonymous, HttpStatusCode.Unauthorized, tenantHeader: null);
+    }
+
+    [Fact]
+    public async Task Every_v1_route_but_health_answers_401_to_a_revoked_key()
+    {
+        var (_, admin) = await CreateTenantAsync(App);
+        var created = await CreateKeyAsync(App, admin, ["tenant:admin"]);
+        using var adminClient = App.CreateClientWith(admin);
+        (await adminClient.DeleteAsync($"/v1/keys/{IdOf(created)}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        using var revoked = App.CreateClientWith(SecretOf(created));
+
+        await EveryProtectedRouteAnswersAsync(revoked, HttpStatusCode.Unauthorized, tenantHeader: null);
+    }
+
+    [Fact]
+    public async Task Every_v1_route_but_health_answers_403_to_a_tenant_header_naming_another_tenant()
+    {
+        var (_, admin) = await CreateTenantAsync(App);
+        var (other, _) = await CreateTenantAsync(App);
+        using var client = App.CreateClientWith(admin);
+
+        await EveryProtectedRouteAnswersAsync(client, HttpStatusCode.Forbidden, tenantHeader: other);
+    }
+
+    /// <summary>Walks every operation of the served OpenAPI document and asserts none but health gets through.</summary>
+    private async Task EveryProtectedRouteAnswersAsync(HttpClient client, HttpStatusCode expected, string? tenantHeader)
+    {
+        using var anonymous = App.CreateAnonymousClient();
         var document = JsonNode.Parse(await anonymous.GetStringAsync("/openapi.json", Ct))!;
         var operations = document["paths"]!.AsObject()
             .Where(p => p.Key.StartsWith("/v1/", StringComparison.Ordinal))
@@ -33,14 +63,21 @@ public sealed class AuthorizationTests(SharedGateway gateway)
             {
                 request.Content = JsonContent.Create(new { });
             }
-            using var response = await anonymous.SendAsync(request, Ct);
+            if (tenantHeader is not null)
+            {
+                request.Headers.Add("X-Tenant-Id", tenantHeader);
+            }
+            using var response = await client.SendAsync(request, Ct);
             if (path == "/v1/health")
             {
-                response.StatusCode.ShouldNotBe(HttpStatusCode.Unauthorized);
+                response.StatusCode.ShouldNotBe(expected);
                 continue;
             }
-            response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, $"{method.ToUpperInvariant()} {path} let an anonymous request through");
-            response.Headers.WwwAuthenticate.ShouldNotBeEmpty($"{method.ToUpperInvariant()} {path}");
+            response.StatusCode.ShouldBe(expected, $"{method.ToUpperInvariant()} {path} let the request through");
+            if (expected == HttpStatusCode.Unauthorized)
+            {
+                response.Headers.WwwAuthenticate.ShouldNotBeEmpty($"{method.ToUpperInvariant()} {path}");
+            }
         }
     }
 
