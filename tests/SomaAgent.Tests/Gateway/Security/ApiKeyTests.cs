@@ -137,4 +137,19 @@ public sealed class ApiKeyTests(SharedGateway gateway)
         using var clientB = App.CreateClientWith(SecretOf(keyB));
         (await clientB.GetAsync("/v1/models", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task Chat_completions_refuse_a_missing_key_in_openais_error_shape()
+    {
+        using var client = App.CreateAnonymousClient();
+
+        using var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = "soma-simulated-1", messages = new[] { new { role = "user", content = "hi" } } }, GatewayApp.Json, Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Headers.WwwAuthenticate.First().Scheme.ShouldBe("Bearer");
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct)).GetProperty("error");
+        error.GetProperty("code").GetString().ShouldBe("invalid_api_key");
+        error.GetProperty("message").GetString().ShouldNotBeNull().ShouldContain("API key");
+    }
 }
