@@ -32,6 +32,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The child gateway's platform-admin key (its <c>SOMAAGENT_BOOTSTRAP_KEY</c>), which the bench sends.</summary>
+    public required string ApiKey { get; init; }
+
     public int Pid => _process.Id;
 
     /// <summary>Exit code and shutdown time once stopped; null while running.</summary>
@@ -57,6 +60,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         };
         var env = start.Environment;
         env["GATEWAY_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        // Authentication stays on, as in production: the child gets a fresh platform-admin key and the bench sends it.
+        var apiKey = "sk-bench-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        env["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey;
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["DOTNET_ENVIRONMENT"] = "Production";
         env["SomaAgent__DataDirectory"] = dataDirectory.FullName;
@@ -78,7 +84,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var gateway = new GatewayProcess(process, dataDirectory, log, new Uri($"http://127.0.0.1:{port}/"));
+        var gateway = new GatewayProcess(process, dataDirectory, log, new Uri($"http://127.0.0.1:{port}/")) { ApiKey = apiKey };
         try
         {
             await gateway.WaitHealthyAsync(cancellationToken);

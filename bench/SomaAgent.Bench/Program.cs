@@ -37,7 +37,8 @@ var serverPid = gateway?.Pid ?? options.ServerPid;
 var target = gateway is null ? $"gateway at {baseAddress}" : $"gateway child pid {gateway.Pid} at {baseAddress}";
 Console.WriteLine($"bench: {target}; warm-up {options.Warmup.TotalSeconds:0.#} s, then up to {options.Runs} runs or {options.Duration.TotalSeconds:0.#} s with {options.Clients} clients");
 
-using var http = BenchHttp.CreateClient(baseAddress, options.Clients);
+// With --url, the running gateway's key comes from SOMAAGENT_KEY (as in the README's curl examples).
+using var http = BenchHttp.CreateClient(baseAddress, options.Clients, gateway?.ApiKey ?? Environment.GetEnvironmentVariable("SOMAAGENT_KEY"));
 var runner = new LoadRunner(http, options);
 if (options.Warmup > TimeSpan.Zero)
 {

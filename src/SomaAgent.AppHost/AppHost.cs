@@ -4,8 +4,12 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 var topology = builder.ChooseTopology();
 
+// The platform-admin key of the default tenant: generated once per AppHost user secrets, shown in the dashboard.
+var bootstrapKey = builder.AddParameter("bootstrap-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+
 var gateway = builder.AddProject<Projects.SomaAgent_Gateway>("gateway")
     .WithGatewayEndpoint()
+    .WithEnvironment("SOMAAGENT_BOOTSTRAP_KEY", bootstrapKey)
     .WithHttpHealthCheck("/health");
 var workers = builder.AddProject<Projects.SomaAgent_Workers>("workers")
     .WithHttpHealthCheck("/health");
@@ -23,6 +27,7 @@ else
 
 builder.AddProject<Projects.SomaAgent_Web>("web")
     .WithHttpHealthCheck("/health")
+    .WithEnvironment("SomaAgent__Web__ApiKey", bootstrapKey)
     .WithExternalHttpEndpoints()
     .WithReference(gateway).WaitFor(gateway)
     .WithReference(registry).WaitFor(registry);

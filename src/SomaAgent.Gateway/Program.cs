@@ -1,5 +1,6 @@
 using SomaAgent.Gateway.Catalog;
 using SomaAgent.Gateway.ChatCompletions;
+using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,8 +15,12 @@ app.MapDefaultEndpoints();
 app.MapGatewayDocs();
 
 app.MapHealthApi();
-app.MapCatalogApi();
-app.MapSessionsApi();
-app.MapChatCompletionsApi();
+// Everything else needs a credential (when GATEWAY_REQUIRE_AUTH is on): a route added here is protected by default.
+var authenticated = app.MapGroup("").RequireAuthorization();
+authenticated.MapCatalogApi();
+authenticated.MapSessionsApi();
+authenticated.MapChatCompletionsApi();
+authenticated.MapKeysApi();
+authenticated.MapTenantsApi();
 
 app.Run();

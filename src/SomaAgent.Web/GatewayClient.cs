@@ -36,12 +36,24 @@ public sealed class GatewayClient(HttpClient http)
 
 public static class GatewayClientExtensions
 {
-    /// <summary>Registers <see cref="GatewayClient"/> against <c>SomaAgent:Web:GatewayUrl</c> (default: service discovery).</summary>
+    /// <summary>
+    /// Registers <see cref="GatewayClient"/> against <c>SomaAgent:Web:GatewayUrl</c> (default: service discovery),
+    /// sending <c>SomaAgent:Web:ApiKey</c> as a bearer token when set.
+    /// </summary>
     public static IHostApplicationBuilder AddGatewayClient(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var baseAddress = builder.Configuration["SomaAgent:Web:GatewayUrl"] ?? "https+http://gateway";
-        builder.Services.AddHttpClient<GatewayClient>(client => client.BaseAddress = new Uri(baseAddress));
+        // The gateway requires a key; the AppHost hands the UI the bootstrap key until users sign in (issue 5, point 9).
+        var apiKey = builder.Configuration["SomaAgent:Web:ApiKey"];
+        builder.Services.AddHttpClient<GatewayClient>(client =>
+        {
+            client.BaseAddress = new Uri(baseAddress);
+            if (!string.IsNullOrEmpty(apiKey))
+            {
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+            }
+        });
         return builder;
     }
 }

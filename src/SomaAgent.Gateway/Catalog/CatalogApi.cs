@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Runtime.Models;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Tools;
 
 namespace SomaAgent.Gateway.Catalog;
@@ -16,11 +17,13 @@ public static class CatalogApi
 
         api.MapGet("/models", ListModels)
             .WithName("ListModels")
+            .RequireAuthorization(ApiKeyScopes.ModelsRead)
             .WithSummary("List the models sessions can use")
             .WithDescription("The OpenAI list shape plus `provider`, `simulated` (true for the built-in deterministic model, which is not a language model) and `default`.");
 
         api.MapGet("/tools", ListTools)
             .WithName("ListTools")
+            .RequireAuthorization(ApiKeyScopes.ModelsRead)
             .WithSummary("List the tools models can call, with their JSON schemas");
 
         return app;

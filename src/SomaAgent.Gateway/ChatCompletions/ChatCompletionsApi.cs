@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Security;
 
 namespace SomaAgent.Gateway.ChatCompletions;
 
@@ -23,11 +24,14 @@ public static class ChatCompletionsApi
 
         api.MapPost("/completions", CreateChatCompletion)
             .WithName("CreateChatCompletion")
+            .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Create a chat completion (OpenAI-compatible)")
             .WithDescription("OpenAI's chat completions API, so OpenAI SDKs work unmodified (point their base URL at `/v1`). The request runs as a session turn (`id` is `chatcmpl-<session id>`; `GET /v1/sessions/{id}` shows it). Tools in the request are the client's: when the model calls them the answer has `finish_reason: tool_calls`, and the client sends their results as `tool` messages in its next request. With `stream: true` the answer is Server-Sent Events of `chat.completion.chunk` objects ending with `data: [DONE]`. Errors use OpenAI's `{\"error\": {...}}` shape.")
             .Accepts<ChatCompletionRequest>("application/json")
             .Produces<ChatCompletion>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .Produces<OpenAIErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<OpenAIErrorResponse>(StatusCodes.Status401Unauthorized)
+            .Produces<OpenAIErrorResponse>(StatusCodes.Status403Forbidden)
             .Produces<OpenAIErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<OpenAIErrorResponse>(StatusCodes.Status409Conflict)
             .Produces<OpenAIErrorResponse>(StatusCodes.Status413PayloadTooLarge)

@@ -64,6 +64,8 @@ public static class OpenAIErrors
         var (code, message) = status switch
         {
             StatusCodes.Status404NotFound when problem.Detail is null => ("route_not_found", $"No endpoint serves {request.Method} {request.Path}."),
+            // OpenAI's own code for a bad key, so SDKs raise their authentication error.
+            StatusCodes.Status401Unauthorized => ("invalid_api_key", problem.Detail ?? "This route needs a valid API key."),
             StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", $"{request.Method} is not allowed on {request.Path}; use POST."),
             StatusCodes.Status429TooManyRequests => (RateLimitExceeded, problem.Detail ?? "Too many requests; retry after the Retry-After seconds."),
             StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", $"Send the body as application/json, not '{request.ContentType ?? "nothing"}'."),

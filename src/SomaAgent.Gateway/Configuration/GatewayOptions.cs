@@ -15,10 +15,10 @@ public sealed class GatewayOptions
     public int Port { get; set; } = 8010;
 
     /// <summary>
-    /// Whether every /v1 route needs credentials (<c>GATEWAY_REQUIRE_AUTH</c>). Default false in this build:
-    /// authentication arrives with the security issue, and true is refused at start-up until then.
+    /// Whether every /v1 route except <c>/v1/health</c> needs an API key (<c>GATEWAY_REQUIRE_AUTH</c>). Default
+    /// true; false makes every request the anonymous principal of <see cref="DefaultTenant"/>, for a trusted network only.
     /// </summary>
-    public bool RequireAuth { get; set; }
+    public bool RequireAuth { get; set; } = true;
 
     /// <summary>Whether requests pass when the policy engine cannot answer (<c>POLICY_FAIL_OPEN</c>). Default false.</summary>
     public bool PolicyFailOpen { get; set; }
@@ -27,7 +27,7 @@ public sealed class GatewayOptions
     [Range(1024, 64L * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Tenant every request acts for while authentication is off. Default <c>default</c>.</summary>
+    /// <summary>Tenant of the bootstrap key, and the tenant every request acts for while authentication is off. Default <c>default</c>.</summary>
     [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
     public string DefaultTenant { get; set; } = "default";
 

@@ -17,13 +17,16 @@ internal sealed class GatewayOptionsSetup(IConfiguration configuration) : IPostC
 /// <summary>Refuses settings this build cannot honour, naming the key and the fix.</summary>
 internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
+    /// <summary>The platform-admin key's secret, an environment name operators and the AppHost set.</summary>
+    public const string BootstrapKeyName = "SOMAAGENT_BOOTSTRAP_KEY";
+
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
-        if (options.RequireAuth)
+        if (configuration[BootstrapKeyName] is { Length: > 0 } bootstrap && SomaAgent.Runtime.Security.ApiKeySecret.PrefixOf(bootstrap.Trim()) is null)
         {
-            errors.Add("GATEWAY_REQUIRE_AUTH=true asks for authentication, which this build does not have yet (it arrives with the security issue). "
-                + "Set GATEWAY_REQUIRE_AUTH=false and keep the gateway on a trusted network until then.");
+            errors.Add($"{BootstrapKeyName} must be at least {SomaAgent.Runtime.Security.ApiKeySecret.MinimumLength} characters of printable ASCII without spaces (it is the platform-admin key's secret); "
+                + "generate one with `openssl rand -base64 32`, or unset it to have the first embedded start generate a key.");
         }
         if (!options.HostWorkers && configuration.KafkaBootstrapServers() is null)
         {

@@ -36,6 +36,7 @@ public static class GatewayExtensions
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddGatewayOpenApi();
 
+        builder.AddGatewaySecurity();
         services.AddSingleton<CallerAccessor>();
         services.AddTenantRateLimiting();
         services.AddSingleton<SessionRequestValidator>();
@@ -83,6 +84,9 @@ public static class GatewayExtensions
             }
             return next(context);
         });
+        // Authenticated before the rate limiter, so requests are counted against their own tenant.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseRateLimiter();
         return app;
     }

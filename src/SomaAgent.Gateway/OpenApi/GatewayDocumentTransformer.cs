@@ -15,9 +15,9 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
     public const string Title = "SomaAgent Gateway API";
 
     private const string Introduction = """
-        Open agent sessions, add turns, cancel them, read and stream their events, and list the models and tools a session can use.
+        Open agent sessions, add turns, cancel them, read and stream their events, list the models and tools a session can use, and manage tenants and API keys.
 
-        **Authentication is off in this build.** Every request acts as the anonymous principal of the deployment's default tenant, so keep the gateway on a trusted network; authentication arrives with a later release and will not change these routes.
+        **Authentication.** Every route but `GET /v1/health` needs an API key, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>` (unless the operator set `GATEWAY_REQUIRE_AUTH=false`). A key belongs to one tenant and carries scopes (`platform:admin`, `tenant:admin`, `sessions:read`, `sessions:write`, `models:read`); a request sees only its tenant's data. A missing or bad key answers 401 with `WWW-Authenticate: Bearer`; a missing scope, or an `X-Tenant-Id` header naming another tenant, answers 403. A platform admin acts for another tenant by sending `X-Tenant-Id`.
 
         Conventions:
 
@@ -43,6 +43,8 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
                 "Catalog" => "What a session can use: the models and the tools (with the JSON schemas of their arguments).",
                 "Chat Completions" => "OpenAI-compatible chat completions: OpenAI SDKs work unmodified with their base URL at `/v1`; each completion runs as a session.",
                 "Health" => "Whether the gateway and its backing services are healthy.",
+                "Keys" => "The caller's tenant's API keys: create one (the secret is shown once), list them, revoke one. Needs `tenant:admin`.",
+                "Tenants" => "Tenants and their first admin keys. Needs `platform:admin`, which only the bootstrap key holds.",
                 _ => tag.Description,
             };
         }

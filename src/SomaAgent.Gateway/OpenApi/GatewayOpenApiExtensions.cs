@@ -18,7 +18,8 @@ public static class GatewayOpenApiExtensions
             .AddOperationTransformer<SomaAgent.Gateway.ChatCompletions.ChatCompletionsOpenApiTransformer>()
             .AddOperationTransformer<ExamplesTransformer>()
             .AddOperationTransformer<HeadersTransformer>()
-            .AddDocumentTransformer<GatewayDocumentTransformer>());
+            .AddDocumentTransformer<GatewayDocumentTransformer>()
+            .AddDocumentTransformer<SecuritySchemesTransformer>());
         return services;
     }
 }

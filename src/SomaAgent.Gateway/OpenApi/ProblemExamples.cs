@@ -18,6 +18,11 @@ internal static class ProblemExamples
     public static string Describe(string? operationId, int status) => (operationId, status) switch
     {
         (_, 400) => "The request is not valid: `errors` names each bad parameter, header or body field (`urn:somaagent:problem:validation`), or the body is not JSON for this route (`urn:somaagent:problem:malformed-json`).",
+        (_, 401) => "No credential, or one that is malformed, unknown, revoked or expired (`urn:somaagent:problem:unauthorized`, with `WWW-Authenticate: Bearer`). Send `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+        (_, 403) => "The credential lacks the scope this route needs, or `X-Tenant-Id` names another tenant than the credential's (`urn:somaagent:problem:forbidden`); `detail` names which.",
+        ("RevokeKey", 404) => "No key with this id exists for the caller's tenant (`urn:somaagent:problem:not-found`).",
+        ("CreateKey", 404) => "The tenant a platform admin named in `X-Tenant-Id` does not exist (`urn:somaagent:problem:not-found`).",
+        ("CreateTenant", 409) => "A tenant with this id already exists (`urn:somaagent:problem:conflict`).",
         (_, 404) => "No session with this id exists for the caller's tenant (`urn:somaagent:problem:not-found`).",
         ("PostMessage", 409) => "The latest turn is still running (`urn:somaagent:problem:turn-in-progress`); post when it has ended, or cancel it first.",
         ("CancelTurn", 409) => "The latest turn has already ended (`urn:somaagent:problem:turn-not-running`); there is nothing to cancel.",
@@ -40,6 +45,30 @@ internal static class ProblemExamples
                 {
                     yield return example;
                 }
+                break;
+            case 401:
+                yield return new("missing_credential", "No API key was sent",
+                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "This route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.", instance));
+                yield return new("revoked_key", "The key was revoked",
+                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "The API key has been revoked; create a new one.", instance));
+                break;
+            case 403:
+                yield return new("insufficient_scope", "The key lacks the route's scope",
+                    Build(ProblemTypes.Forbidden, "Insufficient scope", 403, "This route needs the scope 'sessions:write', which the credential does not carry.", instance));
+                yield return new("tenant_mismatch", "X-Tenant-Id names another tenant",
+                    Build(ProblemTypes.Forbidden, "Tenant mismatch", 403, "The X-Tenant-Id header names another tenant than the credential's ('acme'); omit it or send 'acme'.", instance));
+                break;
+            case 404 when operationId == "RevokeKey":
+                yield return new("not_found", "The key does not exist for this tenant",
+                    Build(ProblemTypes.NotFound, "Key not found", 404, $"No key with id '{OpenApiExamples.SessionId}' exists for this tenant.", instance));
+                break;
+            case 404 when operationId == "CreateKey":
+                yield return new("not_found", "The named tenant does not exist",
+                    Build(ProblemTypes.NotFound, "Tenant not found", 404, "No tenant 'acme' exists.", instance));
+                break;
+            case 409 when operationId == "CreateTenant":
+                yield return new("tenant_exists", "The tenant exists",
+                    Build(ProblemTypes.Conflict, "Tenant exists", 409, "A tenant 'acme' already exists.", instance));
                 break;
             case 404:
                 yield return new("not_found", "The session does not exist",

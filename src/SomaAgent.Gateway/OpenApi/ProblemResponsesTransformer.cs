@@ -18,6 +18,11 @@ internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
         if (path.StartsWith("/v1/", StringComparison.Ordinal))
         {
             operation.Responses.TryAdd("429", new OpenApiResponse());
+            if (path != "/v1/health")
+            {
+                operation.Responses.TryAdd("401", new OpenApiResponse());
+                operation.Responses.TryAdd("403", new OpenApiResponse());
+            }
         }
         operation.Responses.TryAdd("500", new OpenApiResponse());
 

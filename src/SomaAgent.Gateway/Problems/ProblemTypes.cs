@@ -22,4 +22,7 @@ public static class ProblemTypes
     public const string BadRequest = Prefix + "bad-request";
     public const string RateLimited = Prefix + "rate-limited";
     public const string Internal = Prefix + "internal";
+    public const string Unauthorized = SomaAgent.Runtime.Security.SecurityProblems.Unauthorized;
+    public const string Forbidden = SomaAgent.Runtime.Security.SecurityProblems.Forbidden;
+    public const string Conflict = Prefix + "conflict";
 }

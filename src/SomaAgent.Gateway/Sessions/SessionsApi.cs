@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Conversations;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;
@@ -22,6 +23,7 @@ public static class SessionsApi
 
         api.MapPost("/sessions", CreateSession)
             .WithName("CreateSession")
+            .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Open an agent session")
             .WithDescription("Stores the opening messages and queues the first turn. Send `Idempotency-Key` to make retries safe: the same key and body return the same session for 24 hours.")
             .Accepts<CreateSessionRequest>("application/json")
@@ -32,17 +34,20 @@ public static class SessionsApi
 
         api.MapGet("/sessions", ListSessions)
             .WithName("ListSessions")
+            .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("List sessions, newest first")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/sessions/{id}", GetSession)
             .WithName("GetSession")
+            .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Get a session with its transcript and events")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/sessions/{id}/messages", PostMessage)
             .WithName("PostMessage")
+            .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Add a user message, starting the next turn")
             .WithDescription("Starts the next turn when the latest one has ended. While a turn runs this answers 409, unless `strategy=enqueue` (the message waits and becomes the next turn when the running one ends; `queue_position` says where it waits) or `strategy=interrupt` (the same, and the running turn is cancelled).")
             .Accepts<PostMessageRequest>("application/json")
@@ -54,6 +59,7 @@ public static class SessionsApi
 
         api.MapPost("/sessions/{id}/cancel", CancelTurn)
             .WithName("CancelTurn")
+            .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Cancel the running turn")
             .WithDescription("The turn ends `cancelled` and keeps its partial output. Cancelling a turn that has ended answers 409.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -62,6 +68,7 @@ public static class SessionsApi
 
         api.MapGet("/sessions/{id}/events", StreamEvents)
             .WithName("StreamSessionEvents")
+            .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Stream the session's events (Server-Sent Events)")
             .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends.")
             .ProducesProblem(StatusCodes.Status400BadRequest)

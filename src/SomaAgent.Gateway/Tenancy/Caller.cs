@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Configuration;
+using SomaAgent.Runtime.Security;
 
 namespace SomaAgent.Gateway.Tenancy;
 
@@ -11,10 +12,36 @@ public sealed record Caller(string TenantId, string Subject)
 }
 
 /// <summary>
-/// Resolves the caller of the current request. Until authentication lands every request is the anonymous
-/// principal of the default tenant; the security issue replaces this with the authenticated principal.
+/// Resolves the caller of the current request from its credential: the key's tenant and id. A platform
+/// admin acts for the tenant its <c>X-Tenant-Id</c> names (the authorization step has already refused any
+/// other credential naming a tenant not its own). Without a credential (authentication off) it is the
+/// anonymous principal of the default tenant.
 /// </summary>
-public sealed class CallerAccessor(IOptions<GatewayOptions> options)
+public sealed class CallerAccessor(IOptions<GatewayOptions> options, IHttpContextAccessor http)
 {
-    public Caller Current { get; } = new(options.Value.DefaultTenant, Caller.AnonymousSubject);
+    public Caller Current
+    {
+        get
+        {
+            var user = http.HttpContext?.User;
+            if (user?.Identity?.IsAuthenticated != true || user.FindFirst(SomaAgentClaims.Tenant)?.Value is not { } tenant)
+            {
+                return new(options.Value.DefaultTenant, Caller.AnonymousSubject);
+            }
+            if (user.HasClaim(SomaAgentClaims.Scope, ApiKeyScopes.PlatformAdmin)
+                && http.HttpContext!.Request.Headers[TenantHeader] is { Count: 1 } header && !string.IsNullOrEmpty(header[0]))
+            {
+                tenant = header[0]!;
+            }
+            return new(tenant, user.FindFirst(SomaAgentClaims.Subject)?.Value ?? Caller.AnonymousSubject);
+        }
+    }
+
+    /// <summary>The header naming the tenant a request acts for.</summary>
+    public const string TenantHeader = "X-Tenant-Id";
+
+    /// <summary>Whether the caller holds <paramref name="scope"/> (always true while authentication is off).</summary>
+    public bool Holds(string scope) =>
+        !options.Value.RequireAuth
+        || ApiKeyScopes.Satisfies(http.HttpContext?.User.FindAll(SomaAgentClaims.Scope).Select(c => c.Value) ?? [], scope);
 }

@@ -15,6 +15,8 @@ public abstract class SessionDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
     public DbSet<ToolMemoryRecord> ToolMemory => Set<ToolMemoryRecord>();
     public DbSet<QueuedInputRecord> QueuedInputs => Set<QueuedInputRecord>();
+    public DbSet<TenantRecord> Tenants => Set<TenantRecord>();
+    public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -93,6 +95,30 @@ public abstract class SessionDbContext(DbContextOptions options) : DbContext(opt
             input.Property(i => i.CreatedBy).HasMaxLength(256);
             input.HasIndex(i => new { i.SessionId, i.Id });
             input.HasOne<SessionRecord>().WithMany().HasForeignKey(i => i.SessionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TenantRecord>(tenant =>
+        {
+            tenant.ToTable("tenants");
+            tenant.HasKey(t => t.Id);
+            tenant.Property(t => t.Id).HasMaxLength(64);
+            tenant.Property(t => t.Name).HasMaxLength(256);
+        });
+
+        modelBuilder.Entity<ApiKeyRecord>(key =>
+        {
+            key.ToTable("api_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.TenantId).HasMaxLength(64);
+            key.Property(k => k.Name).HasMaxLength(128);
+            key.Property(k => k.Prefix).HasMaxLength(32);
+            key.Property(k => k.SecretHash).HasMaxLength(32);
+            key.Property(k => k.Scopes).HasMaxLength(1024);
+            key.Property(k => k.CreatedBy).HasMaxLength(256);
+            // Every authenticated request finds its key by prefix.
+            key.HasIndex(k => k.Prefix).IsUnique();
+            key.HasIndex(k => new { k.TenantId, k.CreatedAt });
+            key.HasOne<TenantRecord>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 

@@ -26,10 +26,21 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
     public void Web_references_and_waits_for_gateway_and_registry()
     {
         var references = App.Resource("web").Annotations.OfType<ResourceRelationshipAnnotation>()
-            .Where(r => r.Type == "Reference").Select(r => r.Resource.Name).Order();
+            .Where(r => r.Type == "Reference" && r.Resource is ProjectResource).Select(r => r.Resource.Name).Order();
 
         references.ShouldBe(["gateway", "registry"]);
         App.WaitsOf("web").ShouldBe(["gateway", "registry"]);
+    }
+
+    [Fact]
+    public async Task Gateway_and_web_share_the_generated_secret_bootstrap_key()
+    {
+        var gateway = await App.EnvironmentOfAsync("gateway", Ct);
+        var web = await App.EnvironmentOfAsync("web", Ct);
+
+        gateway["SOMAAGENT_BOOTSTRAP_KEY"].ShouldBe("{bootstrap-key.value}");
+        web["SomaAgent__Web__ApiKey"].ShouldBe("{bootstrap-key.value}");
+        App.Resource<ParameterResource>("bootstrap-key").Secret.ShouldBeTrue();
     }
 
     [Fact]

@@ -36,6 +36,9 @@ public sealed class EmbeddedTopology : IAsyncLifetime
 
     public int GatewayPort { get; } = FreePort();
 
+    /// <summary>The AppHost's <c>bootstrap-key</c> parameter, random per run: the platform-admin key the gateway gets.</summary>
+    public string BootstrapKey { get; } = "sk-test-apphost-" + Guid.NewGuid().ToString("N");
+
     public string DataDirectory => _data.FullName;
 
     public async ValueTask InitializeAsync()
@@ -43,7 +46,7 @@ public sealed class EmbeddedTopology : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var builder = await DistributedApplicationTestingBuilder
             .CreateAsync<Projects.SomaAgent_AppHost>(
-                ["SomaAgent:Topology=embedded", $"SomaAgent:GatewayPort={GatewayPort}", $"SomaAgent:DataDirectory={DataDirectory}"],
+                ["SomaAgent:Topology=embedded", $"SomaAgent:GatewayPort={GatewayPort}", $"SomaAgent:DataDirectory={DataDirectory}", $"Parameters:bootstrap-key={BootstrapKey}"],
                 ct)
             .WaitAsync(BuildTimeout, ct);
         builder.Services.AddLogging(logging => logging.AddProvider(_logs));

@@ -16,6 +16,7 @@ public sealed class EmbeddedTopologyTests(EmbeddedTopology topology)
     public async Task Gateway_answers_a_session_with_the_calculated_result()
     {
         using var gateway = topology.App.CreateHttpClient("gateway");
+        gateway.DefaultRequestHeaders.Authorization = new("Bearer", topology.BootstrapKey);
 
         var created = await gateway.PostAsJsonAsync("/v1/sessions", new { input = "What is 6*7?" }, Ct).WaitAsync(RequestTimeout, Ct);
         created.StatusCode.ShouldBe(HttpStatusCode.Created);

@@ -97,7 +97,7 @@ public sealed class CatalogAndHealthTests(SharedGateway gateway)
 public sealed class GatewaySettingsTests
 {
     [Theory]
-    [InlineData("GATEWAY_REQUIRE_AUTH", "true", "GATEWAY_REQUIRE_AUTH=true")]
+    [InlineData("SOMAAGENT_BOOTSTRAP_KEY", "too-short", "SOMAAGENT_BOOTSTRAP_KEY must be at least 32 characters")]
     [InlineData("SomaAgent:Gateway:HostWorkers", "false", "SomaAgent:Gateway:HostWorkers=false")]
     [InlineData("GATEWAY_MAX_BODY_BYTES", "10", "MaxRequestBodyBytes")]
     public async Task Settings_the_gateway_cannot_honour_stop_it_at_start_up(string key, string value, string message)

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using SomaAgent.Gateway;
 
 namespace SomaAgent.Tests.Gateway;
@@ -10,16 +11,26 @@ namespace SomaAgent.Tests.Gateway;
 /// The real gateway (in-process workers, real HTTP pipeline through TestServer) over its own SQLite file,
 /// or over PostgreSQL when a connection string is given. Settings are applied before Program runs, so they
 /// select backing services exactly as environment variables would. Several apps may share one database
-/// file in turn, which is how restart tests work.
+/// file in turn, which is how restart tests work. Authentication is on, as in production: the app is given
+/// <see cref="BootstrapKey"/> and every client from <c>CreateClient</c> sends it; <see cref="CreateAnonymousClient"/>
+/// sends nothing.
 /// </summary>
 public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
 {
+    /// <summary>The platform-admin key of the default tenant (<c>SOMAAGENT_BOOTSTRAP_KEY</c>) in every test app; a test value, not a secret.</summary>
+    public const string BootstrapKey = "sk-test-bootstrap-0123456789abcdef0123456789abcdef";
+
     private readonly Dictionary<string, string?> _settings;
 
-    public GatewayApp(string? databaseFile = null, string? postgres = null, IDictionary<string, string?>? settings = null)
+    private readonly ILoggerProvider? _logs;
+
+    public GatewayApp(string? databaseFile = null, string? postgres = null, IDictionary<string, string?>? settings = null,
+        ILoggerProvider? logs = null)
     {
+        _logs = logs;
         DatabaseFile = databaseFile ?? Path.Combine(Directory.CreateTempSubdirectory("somaagent-gw-").FullName, "somaagent.db");
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        _settings.TryAdd("SOMAAGENT_BOOTSTRAP_KEY", BootstrapKey);
         if (postgres is not null)
         {
             _settings["ConnectionStrings:postgres"] = postgres;
@@ -38,9 +49,36 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs));
+        }
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>A client that sends no credential.</summary>
+    public HttpClient CreateAnonymousClient() => CreateClientWith(null);
+
+    /// <summary>A client that sends <paramref name="key"/> as a bearer token (no credential when null).</summary>
+    public HttpClient CreateClientWith(string? key)
+    {
+        var client = Server.CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+        return client;
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        if (_settings.GetValueOrDefault("SOMAAGENT_BOOTSTRAP_KEY") is { Length: > 0 } key)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         }
     }
 

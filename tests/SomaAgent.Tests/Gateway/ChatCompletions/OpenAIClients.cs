@@ -13,7 +13,7 @@ internal static class OpenAIClients
     public static ChatClient Chat(GatewayApp app, string model = Model)
     {
         var http = app.CreateClient();
-        return new ChatClient(model, new ApiKeyCredential("not-checked"), new OpenAIClientOptions
+        return new ChatClient(model, new ApiKeyCredential(GatewayApp.BootstrapKey), new OpenAIClientOptions
         {
             Transport = new HttpClientPipelineTransport(http),
             Endpoint = new Uri(http.BaseAddress!, "/v1"),

@@ -25,14 +25,16 @@ public sealed class OpenApiDocumentTests(SharedGateway gateway)
     }
 
     [Fact]
-    public async Task Document_is_openapi_3_with_a_relative_server_and_an_introduction_that_says_auth_is_off()
+    public async Task Document_is_openapi_3_with_a_relative_server_and_an_introduction_that_explains_authentication()
     {
         var document = await FetchAsync();
 
         document["openapi"]!.GetValue<string>().ShouldStartWith("3.");
         document["servers"]!.AsArray().Select(s => s!["url"]!.GetValue<string>()).ShouldBe(["/"]);
-        document["info"]!["description"]!.GetValue<string>().ShouldContain("Authentication is off in this build");
+        document["info"]!["description"]!.GetValue<string>().ShouldContain("needs an API key");
         document["components"]!["headers"]!["api-version"].ShouldNotBeNull();
+        document["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>().ShouldBe("bearer");
+        document["components"]!["securitySchemes"]!["apiKey"]!["name"]!.GetValue<string>().ShouldBe("X-API-Key");
     }
 
     [Fact]

@@ -47,9 +47,11 @@ public abstract class SessionStoreContractTests
         await app.WaitForEndAsync(id, Ct);
 
         await using var db = Open(database);
+        // The principal is the key that made the request (the test apps use the bootstrap key), never a secret.
+        var principal = (await db.ApiKeys.SingleAsync(k => k.CreatedBy == "bootstrap" && k.RevokedAt == null, Ct)).Id.ToString();
         (await db.Sessions.SingleAsync(s => s.Id == id, Ct)).TenantId.ShouldBe("default");
-        (await db.Messages.Where(m => m.SessionId == id).ToListAsync(Ct)).ShouldAllBe(m => m.TenantId == "default" && m.CreatedBy == "anonymous");
-        (await db.Events.Where(e => e.SessionId == id).ToListAsync(Ct)).ShouldAllBe(e => e.TenantId == "default" && e.CreatedBy == "anonymous");
+        (await db.Messages.Where(m => m.SessionId == id).ToListAsync(Ct)).ShouldAllBe(m => m.TenantId == "default" && m.CreatedBy == principal);
+        (await db.Events.Where(e => e.SessionId == id).ToListAsync(Ct)).ShouldAllBe(e => e.TenantId == "default" && e.CreatedBy == principal);
     }
 
     [Fact]

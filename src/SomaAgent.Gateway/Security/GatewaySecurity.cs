@@ -1,0 +1,29 @@
+using System.Reflection;
+using Microsoft.Extensions.Options;
+using SomaAgent.Gateway.Configuration;
+using SomaAgent.Runtime.Security;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The gateway's use of the shared authentication: API keys, scope policies and the bootstrap key.</summary>
+internal static class GatewaySecurity
+{
+    public static void AddGatewaySecurity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHttpContextAccessor();
+        services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
+
+        // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
+        var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+        var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("postgres"));
+        services.AddOptions<ApiKeyBootstrapOptions>().Configure<IOptions<GatewayOptions>, IConfiguration>((bootstrap, gateway, configuration) =>
+        {
+            bootstrap.BootstrapKey = configuration[GatewayOptionsValidator.BootstrapKeyName] is { Length: > 0 } key ? key.Trim() : null;
+            bootstrap.DefaultTenant = gateway.Value.DefaultTenant;
+            bootstrap.GenerateWhenMissing = gateway.Value.RequireAuth && embedded && !generatingDocument;
+        });
+        // After the schema migration (the store's initializer is registered first).
+        services.AddHostedService<ApiKeyBootstrapper>();
+    }
+}

@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Security;
+
+namespace SomaAgent.Gateway.Security;
+
+/// <summary>A tenant's API keys: create (the secret is shown once), list, revoke.</summary>
+public static class KeysApi
+{
+    public const int MaxNameLength = 128;
+
+    public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1").WithTags("Keys");
+
+        api.MapPost("/keys", CreateKey)
+            .WithName("CreateKey")
+            .WithSummary("Create an API key for the caller's tenant")
+            .WithDescription("Answers the secret once; only its SHA-256 is stored. Needs `tenant:admin`.")
+            .RequireAuthorization(ApiKeyScopes.TenantAdmin)
+            .Accepts<CreateKeyRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/keys", ListKeys)
+            .WithName("ListKeys")
+            .WithSummary("List the caller's tenant's API keys (never their secrets)")
+            .RequireAuthorization(ApiKeyScopes.TenantAdmin);
+
+        api.MapDelete("/keys/{id}", RevokeKey)
+            .WithName("RevokeKey")
+            .WithSummary("Revoke an API key, with immediate effect on every gateway")
+            .RequireAuthorization(ApiKeyScopes.TenantAdmin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return app;
+    }
+
+    public static async Task<Results<Created<KeyCreated>, ProblemHttpResult>> CreateKey(
+        CreateKeyRequest request, ApiKeyStore store, CallerAccessor callers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var errors = Validate(request, callers, time);
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+        var caller = callers.Current;
+        if (!await store.TenantExistsAsync(caller.TenantId, cancellationToken))
+        {
+            return TenantNotFound(caller.TenantId);
+        }
+        var created = await store.CreateAsync(caller.TenantId, request.Name!.Trim(), request.Scopes!, request.ExpiresAt?.UtcDateTime, caller.Subject, cancellationToken);
+        return TypedResults.Created($"/v1/keys/{created.Record.Id}", new KeyCreated(KeyInfo.From(created.Record), created.Secret));
+    }
+
+    public static async Task<Ok<KeyList>> ListKeys(ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new KeyList([.. (await store.ListAsync(callers.Current.TenantId, cancellationToken)).Select(KeyInfo.From)]));
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
+        string id, ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var keyId))
+        {
+            return Problem.Validation("id", $"'{Problem.Truncate(id)}' is not a key id; key ids are UUIDs.");
+        }
+        // Another tenant's key answers exactly like a missing one: no existence leak.
+        return await store.RevokeAsync(callers.Current.TenantId, keyId, cancellationToken)
+            ? TypedResults.NoContent()
+            : Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Key not found", $"No key with id '{keyId}' exists for this tenant.");
+    }
+
+    internal static ProblemHttpResult TenantNotFound(string tenant) =>
+        Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Tenant not found", $"No tenant '{Problem.Truncate(tenant)}' exists.");
+
+    private static Dictionary<string, string[]> Validate(CreateKeyRequest request, CallerAccessor callers, TimeProvider time)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > MaxNameLength)
+        {
+            errors["name"] = [$"name is required: 1 to {MaxNameLength} characters."];
+        }
+        if (request.Scopes is not { Count: > 0 } scopes)
+        {
+            errors["scopes"] = [$"scopes is required: one or more of {string.Join(", ", ApiKeyScopes.TenantGrantable)}."];
+        }
+        else if (scopes.FirstOrDefault(s => !ApiKeyScopes.IsKnown(s)) is { } unknown)
+        {
+            errors["scopes"] = [$"'{Problem.Truncate(unknown)}' is not a scope; use {string.Join(", ", ApiKeyScopes.TenantGrantable)}."];
+        }
+        else if (scopes.FirstOrDefault(s => !callers.Holds(s)) is { } beyond)
+        {
+            errors["scopes"] = [$"A key cannot get the scope '{beyond}', which the calling credential does not hold."];
+        }
+        if (request.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            errors["expires_at"] = ["expires_at must be in the future."];
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Security;
+
+namespace SomaAgent.Gateway.Security;
+
+/// <summary>Tenants: only a platform admin creates and lists them, and gets each new tenant's first admin key.</summary>
+public static partial class TenantsApi
+{
+    public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1").WithTags("Tenants");
+
+        api.MapPost("/tenants", CreateTenant)
+            .WithName("CreateTenant")
+            .WithSummary("Create a tenant and its first admin key")
+            .WithDescription("Needs `platform:admin`. The answer carries the tenant's first `tenant:admin` key; its secret is shown this once.")
+            .RequireAuthorization(ApiKeyScopes.PlatformAdmin)
+            .Accepts<CreateTenantRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/tenants", ListTenants)
+            .WithName("ListTenants")
+            .WithSummary("List the tenants")
+            .RequireAuthorization(ApiKeyScopes.PlatformAdmin);
+
+        return app;
+    }
+
+    public static async Task<Results<Created<TenantCreated>, ProblemHttpResult>> CreateTenant(
+        CreateTenantRequest request, ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken)
+    {
+        if (request.Id is null || !TenantId().IsMatch(request.Id))
+        {
+            return Problem.Validation("id", "id is required: 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit (for example `acme`).");
+        }
+        var name = string.IsNullOrWhiteSpace(request.Name) ? request.Id : request.Name.Trim();
+        if (name.Length > 256)
+        {
+            return Problem.Validation("name", "name must be at most 256 characters.");
+        }
+        var tenant = await store.CreateTenantAsync(request.Id, name, cancellationToken);
+        if (tenant is null)
+        {
+            return Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Tenant exists", $"A tenant '{request.Id}' already exists.");
+        }
+        var key = await store.CreateAsync(tenant.Id, "admin", [ApiKeyScopes.TenantAdmin], expiresAt: null, callers.Current.Subject, cancellationToken);
+        return TypedResults.Created($"/v1/tenants/{tenant.Id}",
+            new TenantCreated(new TenantInfo(tenant.Id, tenant.Name, tenant.CreatedAt), new KeyCreated(KeyInfo.From(key.Record), key.Secret)));
+    }
+
+    public static async Task<Ok<TenantList>> ListTenants(ApiKeyStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new TenantList([.. (await store.ListTenantsAsync(cancellationToken)).Select(t => new TenantInfo(t.Id, t.Name, t.CreatedAt))]));
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex TenantId();
+}

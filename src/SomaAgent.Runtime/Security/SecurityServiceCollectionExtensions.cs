@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SomaAgent.Runtime.Security;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>One authentication for every SomaAgent service: API keys from the shared store, scopes as policies.</summary>
+public static class SecurityServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the key store, the <c>ApiKey</c> scheme (the default), scope policies and problem answers.
+    /// The store itself comes with <c>AddSomaAgentRuntime</c>'s session store.
+    /// </summary>
+    public static IServiceCollection AddSomaAgentAuthentication(this IServiceCollection services, Func<IServiceProvider, bool> requireAuth)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(requireAuth);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ApiKeyStore>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddOptions<AuthorizationOptions>().Configure<IServiceProvider>((options, sp) => SomaAgentPolicies.Configure(options, requireAuth(sp)));
+        services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        return services;
+    }
+}
