@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Gateway.Security;
 
@@ -39,7 +40,7 @@ public static class KeysApi
     }
 
     public static async Task<Results<Created<KeyCreated>, ProblemHttpResult>> CreateKey(
-        CreateKeyRequest request, ApiKeyStore store, CallerAccessor callers, TimeProvider time, CancellationToken cancellationToken)
+        CreateKeyRequest request, ApiKeyStore store, CallerAccessor callers, TimeProvider time, AuditRecorder audit, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = Validate(request, callers, time);
         if (errors.Count > 0)
@@ -52,6 +53,8 @@ public static class KeysApi
             return TenantNotFound(caller.TenantId);
         }
         var created = await store.CreateAsync(caller.TenantId, request.Name!.Trim(), request.Scopes!, request.ExpiresAt?.UtcDateTime, caller.Subject, cancellationToken);
+        await audit.RecordAsync(http, AuditEvents.KeyCreated, AuditDecisions.Allow,
+            $"key {created.Record.Id} '{created.Record.Name}' created with scopes {created.Record.Scopes}", caller.TenantId);
         return TypedResults.Created($"/v1/keys/{created.Record.Id}", new KeyCreated(KeyInfo.From(created.Record), created.Secret));
     }
 
@@ -59,16 +62,20 @@ public static class KeysApi
         TypedResults.Ok(new KeyList([.. (await store.ListAsync(callers.Current.TenantId, cancellationToken)).Select(KeyInfo.From)]));
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
-        string id, ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken)
+        string id, ApiKeyStore store, CallerAccessor callers, AuditRecorder audit, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var keyId))
         {
             return Problem.Validation("id", $"'{Problem.Truncate(id)}' is not a key id; key ids are UUIDs.");
         }
         // Another tenant's key answers exactly like a missing one: no existence leak.
-        return await store.RevokeAsync(callers.Current.TenantId, keyId, cancellationToken)
-            ? TypedResults.NoContent()
-            : Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Key not found", $"No key with id '{keyId}' exists for this tenant.");
+        var tenant = callers.Current.TenantId;
+        if (await store.RevokeAsync(tenant, keyId, cancellationToken))
+        {
+            await audit.RecordAsync(http, AuditEvents.KeyRevoked, AuditDecisions.Allow, $"key {keyId} revoked", tenant);
+            return TypedResults.NoContent();
+        }
+        return Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Key not found", $"No key with id '{keyId}' exists for this tenant.");
     }
 
     internal static ProblemHttpResult TenantNotFound(string tenant) =>

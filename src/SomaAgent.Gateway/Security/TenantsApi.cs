@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Gateway.Security;
 
@@ -31,7 +32,7 @@ public static partial class TenantsApi
     }
 
     public static async Task<Results<Created<TenantCreated>, ProblemHttpResult>> CreateTenant(
-        CreateTenantRequest request, ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken)
+        CreateTenantRequest request, ApiKeyStore store, CallerAccessor callers, AuditRecorder audit, HttpContext http, CancellationToken cancellationToken)
     {
         if (request.Id is null || !TenantId().IsMatch(request.Id))
         {
@@ -48,6 +49,7 @@ public static partial class TenantsApi
             return Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Tenant exists", $"A tenant '{request.Id}' already exists.");
         }
         var key = await store.CreateAsync(tenant.Id, "admin", [ApiKeyScopes.TenantAdmin], expiresAt: null, callers.Current.Subject, cancellationToken);
+        await audit.RecordAsync(http, AuditEvents.TenantCreated, AuditDecisions.Allow, $"tenant '{tenant.Id}' created with admin key {key.Record.Id}", tenant.Id);
         return TypedResults.Created($"/v1/tenants/{tenant.Id}",
             new TenantCreated(new TenantInfo(tenant.Id, tenant.Name, tenant.CreatedAt), new KeyCreated(KeyInfo.From(key.Record), key.Secret)));
     }

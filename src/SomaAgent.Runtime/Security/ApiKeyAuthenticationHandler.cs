@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Runtime.Security;
 
@@ -15,7 +16,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyStore store) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyStore store,
+    AuditRecorder audit) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-API-Key";
@@ -64,6 +66,7 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         // RFC 6750: name the problem in the challenge when a credential was sent.
         Response.Headers.WWWAuthenticate = _presented ? "Bearer error=\"invalid_token\"" : "Bearer";
+        await audit.RecordAsync(Context, AuditEvents.AuthenticationFailed, AuditDecisions.Deny, _failure ?? "no credential");
         await SecurityProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, SecurityProblems.Unauthorized,
             "Authentication required", _failure ?? "This route needs a valid API key.");
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
+using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Runtime.Security;
 
@@ -50,7 +51,7 @@ public static class SomaAgentPolicies
 /// <c>X-Tenant-Id</c>: a credential of one tenant may omit it, but when sent it must name that tenant;
 /// only a platform admin may name another.
 /// </summary>
-internal sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed class ProblemAuthorizationResultHandler(AuditRecorder audit) : IAuthorizationMiddlewareResultHandler
 {
     public const string TenantHeader = "X-Tenant-Id";
     private readonly AuthorizationMiddlewareResultHandler _default = new();
@@ -60,10 +61,11 @@ internal sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewa
         if (authorizeResult.Forbidden)
         {
             var missing = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().Select(r => r.Scope).FirstOrDefault();
-            await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Insufficient scope",
-                missing is null
-                    ? "The credential may not use this route."
-                    : $"This route needs the scope '{missing}', which the credential does not carry.");
+            var detail = missing is null
+                ? "The credential may not use this route."
+                : $"This route needs the scope '{missing}', which the credential does not carry.";
+            await audit.RecordAsync(context, AuditEvents.ScopeDenied, AuditDecisions.Deny, detail);
+            await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Insufficient scope", detail);
             return;
         }
         if (authorizeResult.Succeeded && context.User.Identity?.IsAuthenticated == true
@@ -73,8 +75,9 @@ internal sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewa
             var admin = context.User.HasClaim(SomaAgentClaims.Scope, ApiKeyScopes.PlatformAdmin);
             if (header.Count > 1 || (!admin && !string.Equals(header[0], tenant, StringComparison.Ordinal)))
             {
-                await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Tenant mismatch",
-                    $"The X-Tenant-Id header names another tenant than the credential's ('{tenant}'); omit it or send '{tenant}'.");
+                var detail = $"The X-Tenant-Id header names another tenant than the credential's ('{tenant}'); omit it or send '{tenant}'.";
+                await audit.RecordAsync(context, AuditEvents.TenantMismatch, AuditDecisions.Deny, detail);
+                await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Tenant mismatch", detail);
                 return;
             }
         }

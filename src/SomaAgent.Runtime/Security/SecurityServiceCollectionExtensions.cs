@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Audit;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,12 +20,26 @@ public static class SecurityServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(requireAuth);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ApiKeyStore>();
+        services.AddSomaAgentAudit();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddOptions<AuthorizationOptions>().Configure<IServiceProvider>((options, sp) => SomaAgentPolicies.Configure(options, requireAuth(sp)));
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        return services;
+    }
+
+    /// <summary>The JSON-lines audit log (<c>SomaAgent:Audit:Path</c> or <c>AUDIT_LOG_PATH</c>) and its recorder.</summary>
+    public static IServiceCollection AddSomaAgentAudit(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, configuration) => options.Path = configuration["AUDIT_LOG_PATH"] ?? options.Path);
+        services.TryAddSingleton<JsonLinesAuditLog>();
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<JsonLinesAuditLog>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JsonLinesAuditLog>(sp => sp.GetRequiredService<JsonLinesAuditLog>()));
+        services.TryAddSingleton<AuditRecorder>();
         return services;
     }
 }

@@ -31,6 +31,8 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
         DatabaseFile = databaseFile ?? Path.Combine(Directory.CreateTempSubdirectory("somaagent-gw-").FullName, "somaagent.db");
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         _settings.TryAdd("SOMAAGENT_BOOTSTRAP_KEY", BootstrapKey);
+        // Next to the database, so a restarted app (same file) continues the same audit log.
+        _settings.TryAdd("SomaAgent:Audit:Path", Path.Combine(Path.GetDirectoryName(DatabaseFile)!, "audit.jsonl"));
         if (postgres is not null)
         {
             _settings["ConnectionStrings:postgres"] = postgres;
@@ -43,6 +45,9 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
 
     /// <summary>The SQLite file behind this app; pass it to a new app to "restart" the gateway.</summary>
     public string DatabaseFile { get; }
+
+    /// <summary>The audit log's JSON-lines file.</summary>
+    public string AuditFile => _settings["SomaAgent:Audit:Path"]!;
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 

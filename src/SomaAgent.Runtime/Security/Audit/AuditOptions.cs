@@ -1,0 +1,13 @@
+namespace SomaAgent.Runtime.Security.Audit;
+
+/// <summary>Section <c>SomaAgent:Audit</c>; <c>AUDIT_LOG_PATH</c> overrides the path.</summary>
+public sealed class AuditOptions
+{
+    public const string SectionName = "SomaAgent:Audit";
+
+    /// <summary>
+    /// The JSON-lines file, appended to and never rewritten; a relative path is under the content root.
+    /// Default <c>audit.jsonl</c> in the data folder (<c>SomaAgent:DataDirectory</c>, default <c>.data</c>).
+    /// </summary>
+    public string? Path { get; set; }
+}

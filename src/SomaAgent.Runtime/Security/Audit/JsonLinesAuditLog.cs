@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SomaAgent.Runtime.Security.Audit;
+
+/// <summary>
+/// Appends each entry as one JSON line to the configured file and emits it as a structured log. Entries go
+/// through a bounded queue to one writer, so a burst of refused requests never makes them wait on the disk
+/// one by one, and a full queue slows callers down rather than dropping entries. The file is opened for
+/// append only: nothing already written is ever rewritten, and a restart continues it.
+/// </summary>
+public sealed partial class JsonLinesAuditLog(
+    IOptions<AuditOptions> options, IConfiguration configuration, IHostEnvironment environment, ILogger<JsonLinesAuditLog> logger)
+    : BackgroundService, IAuditLog
+{
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private readonly Channel<AuditEntry> _queue = Channel.CreateBounded<AuditEntry>(new BoundedChannelOptions(10_000)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    /// <summary>The file entries are appended to.</summary>
+    public string FilePath { get; } = Path.GetFullPath(
+        options.Value.Path is { Length: > 0 } path
+            ? path
+            : Path.Combine(configuration["SomaAgent:DataDirectory"] ?? ".data", "audit.jsonl"),
+        environment.ContentRootPath);
+
+    public async ValueTask WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        LogEntry(logger, entry.Decision == AuditDecisions.Allow ? LogLevel.Information : LogLevel.Warning,
+            entry.Event, entry.Decision, entry.Tenant, entry.Subject, entry.Method, entry.Route, entry.Reason, entry.TraceId, entry.ClientAddress);
+        try
+        {
+            await _queue.Writer.WriteAsync(entry, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            // A request finishing after the host stopped: the structured log above still has it.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        FileStream? file = null;
+        try
+        {
+            // Drain to the end even while stopping: the reader completes once the writer side is closed.
+            await foreach (var entry in _queue.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                file ??= Open();
+                await file.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(entry, Json), CancellationToken.None);
+                await file.WriteAsync(NewLine, CancellationToken.None);
+                if (!_queue.Reader.TryPeek(out _))
+                {
+                    await file.FlushAsync(CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.DisposeAsync();
+            }
+        }
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        return base.StopAsync(cancellationToken);
+    }
+
+    private FileStream Open()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        return new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
+    }
+
+    [LoggerMessage(EventId = 9000,
+        Message = "Audit {AuditEvent} {Decision}: tenant {Tenant}, subject {Subject}, {Method} {Route}: {Reason} (trace {TraceId}, client {ClientAddress})")]
+    private static partial void LogEntry(ILogger logger, LogLevel level, string auditEvent, string decision, string? tenant, string? subject, string? method, string? route, string reason, string? traceId, string? clientAddress);
+}
