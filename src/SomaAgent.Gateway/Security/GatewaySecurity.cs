@@ -13,6 +13,7 @@ internal static class GatewaySecurity
         var services = builder.Services;
         services.AddHttpContextAccessor();
         services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
+        services.AddSomaAgentAccessChecks(builder.Configuration);
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
         var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
