@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SomaAgent.Gateway.Tenancy;
-using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 
