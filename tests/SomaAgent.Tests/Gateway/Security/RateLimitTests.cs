@@ -136,6 +136,7 @@ public sealed class RateLimitTests(RedisServer redis)
         {
             await WaitForEndAsync(a, response.Headers.Location!.ToString());
         }
+        await WaitForSlotsAsync(tenant, 0);
         var again = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => CreateSessionAsync(i % 2 == 0 ? b : a)));
         again.Count(r => r.StatusCode == HttpStatusCode.Created).ShouldBe(3, "the ended turns freed their slots, exactly");
         again.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests).ShouldBe(1);
@@ -152,6 +153,7 @@ public sealed class RateLimitTests(RedisServer redis)
         using var first = await CreateSessionAsync(a);
         first.StatusCode.ShouldBe(HttpStatusCode.Created);
         await WaitForEndAsync(a, first.Headers.Location!.ToString());
+        await WaitForSlotsAsync(tenant, 0);
         using var running = await CreateSessionAsync(b);
         running.StatusCode.ShouldBe(HttpStatusCode.Created);
 
@@ -181,6 +183,24 @@ public sealed class RateLimitTests(RedisServer redis)
                 throw new TimeoutException($"{location} did not end: {session}");
             }
             await Task.Delay(50, Ct);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the tenant holds <paramref name="active"/> slots in Redis: a slot frees when the gateway handles
+    /// the turn's end event, a moment after the store shows the turn ended.
+    /// </summary>
+    private async Task WaitForSlotsAsync(string tenant, long active)
+    {
+        await using var connection = await redis.ConnectAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await connection.GetDatabase().SortedSetLengthAsync($"somaagent:rl:{{{tenant}}}:sessions") != active)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Tenant {tenant} does not hold {active} session slots.");
+            }
+            await Task.Delay(20, Ct);
         }
     }
 
