@@ -5,7 +5,7 @@ using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>The one Redis connection of a service, shared by everything that uses Redis.</summary>
+/// <summary>The Redis connection of a service, for the features that talk to Redis directly (rate limits and quotas).</summary>
 public static class RedisServiceCollectionExtensions
 {
     /// <summary>Name of the connection string that turns Redis on (<c>ConnectionStrings:redis</c>).</summary>

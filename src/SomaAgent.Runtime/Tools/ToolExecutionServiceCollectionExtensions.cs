@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -43,12 +44,17 @@ public static class ToolExecutionServiceCollectionExtensions
 
         services.AddOptions<ToolResultCacheOptions>().BindConfiguration(ToolResultCacheOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        if (builder.AddSomaAgentRedis())
+        var redis = builder.Configuration.GetConnectionString("redis");
+        if (!string.IsNullOrWhiteSpace(redis))
         {
-            // The service's one Redis connection, also used by the gateway's rate limits.
-            services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, provider) =>
+            services.AddOptions<RedisCacheOptions>().Configure(options =>
             {
-                options.ConnectionMultiplexerFactory = () => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>());
+                var configuration = ConfigurationOptions.Parse(redis);
+                // Start, and keep going, while Redis is away: the client reconnects by itself, and commands sent
+                // meanwhile fail at once instead of queueing until their timeout (a miss costs nothing; a wait does).
+                configuration.AbortOnConnectFail = false;
+                configuration.BacklogPolicy = BacklogPolicy.FailFast;
+                options.ConfigurationOptions = configuration;
                 options.InstanceName = RedisKeyPrefix;
             });
             // HybridCache finds this IDistributedCache and uses it as its second level. No health check on purpose:
