@@ -39,7 +39,7 @@ public static class GatewayExtensions
 
         builder.AddGatewaySecurity();
         services.AddSingleton<CallerAccessor>();
-        services.AddTenantRateLimiting();
+        builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
         services.AddSingleton<SessionCommands>();
         services.AddSingleton<SessionQueries>();
@@ -85,10 +85,10 @@ public static class GatewayExtensions
             }
             return next(context);
         });
-        // Authenticated before the rate limiter, so requests are counted against their own tenant.
+        // Authenticated before the rate limits, so requests are counted against their own key and tenant.
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
+        app.UseGatewayRateLimits();
         return app;
     }
 
