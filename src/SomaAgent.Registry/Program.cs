@@ -17,11 +17,13 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
 builder.AddSomaAgentStore();
 builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
 builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
+builder.AddSomaAgentHttpHardening();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseSomaAgentHttpHardening();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();

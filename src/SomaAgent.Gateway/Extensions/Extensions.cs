@@ -9,6 +9,7 @@ using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -38,6 +39,7 @@ public static class GatewayExtensions
         services.AddGatewayOpenApi();
 
         builder.AddGatewaySecurity();
+        builder.AddSomaAgentHttpHardening();
         services.AddSingleton<CallerAccessor>();
         builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
@@ -66,6 +68,7 @@ public static class GatewayExtensions
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSomaAgentHttpHardening();
         app.Use((context, next) =>
         {
             // OnStarting, so the header survives the exception handler clearing the response.

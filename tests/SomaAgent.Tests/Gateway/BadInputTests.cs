@@ -12,6 +12,10 @@ namespace SomaAgent.Tests.Gateway;
 public sealed class BadInputTests : IAsyncLifetime
 {
     private static readonly string Unknown = Guid.NewGuid().ToString();
+
+    /// <summary>Stands for a session of the caller's tenant: input is checked once the caller may use the session.</summary>
+    private const string Existing = "{existing}";
+    private Guid _existing;
     private readonly GatewayApp _app = new();
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -36,17 +40,17 @@ public sealed class BadInputTests : IAsyncLifetime
         { "a malformed idempotency key", "POST", "/v1/sessions", "application/json", "{\"input\": \"hi\"}", 400, "validation", "Idempotency-Key" },
         { "a malformed session id", "GET", "/v1/sessions/not-a-uuid", null, null, 400, "validation", "'not-a-uuid' is not a session id" },
         { "an unknown session id", "GET", $"/v1/sessions/{Unknown}", null, null, 404, "not-found", Unknown },
-        { "a negative after", "GET", $"/v1/sessions/{Unknown}?after=-1", null, null, 400, "validation", "after must be" },
+        { "a negative after", "GET", $"/v1/sessions/{Existing}?after=-1", null, null, 400, "validation", "after must be" },
         { "a non-numeric after", "GET", $"/v1/sessions/{Unknown}?after=abc", null, null, 400, "bad-request", "after" },
         { "a limit of zero", "GET", "/v1/sessions?limit=0", null, null, 400, "validation", "between 1 and 100" },
         { "a limit over 100", "GET", "/v1/sessions?limit=101", null, null, 400, "validation", "between 1 and 100" },
         { "a non-numeric limit", "GET", "/v1/sessions?limit=ten", null, null, 400, "bad-request", "limit" },
         { "a forged cursor", "GET", "/v1/sessions?cursor=bm90LWEtY3Vyc29y", null, null, 400, "validation", "cursor is not one this API issued" },
-        { "a bad Last-Event-ID", "GET", $"/v1/sessions/{Unknown}/events", null, null, 400, "validation", "Last-Event-ID must be" },
+        { "a bad Last-Event-ID", "GET", $"/v1/sessions/{Existing}/events", null, null, 400, "validation", "Last-Event-ID must be" },
         { "events of an unknown session", "GET", $"/v1/sessions/{Unknown}/events", null, null, 404, "not-found", Unknown },
         { "a message to a malformed id", "POST", "/v1/sessions/123/messages", "application/json", "{\"input\": \"hi\"}", 400, "validation", "'123' is not a session id" },
         { "a message to an unknown session", "POST", $"/v1/sessions/{Unknown}/messages", "application/json", "{\"input\": \"hi\"}", 404, "not-found", Unknown },
-        { "an empty message", "POST", $"/v1/sessions/{Unknown}/messages", "application/json", "{\"input\": \"\"}", 400, "validation", "'input' is empty" },
+        { "an empty message", "POST", $"/v1/sessions/{Existing}/messages", "application/json", "{\"input\": \"\"}", 400, "validation", "'input' is empty" },
         { "cancelling an unknown session", "POST", $"/v1/sessions/{Unknown}/cancel", null, null, 404, "not-found", Unknown },
         { "cancelling a malformed id", "POST", "/v1/sessions/%20/cancel", null, null, 400, "validation", "is not a session id" },
         { "an unknown route", "GET", "/v1/teleport", null, null, 404, "route-not-found", "No endpoint serves GET /v1/teleport" },
@@ -60,7 +64,7 @@ public sealed class BadInputTests : IAsyncLifetime
         string name, string method, string path, string? contentType, string? body, int status, string type, string detailContains)
     {
         using var client = _app.CreateClient();
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace(Existing, _existing.ToString(), StringComparison.Ordinal));
         if (body is not null)
         {
             request.Content = new StringContent(body, Encoding.UTF8);
@@ -90,10 +94,16 @@ public sealed class BadInputTests : IAsyncLifetime
 
         using var list = await client.GetAsync("/v1/sessions", Ct);
         var sessions = await list.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        sessions.GetProperty("data").GetArrayLength().ShouldBe(0, $"{name} stored a session");
+        sessions.GetProperty("data").GetArrayLength().ShouldBe(1, $"{name} stored a session");
     }
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public async ValueTask InitializeAsync()
+    {
+        using var client = _app.CreateClient();
+        using var created = await client.PostAsJsonAsync("/v1/sessions", new { input = "hello" }, GatewayApp.Json, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        _existing = (await created.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct)).GetProperty("id").GetGuid();
+    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }
