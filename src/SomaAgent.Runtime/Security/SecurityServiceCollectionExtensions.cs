@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using SomaAgent.Runtime.Security;
+using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Runtime.Security.Jwt;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +22,7 @@ public static class SecurityServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(requireAuth);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ApiKeyStore>();
+        services.AddSomaAgentJwt();
         services.AddSomaAgentAudit();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -29,6 +32,40 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;
     }
+
+    /// <summary>
+    /// Bearer tokens (JWT) for the one handler: <see cref="JwtOptions"/> (<c>SomaAgent:Jwt</c> plus the flat
+    /// <c>GATEWAY_JWT_SECRET</c>, <c>VAULT_ADDR</c>, <c>VAULT_TOKEN</c>, <c>OIDC_AUTHORITY</c>, <c>OIDC_AUDIENCE</c>),
+    /// the validator, the shared-secret source (Vault KV v2 when <c>GATEWAY_JWT_SECRET</c> names a path, else
+    /// <c>SomaAgent:Jwt:Secret</c>) and the start-up step that loads it.
+    /// </summary>
+    public static IServiceCollection AddSomaAgentJwt(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                options.SecretPath = Flat(configuration, "GATEWAY_JWT_SECRET") ?? options.SecretPath;
+                options.VaultAddress = Flat(configuration, "VAULT_ADDR") ?? options.VaultAddress;
+                options.VaultToken = Flat(configuration, "VAULT_TOKEN") ?? options.VaultToken;
+                options.Authority = Flat(configuration, "OIDC_AUTHORITY") ?? options.Authority;
+                options.OidcAudience = Flat(configuration, "OIDC_AUDIENCE") ?? options.OidcAudience;
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>());
+        services.AddHttpClient(JwtTokenValidator.HttpClientName);
+        services.AddHttpClient<VaultKvClient>();
+        services.TryAddSingleton<JwtTokenValidator>();
+        services.TryAddSingleton<IJwtSecretSource>(sp =>
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<JwtOptions>>().Value.SecretPath)
+                ? ActivatorUtilities.CreateInstance<ConfigurationJwtSecretSource>(sp)
+                : ActivatorUtilities.CreateInstance<VaultJwtSecretSource>(sp));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JwtSecretLoader>());
+        return services;
+    }
+
+    private static string? Flat(IConfiguration configuration, string name) =>
+        configuration[name] is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
     /// <summary>The JSON-lines audit log (<c>SomaAgent:Audit:Path</c> or <c>AUDIT_LOG_PATH</c>) and its recorder.</summary>
     public static IServiceCollection AddSomaAgentAudit(this IServiceCollection services)
