@@ -182,7 +182,10 @@ public sealed partial class JwtTokenValidator
         ClockSkew = TimeSpan.FromSeconds(_options.ClockSkewSeconds),
     };
 
-    /// <summary>The refusal in words; order matters (an unknown key is a kind of bad signature).</summary>
+    /// <summary>
+    /// The refusal in words. An unknown <c>kid</c> was already answered before validation, so a key the handler cannot
+    /// match here means no configured key verifies the signature.
+    /// </summary>
     private static string Describe(Exception? exception) => exception switch
     {
         SecurityTokenExpiredException => "The token has expired.",
@@ -190,7 +193,6 @@ public sealed partial class JwtTokenValidator
         SecurityTokenNoExpirationException => "The token has no expiry ('exp'); tokens must expire.",
         SecurityTokenInvalidIssuerException => "The token's issuer ('iss') is not trusted here.",
         SecurityTokenInvalidAudienceException => "The token's audience ('aud') is not this service.",
-        SecurityTokenSignatureKeyNotFoundException => UnknownKey,
         SecurityTokenInvalidAlgorithmException => "The token's signing algorithm is not accepted.",
         SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
         SecurityTokenMalformedException or ArgumentException => "The token is malformed.",
