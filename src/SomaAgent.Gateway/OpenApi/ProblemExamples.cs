@@ -48,7 +48,7 @@ internal static class ProblemExamples
                 break;
             case 401:
                 yield return new("missing_credential", "No API key was sent",
-                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "This route needs a credential: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.", instance));
+                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "This route needs an API key or a bearer token: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.", instance));
                 yield return new("revoked_key", "The key was revoked",
                     Build(ProblemTypes.Unauthorized, "Authentication required", 401, "The API key has been revoked; create a new one.", instance));
                 break;

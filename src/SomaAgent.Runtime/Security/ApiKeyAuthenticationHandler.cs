@@ -39,7 +39,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (key is null)
         {
-            _failure = "This route needs a credential: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.";
+            _failure = "This route needs an API key or a bearer token: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.";
             return AuthenticateResult.NoResult();
         }
         if (bearer && JwtTokenValidator.LooksLikeJwt(key))

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using SomaAgent.Runtime.Security;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 using SomaAgent.Runtime.Security.Jwt;
 

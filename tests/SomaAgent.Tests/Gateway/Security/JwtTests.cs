@@ -95,8 +95,13 @@ public sealed class JwtTests(JwtGateway gateway) : IClassFixture<JwtGateway>
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var token = Part(new { alg = "none", typ = "JWT" }) + "." + Part(new
         {
-            iss = JwtGateway.Issuer, aud = JwtGateway.Audience, sub = "mallory", tenant = "t-none",
-            scope = "platform:admin", iat = now, exp = now + 300,
+            iss = JwtGateway.Issuer,
+            aud = JwtGateway.Audience,
+            sub = "mallory",
+            tenant = "t-none",
+            scope = "platform:admin",
+            iat = now,
+            exp = now + 300,
         }) + ".";
 
         await ShouldRefuseAsync(token, "alg 'none'");
@@ -145,6 +150,16 @@ public sealed class JwtTests(JwtGateway gateway) : IClassFixture<JwtGateway>
         text.ShouldContain("permission denied");
         text.ShouldContain("VAULT_TOKEN");
         text.ShouldNotContain(JwtGateway.Secret);
+    }
+
+    [Fact]
+    public async Task An_hs256_token_signed_with_the_configured_secret_is_accepted_when_embedded()
+    {
+        const string Secret = "embedded-test-secret-0123456789abcdef-0123456789";
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["SomaAgent:Jwt:Secret"] = Secret });
+        using var client = app.CreateClientWith(JwtGateway.Hs256(tenant: "t-embedded", secret: Secret));
+
+        (await client.GetAsync("/v1/sessions", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     /// <summary>401 problem+json whose detail and <c>error_description</c> name the reason, and never echo the token.</summary>
