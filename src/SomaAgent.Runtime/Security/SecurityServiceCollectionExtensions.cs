@@ -65,7 +65,7 @@ public static class SecurityServiceCollectionExtensions
     }
 
     private static string? Flat(IConfiguration configuration, string name) =>
-        configuration[name] is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+        configuration[name] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
     /// <summary>The JSON-lines audit log (<c>SomaAgent:Audit:Path</c> or <c>AUDIT_LOG_PATH</c>) and its recorder.</summary>
     public static IServiceCollection AddSomaAgentAudit(this IServiceCollection services)

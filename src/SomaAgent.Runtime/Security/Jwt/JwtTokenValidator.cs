@@ -38,7 +38,8 @@ public sealed partial class JwtTokenValidator
     private readonly ILogger<JwtTokenValidator> _logger;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _oidc;
-    private SymmetricSecurityKey? _sharedKey;
+    // Set once by the start-up loader, before the server takes requests.
+    private volatile SymmetricSecurityKey? _sharedKey;
 
     public JwtTokenValidator(IOptions<JwtOptions> options, IHttpClientFactory httpClients, ILogger<JwtTokenValidator> logger)
     {
@@ -50,7 +51,9 @@ public sealed partial class JwtTokenValidator
         {
             var authority = new Uri(_options.Authority!);
             var metadata = $"{_options.Authority!.TrimEnd('/')}/.well-known/openid-configuration";
-            var retriever = new HttpDocumentRetriever(httpClients.CreateClient(HttpClientName)) { RequireHttps = !_options.HttpMetadataAllowed(authority) || authority.Scheme == Uri.UriSchemeHttps };
+            // An https authority keeps every metadata URL (the JWKS too) on https; http only where the options allow it.
+            var requireHttps = authority.Scheme == Uri.UriSchemeHttps || !_options.HttpMetadataAllowed(authority);
+            var retriever = new HttpDocumentRetriever(httpClients.CreateClient(HttpClientName)) { RequireHttps = requireHttps };
             _oidc = new ConfigurationManager<OpenIdConnectConfiguration>(metadata, new OpenIdConnectConfigurationRetriever(), retriever)
             {
                 // A token with an unknown kid asks for a refresh at most this often (key rotation, not a DoS lever).
