@@ -162,6 +162,22 @@ public sealed class JwtTests(JwtGateway gateway) : IClassFixture<JwtGateway>
         (await client.GetAsync("/v1/sessions", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task A_token_gets_401_and_a_warning_is_logged_while_the_oidc_issuer_is_unreachable()
+    {
+        using var logs = new LogCapture();
+        var nobody = $"http://127.0.0.1:{RedisServer.FreeLoopbackPort()}";
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["OIDC_AUTHORITY"] = nobody }, logs: logs);
+        using var client = app.CreateClientWith(await gateway.Oidc.GetTokenAsync(cancellationToken: Ct));
+
+        var started = DateTime.UtcNow;
+        using var response = await client.GetAsync("/v1/sessions", Ct);
+
+        (await ShouldBeUnauthorizedAsync(response)).ShouldContain("could not be reached");
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(5));
+        logs.Lines.ShouldContain(l => l.StartsWith("Warning: The OIDC issuer " + nobody, StringComparison.Ordinal));
+    }
+
     /// <summary>401 problem+json whose detail and <c>error_description</c> name the reason, and never echo the token.</summary>
     private async Task ShouldRefuseAsync(string token, string reason)
     {
