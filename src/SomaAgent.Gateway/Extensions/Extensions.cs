@@ -34,11 +34,12 @@ public static class GatewayExtensions
         services.AddSingleton<IProblemDetailsWriter, OpenAIProblemDetailsWriter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<AccessCheckUnavailableHandler>();
         services.AddGatewayOpenApi();
 
         builder.AddGatewaySecurity();
         services.AddSingleton<CallerAccessor>();
-        services.AddTenantRateLimiting();
+        builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
         services.AddSingleton<SessionCommands>();
         services.AddSingleton<SessionQueries>();
@@ -84,10 +85,10 @@ public static class GatewayExtensions
             }
             return next(context);
         });
-        // Authenticated before the rate limiter, so requests are counted against their own tenant.
+        // Authenticated before the rate limits, so requests are counted against their own key and tenant.
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
+        app.UseGatewayRateLimits();
         return app;
     }
 

@@ -25,4 +25,5 @@ public static class ProblemTypes
     public const string Unauthorized = SomaAgent.Runtime.Security.SecurityProblems.Unauthorized;
     public const string Forbidden = SomaAgent.Runtime.Security.SecurityProblems.Forbidden;
     public const string Conflict = Prefix + "conflict";
+    public const string AccessCheckUnavailable = Prefix + "access-check-unavailable";
 }

@@ -14,13 +14,9 @@ internal static class GatewaySecurity
         var services = builder.Services;
         services.AddHttpContextAccessor();
         services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
+        services.AddSomaAgentAccessChecks(builder.Configuration);
         // A platform-admin token without a tenant claim acts for the gateway's default tenant, as the bootstrap key does.
         services.AddOptions<JwtOptions>().PostConfigure<IOptions<GatewayOptions>>((jwt, gateway) => jwt.DefaultTenant = gateway.Value.DefaultTenant);
-        // Discovery and JWKS requests run inside a request's authentication: no retries with back-off there. The
-        // configuration manager keeps the last good keys and asks again on the next token, so fail fast instead.
-#pragma warning disable EXTEXP0001 // Marked experimental, yet the only way to take one client out of ServiceDefaults' standard handler.
-        services.AddHttpClient(JwtTokenValidator.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10)).RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
         var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";

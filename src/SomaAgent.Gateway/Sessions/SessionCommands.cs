@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 
@@ -15,12 +16,16 @@ namespace SomaAgent.Gateway.Sessions;
 /// and only then publishes to the bus, so a request is never acknowledged with half of it stored; a turn
 /// stored as queued is the outbox entry (recovery dispatches it again after a crash).
 /// </summary>
-public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactory, SessionTurns turns, IEventBus bus, TimeProvider time)
+public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactory, SessionTurns turns, IEventBus bus, IAccessChecker access, TimeProvider time)
 {
     public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
     public const string CreateSessionScope = "POST /v1/sessions";
 
-    public async Task<CreateOutcome> CreateAsync(Caller caller, NewSession request, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores session <paramref name="sessionId"/> with its first turn queued, or answers an earlier request with
+    /// the same idempotency key (then <paramref name="sessionId"/> is unused).
+    /// </summary>
+    public async Task<CreateOutcome> CreateAsync(Caller caller, Guid sessionId, NewSession request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var requestHash = idempotencyKey is null ? null : HashOf(request);
@@ -33,7 +38,7 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
 
         var session = new SessionRecord
         {
-            Id = Guid.CreateVersion7(),
+            Id = sessionId,
             TenantId = caller.TenantId,
             CreatedBy = caller.Subject,
             Model = request.Model,
@@ -51,6 +56,8 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
         session.LastSequence = events.LastSequence;
         var (records, announcement) = events.Drain();
 
+        // The relation first: a failure here leaves nothing behind, and a session never exists without it.
+        await access.GrantAsync(caller.TenantId, ResourceRef.Session(session.Id), cancellationToken);
         db.Sessions.Add(session);
         db.Messages.AddRange(messages);
         db.Events.AddRange(records);

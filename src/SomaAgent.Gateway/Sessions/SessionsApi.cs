@@ -3,9 +3,12 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;
@@ -30,7 +33,8 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapGet("/sessions", ListSessions)
             .WithName("ListSessions")
@@ -40,6 +44,7 @@ public static class SessionsApi
 
         api.MapGet("/sessions/{id}", GetSession)
             .WithName("GetSession")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Get a session with its transcript and events")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -47,6 +52,7 @@ public static class SessionsApi
 
         api.MapPost("/sessions/{id}/messages", PostMessage)
             .WithName("PostMessage")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Add a user message, starting the next turn")
             .WithDescription("Starts the next turn when the latest one has ended. While a turn runs this answers 409, unless `strategy=enqueue` (the message waits and becomes the next turn when the running one ends; `queue_position` says where it waits) or `strategy=interrupt` (the same, and the running turn is cancelled).")
@@ -55,10 +61,12 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/sessions/{id}/cancel", CancelTurn)
             .WithName("CancelTurn")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Cancel the running turn")
             .WithDescription("The turn ends `cancelled` and keeps its partial output. Cancelling a turn that has ended answers 409.")
@@ -68,6 +76,7 @@ public static class SessionsApi
 
         api.MapGet("/sessions/{id}/events", StreamEvents)
             .WithName("StreamSessionEvents")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Stream the session's events (Server-Sent Events)")
             .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends.")
@@ -82,6 +91,7 @@ public static class SessionsApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         SessionRequestValidator validator,
         SessionCommands commands,
+        SessionQuota quota,
         CallerAccessor caller,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -96,7 +106,25 @@ public static class SessionsApi
             return Problem.Validation(errors);
         }
 
-        var outcome = await commands.CreateAsync(caller.Current, session, idempotencyKey, cancellationToken);
+        var slot = await quota.AcquireAsync(http, caller.Current, Guid.CreateVersion7(), cancellationToken);
+        if (slot.Refusal is not null)
+        {
+            return slot.Refusal;
+        }
+        CreateOutcome outcome;
+        try
+        {
+            outcome = await commands.CreateAsync(caller.Current, slot.SessionId, session, idempotencyKey, cancellationToken);
+        }
+        catch
+        {
+            await quota.ReturnAsync(slot);
+            throw;
+        }
+        if (outcome is not CreateOutcome.Created)
+        {
+            await quota.ReturnAsync(slot);
+        }
         switch (outcome)
         {
             case CreateOutcome.Created created:
@@ -158,7 +186,9 @@ public static class SessionsApi
         PostMessageRequest request,
         SessionRequestValidator validator,
         SessionCommands commands,
+        SessionQuota quota,
         CallerAccessor caller,
+        HttpContext http,
         CancellationToken cancellationToken,
         [Description("While a turn runs: `reject` (default) answers 409; `enqueue` keeps the message until the running turn ends; `interrupt` keeps it and cancels the running turn.")] string? strategy = null)
     {
@@ -175,8 +205,28 @@ public static class SessionsApi
         {
             return Problem.Validation(errors);
         }
+        var slot = await quota.AcquireAsync(http, caller.Current, sessionId, cancellationToken);
+        if (slot.Refusal is not null)
+        {
+            return slot.Refusal;
+        }
         var location = $"/v1/sessions/{sessionId}";
-        return await commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken) switch
+        NextTurn next;
+        try
+        {
+            next = await commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken);
+        }
+        catch
+        {
+            await quota.ReturnAsync(slot);
+            throw;
+        }
+        if (next is not (NextTurn.Started or NextTurn.Queued or NextTurn.Busy))
+        {
+            // No such session: give back the slot taken for it.
+            await quota.ReturnAsync(slot);
+        }
+        return next switch
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),
             NextTurn.Queued queued => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, queued.RunningTurn + queued.Position, queued.Position)),

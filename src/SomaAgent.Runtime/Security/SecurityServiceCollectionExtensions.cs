@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Security.Audit;
 using SomaAgent.Runtime.Security.Jwt;
 
@@ -53,7 +54,12 @@ public static class SecurityServiceCollectionExtensions
             })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>());
-        services.AddHttpClient(JwtTokenValidator.HttpClientName);
+        // Discovery and JWKS requests run inside a request's authentication: no retries with back-off there (the
+        // services' defaults add them to every client). The configuration manager keeps the last good keys and asks
+        // again on a later token, so fail fast instead.
+#pragma warning disable EXTEXP0001 // Marked experimental, yet the only way to take one client out of the standard resilience handler.
+        services.AddHttpClient(JwtTokenValidator.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10)).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         services.AddHttpClient<VaultKvClient>();
         services.TryAddSingleton<JwtTokenValidator>();
         services.TryAddSingleton<IJwtSecretSource>(sp =>
@@ -66,6 +72,36 @@ public static class SecurityServiceCollectionExtensions
 
     private static string? Flat(IConfiguration configuration, string name) =>
         configuration[name] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    /// <summary>
+    /// The resource access checker: OpenFGA when <c>OPENFGA_URL</c> (or <c>SomaAgent:OpenFga:Url</c>) is set,
+    /// otherwise the tenant columns of the session store.
+    /// </summary>
+    public static IServiceCollection AddSomaAgentAccessChecks(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<OpenFgaOptions>().BindConfiguration(OpenFgaOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, config) =>
+            {
+                options.Url = config["OPENFGA_URL"] is { Length: > 0 } url ? new Uri(url) : options.Url;
+                options.StoreId = config["OPENFGA_STORE_ID"] ?? options.StoreId;
+                options.AuthorizationModelId = config["OPENFGA_MODEL_ID"] ?? options.AuthorizationModelId;
+            })
+            .ValidateDataAnnotations().ValidateOnStart();
+        var openFga = configuration["OPENFGA_URL"] ?? configuration[$"{OpenFgaOptions.SectionName}:Url"];
+        if (string.IsNullOrWhiteSpace(openFga))
+        {
+            services.TryAddSingleton<IAccessChecker, DatabaseAccessChecker>();
+            return services;
+        }
+        services.AddHttpClient<IAccessChecker, OpenFgaAccessChecker>((sp, client) =>
+        {
+            var url = sp.GetRequiredService<IOptions<OpenFgaOptions>>().Value.Url!.ToString();
+            client.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
+        });
+        return services;
+    }
 
     /// <summary>The JSON-lines audit log (<c>SomaAgent:Audit:Path</c> or <c>AUDIT_LOG_PATH</c>) and its recorder.</summary>
     public static IServiceCollection AddSomaAgentAudit(this IServiceCollection services)
