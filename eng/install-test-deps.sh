@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
-# servers the test fixtures start privately, and the repo's dotnet tools. Idempotent: a second run only
+# servers the test fixtures start privately, node + npm and the packages of the test OIDC issuer
+# (tests/SomaAgent.Tests/Infrastructure/oidc), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,6 +12,9 @@ missing=()
 # The fixtures call the server binaries directly, so check for them rather than for the package only.
 [ -x /usr/lib/postgresql/15/bin/pg_ctl ] && dpkg -s postgresql >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The OIDC issuer of the JWT tests is npm's oidc-provider (Node 20 or later).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]} (apt)"
@@ -18,7 +22,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "install-test-deps: postgresql and redis-server already installed"
+  echo "install-test-deps: postgresql, redis-server, node and npm already installed"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "install-test-deps: warning: node $(node --version) is older than 20, which oidc-provider 9 (the JWT tests' issuer) needs" >&2
+fi
+
+oidc=tests/SomaAgent.Tests/Infrastructure/oidc
+if [ -d "$oidc/node_modules/oidc-provider" ]; then
+  echo "install-test-deps: $oidc packages already installed"
+else
+  echo "install-test-deps: npm ci in $oidc"
+  (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ -f .config/dotnet-tools.json ]; then

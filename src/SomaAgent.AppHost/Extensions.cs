@@ -128,7 +128,7 @@ public static class AppHostExtensions
             .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
             .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa)
             .WithEnvironment("OPENFGA_URL", backing.OpenFga.GetEndpoint("http")).WaitFor(backing.OpenFga)
-            .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{backing.Keycloak.GetEndpoint("http")}/realms/somaagent")).WaitFor(backing.Keycloak);
+            .WithOidcIssuer(backing.Keycloak);
 
         workers
             .WithReplicas(replicas)
@@ -145,6 +145,22 @@ public static class AppHostExtensions
             .WithEnvironment("S3__AccessKey", backing.MinioUser)
             .WithEnvironment("S3__SecretKey", backing.MinioPassword).WaitFor(backing.Minio)
             .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
-            .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{backing.Keycloak.GetEndpoint("http")}/realms/somaagent")).WaitFor(backing.Keycloak);
+            .WithOidcIssuer(backing.Keycloak);
     }
+
+    /// <summary>The audience deploy/keycloak/somaagent-realm.json's audience mapper puts in tokens; the services require it.</summary>
+    public const string TokenAudience = "somaagent";
+
+    /// <summary>
+    /// The Keycloak realm as the service's OIDC issuer (<c>OIDC_AUTHORITY</c>, <c>OIDC_AUDIENCE</c>). The dev container
+    /// (<c>start-dev</c>) speaks plain http, also on the cluster network of the manifests, so http metadata is allowed;
+    /// a production issuer behind https needs no such setting. The HS256 secret (<c>GATEWAY_JWT_SECRET</c>) is not
+    /// wired: the dev Vault starts empty, and a path to nothing would stop the service (docs/security.md).
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithOidcIssuer(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ContainerResource> keycloak) =>
+        service
+            .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{keycloak.GetEndpoint("http")}/realms/somaagent"))
+            .WithEnvironment("OIDC_AUDIENCE", TokenAudience)
+            .WithEnvironment("SomaAgent__Jwt__AllowHttpMetadata", "true")
+            .WaitFor(keycloak);
 }

@@ -17,7 +17,7 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
     private const string Introduction = """
         Open agent sessions, add turns, cancel them, read and stream their events, list the models and tools a session can use, and manage tenants and API keys.
 
-        **Authentication.** Every route but `GET /v1/health` needs an API key, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>` (unless the operator set `GATEWAY_REQUIRE_AUTH=false`). A key belongs to one tenant and carries scopes (`platform:admin`, `tenant:admin`, `sessions:read`, `sessions:write`, `models:read`); a request sees only its tenant's data. A missing or bad key answers 401 with `WWW-Authenticate: Bearer`; a missing scope, or an `X-Tenant-Id` header naming another tenant, answers 403. A platform admin acts for another tenant by sending `X-Tenant-Id`.
+        **Authentication.** Every route but `GET /v1/health` needs an API key, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`, or a bearer token (JWT: HS256 signed with the shared secret, or issued by the OIDC issuer) with `tenant` and `scope` claims (unless the operator set `GATEWAY_REQUIRE_AUTH=false`). A key belongs to one tenant and carries scopes (`platform:admin`, `tenant:admin`, `sessions:read`, `sessions:write`, `models:read`); a request sees only its tenant's data. A missing or bad key answers 401 with `WWW-Authenticate: Bearer`; a missing scope, or an `X-Tenant-Id` header naming another tenant, answers 403. A platform admin acts for another tenant by sending `X-Tenant-Id`.
 
         Conventions:
 

@@ -19,7 +19,7 @@ internal static class ProblemExamples
     public static string Describe(string? operationId, int status) => (operationId, status) switch
     {
         (_, 400) => "The request is not valid: `errors` names each bad parameter, header or body field (`urn:somaagent:problem:validation`), or the body is not JSON for this route (`urn:somaagent:problem:malformed-json`).",
-        (_, 401) => "No credential, or one that is malformed, unknown, revoked or expired (`urn:somaagent:problem:unauthorized`, with `WWW-Authenticate: Bearer`). Send `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+        (_, 401) => "No credential, or one that is malformed, unknown, revoked or expired (`urn:somaagent:problem:unauthorized`, with `WWW-Authenticate: Bearer`, plus `error=\"invalid_token\"` and the reason when a credential was sent). Send `Authorization: Bearer <key or token>` or `X-API-Key: <key>`.",
         (_, 403) => "The credential lacks the scope this route needs, or `X-Tenant-Id` names another tenant than the credential's (`urn:somaagent:problem:forbidden`); `detail` names which.",
         ("RevokeKey", 404) => "No key with this id exists for the caller's tenant (`urn:somaagent:problem:not-found`).",
         ("CreateKey", 404) => "The tenant a platform admin named in `X-Tenant-Id` does not exist (`urn:somaagent:problem:not-found`).",
@@ -50,7 +50,7 @@ internal static class ProblemExamples
                 break;
             case 401:
                 yield return new("missing_credential", "No API key was sent",
-                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "This route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.", instance));
+                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "This route needs an API key or a bearer token: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.", instance));
                 yield return new("revoked_key", "The key was revoked",
                     Build(ProblemTypes.Unauthorized, "Authentication required", 401, "The API key has been revoked; create a new one.", instance));
                 break;

@@ -20,7 +20,7 @@ internal sealed class SecuritySchemesTransformer : IOpenApiDocumentTransformer
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
-            Description = "An API key (`sk_<prefix>_<secret>`) as `Authorization: Bearer <key>`.",
+            Description = "An API key (`sk_<prefix>_<secret>`) or a JWT (HS256 with the shared secret, or RS/PS/ES from the OIDC issuer) as `Authorization: Bearer <key or token>`.",
         };
         document.Components.SecuritySchemes[ApiKey] = new OpenApiSecurityScheme
         {

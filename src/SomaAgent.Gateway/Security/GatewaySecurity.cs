@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Jwt;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -14,6 +15,8 @@ internal static class GatewaySecurity
         services.AddHttpContextAccessor();
         services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
         services.AddSomaAgentAccessChecks(builder.Configuration);
+        // A platform-admin token without a tenant claim acts for the gateway's default tenant, as the bootstrap key does.
+        services.AddOptions<JwtOptions>().PostConfigure<IOptions<GatewayOptions>>((jwt, gateway) => jwt.DefaultTenant = gateway.Value.DefaultTenant);
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
         var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";

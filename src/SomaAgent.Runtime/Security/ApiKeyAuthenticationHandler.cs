@@ -5,18 +5,22 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Runtime.Security.Jwt;
 
 namespace SomaAgent.Runtime.Security;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key: &lt;key&gt;</c> against the key store
-/// and answers a refused or missing credential with 401 problem+json and <c>WWW-Authenticate: Bearer</c>.
+/// The one authentication handler of every service. <c>X-API-Key: &lt;key&gt;</c> and <c>Authorization: Bearer &lt;key&gt;</c>
+/// are checked against the key store; a bearer value that is not an API key (keys start with <c>sk_</c> or <c>sk-</c>)
+/// is validated as a JWT by <see cref="JwtTokenValidator"/>. Both produce the same <see cref="SomaAgentClaims"/>, and
+/// every refused or missing credential gets the same 401 problem+json with <c>WWW-Authenticate: Bearer</c>.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyStore store,
+    JwtTokenValidator tokens,
     AuditRecorder audit) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -27,7 +31,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var (key, problem) = ReadCredential(Request);
+        var (key, problem, bearer) = ReadCredential(Request);
         _presented = key is not null || problem is not null;
         if (problem is not null)
         {
@@ -35,8 +39,15 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (key is null)
         {
-            _failure = "This route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.";
+            _failure = "This route needs an API key or a bearer token: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.";
             return AuthenticateResult.NoResult();
+        }
+        if (bearer && JwtTokenValidator.LooksLikeJwt(key))
+        {
+            var token = await tokens.ValidateAsync(key, Context.RequestAborted);
+            return token.Identity is { } holder
+                ? Success(holder.Subject, holder.Tenant, holder.ClientId, holder.Scopes)
+                : Fail(token.Failure!);
         }
 
         var (identity, rejection) = await store.AuthenticateAsync(key, Context.RequestAborted);
@@ -50,14 +61,21 @@ public sealed class ApiKeyAuthenticationHandler(
                 _ => "The API key is not valid.",
             });
         }
+        return Success(identity.KeyId.ToString(), identity.TenantId, identity.Name, identity.Scopes);
+    }
 
+    private static AuthenticateResult Success(string subject, string tenant, string? name, IEnumerable<string> scopes)
+    {
         List<Claim> claims =
         [
-            new(SomaAgentClaims.Subject, identity.KeyId.ToString()),
-            new(SomaAgentClaims.Tenant, identity.TenantId),
-            new(SomaAgentClaims.KeyName, identity.Name),
-            .. identity.Scopes.Select(s => new Claim(SomaAgentClaims.Scope, s)),
+            new(SomaAgentClaims.Subject, subject),
+            new(SomaAgentClaims.Tenant, tenant),
+            .. scopes.Select(s => new Claim(SomaAgentClaims.Scope, s)),
         ];
+        if (name is not null)
+        {
+            claims.Add(new(SomaAgentClaims.KeyName, name));
+        }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, SomaAgentClaims.Subject, null));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -65,11 +83,17 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         // RFC 6750: name the problem in the challenge when a credential was sent.
-        Response.Headers.WWWAuthenticate = _presented ? "Bearer error=\"invalid_token\"" : "Bearer";
+        Response.Headers.WWWAuthenticate = _presented && _failure is not null
+            ? $"Bearer error=\"invalid_token\", error_description=\"{ChallengeText(_failure)}\""
+            : "Bearer";
         await audit.RecordAsync(Context, AuditEvents.AuthenticationFailed, AuditDecisions.Deny, _failure ?? "no credential");
         await SecurityProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, SecurityProblems.Unauthorized,
-            "Authentication required", _failure ?? "This route needs a valid API key.");
+            "Authentication required", _failure ?? "This route needs a valid API key or token.");
     }
+
+    /// <summary>RFC 6750 allows only printable ASCII without '"' and '\' in error_description.</summary>
+    private static string ChallengeText(string reason) =>
+        string.Concat(reason.Select(c => c is >= ' ' and <= '~' and not '"' and not '\\' ? c : '\''));
 
     private AuthenticateResult Fail(string reason)
     {
@@ -77,18 +101,21 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Fail(reason);
     }
 
-    /// <summary>The presented key, or why the headers do not carry one. Never echoes what was sent.</summary>
-    private static (string? Key, string? Problem) ReadCredential(HttpRequest request)
+    /// <summary>
+    /// The presented credential (and whether it came as a bearer value), or why the headers do not carry one.
+    /// Never echoes what was sent.
+    /// </summary>
+    private static (string? Key, string? Problem, bool Bearer) ReadCredential(HttpRequest request)
     {
         var authorization = request.Headers.Authorization;
         var apiKey = request.Headers[HeaderName];
         if (authorization.Count > 1 || apiKey.Count > 1)
         {
-            return (null, "Send one credential: more than one Authorization or X-API-Key header was present.");
+            return (null, "Send one credential: more than one Authorization or X-API-Key header was present.", false);
         }
         if (apiKey.Count == 1)
         {
-            return string.IsNullOrWhiteSpace(apiKey[0]) ? (null, "The X-API-Key header is empty.") : (apiKey[0]!.Trim(), null);
+            return string.IsNullOrWhiteSpace(apiKey[0]) ? (null, "The X-API-Key header is empty.", false) : (apiKey[0]!.Trim(), null, false);
         }
         if (authorization.Count == 1)
         {
@@ -96,11 +123,11 @@ public sealed class ApiKeyAuthenticationHandler(
             const string Bearer = "Bearer ";
             if (!value.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
             {
-                return (null, "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <key>'.");
+                return (null, "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <key or token>'.", true);
             }
             var token = value[Bearer.Length..].Trim();
-            return token.Length == 0 ? (null, "The Authorization header has no token after 'Bearer'.") : (token, null);
+            return token.Length == 0 ? (null, "The Authorization header has no token after 'Bearer'.", true) : (token, null, true);
         }
-        return (null, null);
+        return (null, null, false);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Runtime.Security.Jwt;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +23,7 @@ public static class SecurityServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(requireAuth);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ApiKeyStore>();
+        services.AddSomaAgentJwt();
         services.AddSomaAgentAudit();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -31,6 +33,45 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;
     }
+
+    /// <summary>
+    /// Bearer tokens (JWT) for the one handler: <see cref="JwtOptions"/> (<c>SomaAgent:Jwt</c> plus the flat
+    /// <c>GATEWAY_JWT_SECRET</c>, <c>VAULT_ADDR</c>, <c>VAULT_TOKEN</c>, <c>OIDC_AUTHORITY</c>, <c>OIDC_AUDIENCE</c>),
+    /// the validator, the shared-secret source (Vault KV v2 when <c>GATEWAY_JWT_SECRET</c> names a path, else
+    /// <c>SomaAgent:Jwt:Secret</c>) and the start-up step that loads it.
+    /// </summary>
+    public static IServiceCollection AddSomaAgentJwt(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                options.SecretPath = Flat(configuration, "GATEWAY_JWT_SECRET") ?? options.SecretPath;
+                options.VaultAddress = Flat(configuration, "VAULT_ADDR") ?? options.VaultAddress;
+                options.VaultToken = Flat(configuration, "VAULT_TOKEN") ?? options.VaultToken;
+                options.Authority = Flat(configuration, "OIDC_AUTHORITY") ?? options.Authority;
+                options.OidcAudience = Flat(configuration, "OIDC_AUDIENCE") ?? options.OidcAudience;
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>());
+        // Discovery and JWKS requests run inside a request's authentication: no retries with back-off there (the
+        // services' defaults add them to every client). The configuration manager keeps the last good keys and asks
+        // again on a later token, so fail fast instead.
+#pragma warning disable EXTEXP0001 // Marked experimental, yet the only way to take one client out of the standard resilience handler.
+        services.AddHttpClient(JwtTokenValidator.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10)).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddHttpClient<VaultKvClient>();
+        services.TryAddSingleton<JwtTokenValidator>();
+        services.TryAddSingleton<IJwtSecretSource>(sp =>
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<JwtOptions>>().Value.SecretPath)
+                ? ActivatorUtilities.CreateInstance<ConfigurationJwtSecretSource>(sp)
+                : ActivatorUtilities.CreateInstance<VaultJwtSecretSource>(sp));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JwtSecretLoader>());
+        return services;
+    }
+
+    private static string? Flat(IConfiguration configuration, string name) =>
+        configuration[name] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
     /// <summary>
     /// The resource access checker: OpenFGA when <c>OPENFGA_URL</c> (or <c>SomaAgent:OpenFga:Url</c>) is set,

@@ -193,6 +193,25 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
         environment["OIDC_AUTHORITY"].ShouldBe("{keycloak.bindings.http.url}/realms/somaagent");
     }
 
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("registry")]
+    public async Task Services_require_the_audience_the_keycloak_realm_puts_in_tokens(string service)
+    {
+        var environment = await App.EnvironmentOfAsync(service, Ct);
+        using var realm = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(
+            Path.Combine(AppModel.RepositoryRoot, "deploy", "keycloak", "somaagent-realm.json"), Ct));
+        var audiences = realm.RootElement.GetProperty("clients").EnumerateArray()
+            .SelectMany(c => c.GetProperty("protocolMappers").EnumerateArray())
+            .Where(m => m.GetProperty("protocolMapper").GetString() == "oidc-audience-mapper")
+            .Select(m => m.GetProperty("config").GetProperty("included.custom.audience").GetString());
+
+        environment["OIDC_AUDIENCE"].ShouldBe("somaagent");
+        audiences.ShouldContain("somaagent");
+        // The dev Keycloak speaks http on the cluster network too.
+        environment["SomaAgent__Jwt__AllowHttpMetadata"].ShouldBe("true");
+    }
+
     /// <summary>One containers model for the class: building it is cheap, but there is no need to repeat it.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
