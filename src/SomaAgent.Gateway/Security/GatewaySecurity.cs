@@ -13,6 +13,10 @@ internal static class GatewaySecurity
         var services = builder.Services;
         services.AddHttpContextAccessor();
         services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
+        // The policy step (OPA_URL, else the built-in rules); SomaAgent:Gateway:PolicyFailOpen also opens it.
+        services.AddSomaAgentPolicy();
+        services.AddOptions<SomaAgent.Runtime.Security.Policy.PolicyOptions>()
+            .PostConfigure<IOptions<GatewayOptions>>((policy, gateway) => policy.FailOpen |= gateway.Value.PolicyFailOpen);
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
         var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
