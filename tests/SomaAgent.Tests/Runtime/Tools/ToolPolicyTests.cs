@@ -21,7 +21,7 @@ public sealed class ToolPolicyTests
     public async Task A_tool_the_policy_denies_returns_the_reason_to_the_model_and_the_answer_still_arrives()
     {
         await using var opa = await OpaFake.StartAsync(Ct);
-        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["OPA_URL"] = opa.Url });
+        await using var app = PolicyTests.WithOpa(opa);
         var key = await PolicyTests.CreateNamedTenantAsync(app, CalculatorOnlyTenant);
         using var client = app.CreateClientWith(key);
 
@@ -31,7 +31,7 @@ public sealed class ToolPolicyTests
         denied.GetProperty("status").GetString().ShouldBe("completed");
         denied.GetProperty("output").GetString().ShouldNotBeNullOrWhiteSpace();
         var memory = ToolMessage(denied);
-        memory.GetProperty("tool_name").GetString().ShouldBe("memory");
+        memory.GetProperty("name").GetString().ShouldBe("memory");
         memory.GetProperty("content").GetString()!.ShouldContain("Denied by policy: This tenant may use the calculator only.");
         ToolMessage(allowed).GetProperty("content").GetString()!.ShouldNotContain("error");
         allowed.GetProperty("output").GetString()!.ShouldContain("84");
