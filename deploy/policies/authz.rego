@@ -23,7 +23,9 @@ reason := decision.reason
 decision := hits[0] if {
 	hits := [rule | some rule in data.rules; matches(rule)]
 	count(hits) > 0
-} else := data.fallback
+} else := data.fallback if {
+	true
+}
 
 matches(rule) if {
 	listed(rule, "kinds", input.kind)
