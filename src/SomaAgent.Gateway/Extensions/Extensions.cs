@@ -35,6 +35,7 @@ public static class GatewayExtensions
         services.AddSingleton<IProblemDetailsWriter, OpenAIProblemDetailsWriter>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<AccessCheckUnavailableHandler>();
         services.AddGatewayOpenApi();
 
         builder.AddGatewaySecurity();

@@ -11,6 +11,9 @@ public static class Problem
     public static ProblemHttpResult SessionNotFound(Guid id) =>
         Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Session not found", $"No session with id '{id}' exists for this tenant.");
 
+    public static ProblemHttpResult KeyNotFound(Guid id) =>
+        Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Key not found", $"No key with id '{id}' exists for this tenant.");
+
     public static ProblemHttpResult MalformedSessionId(string id) =>
         Validation("id", $"'{Truncate(id)}' is not a session id; session ids are UUIDs such as 0193a8a0-7c1e-7d3b-9f00-123456789abc.");
 

@@ -26,4 +26,5 @@ public static class ProblemTypes
     public const string Forbidden = SomaAgent.Runtime.Security.SecurityProblems.Forbidden;
     public const string PolicyUnavailable = SomaAgent.Runtime.Security.SecurityProblems.PolicyUnavailable;
     public const string Conflict = Prefix + "conflict";
+    public const string AccessCheckUnavailable = Prefix + "access-check-unavailable";
 }

@@ -13,6 +13,7 @@ internal static class GatewaySecurity
         var services = builder.Services;
         services.AddHttpContextAccessor();
         services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
+        services.AddSomaAgentAccessChecks(builder.Configuration);
         // The policy step (OPA_URL, else the built-in rules); SomaAgent:Gateway:PolicyFailOpen also opens it.
         services.AddSomaAgentPolicy();
         services.AddOptions<SomaAgent.Runtime.Security.Policy.PolicyOptions>()

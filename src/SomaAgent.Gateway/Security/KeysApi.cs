@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Gateway.Security;
@@ -31,6 +32,7 @@ public static class KeysApi
 
         api.MapDelete("/keys/{id}", RevokeKey)
             .WithName("RevokeKey")
+            .RequiresAccess(ResourceTypes.ApiKey, Problem.KeyNotFound)
             .WithSummary("Revoke an API key, with immediate effect on every gateway")
             .RequireAuthorization(ApiKeyScopes.TenantAdmin)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -75,7 +77,7 @@ public static class KeysApi
             await audit.RecordAsync(http, AuditEvents.KeyRevoked, AuditDecisions.Allow, $"key {keyId} revoked", tenant);
             return TypedResults.NoContent();
         }
-        return Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Key not found", $"No key with id '{keyId}' exists for this tenant.");
+        return Problem.KeyNotFound(keyId);
     }
 
     internal static ProblemHttpResult TenantNotFound(string tenant) =>

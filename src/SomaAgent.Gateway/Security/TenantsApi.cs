@@ -43,12 +43,10 @@ public static partial class TenantsApi
         {
             return Problem.Validation("name", "name must be at most 256 characters.");
         }
-        var tenant = await store.CreateTenantAsync(request.Id, name, cancellationToken);
-        if (tenant is null)
+        if (await store.CreateTenantAsync(request.Id, name, callers.Current.Subject, cancellationToken) is not var (tenant, key))
         {
             return Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Tenant exists", $"A tenant '{request.Id}' already exists.");
         }
-        var key = await store.CreateAsync(tenant.Id, "admin", [ApiKeyScopes.TenantAdmin], expiresAt: null, callers.Current.Subject, cancellationToken);
         await audit.RecordAsync(http, AuditEvents.TenantCreated, AuditDecisions.Allow, $"tenant '{tenant.Id}' created with admin key {key.Record.Id}", tenant.Id);
         return TypedResults.Created($"/v1/tenants/{tenant.Id}",
             new TenantCreated(new TenantInfo(tenant.Id, tenant.Name, tenant.CreatedAt), new KeyCreated(KeyInfo.From(key.Record), key.Secret)));

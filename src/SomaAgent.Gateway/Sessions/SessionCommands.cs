@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 
@@ -15,7 +16,7 @@ namespace SomaAgent.Gateway.Sessions;
 /// and only then publishes to the bus, so a request is never acknowledged with half of it stored; a turn
 /// stored as queued is the outbox entry (recovery dispatches it again after a crash).
 /// </summary>
-public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactory, SessionTurns turns, IEventBus bus, TimeProvider time)
+public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactory, SessionTurns turns, IEventBus bus, IAccessChecker access, TimeProvider time)
 {
     public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
     public const string CreateSessionScope = "POST /v1/sessions";
@@ -51,6 +52,8 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
         session.LastSequence = events.LastSequence;
         var (records, announcement) = events.Drain();
 
+        // The relation first: a failure here leaves nothing behind, and a session never exists without it.
+        await access.GrantAsync(caller.TenantId, ResourceRef.Session(session.Id), cancellationToken);
         db.Sessions.Add(session);
         db.Messages.AddRange(messages);
         db.Events.AddRange(records);

@@ -3,9 +3,11 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;
@@ -40,6 +42,7 @@ public static class SessionsApi
 
         api.MapGet("/sessions/{id}", GetSession)
             .WithName("GetSession")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Get a session with its transcript and events")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -47,6 +50,7 @@ public static class SessionsApi
 
         api.MapPost("/sessions/{id}/messages", PostMessage)
             .WithName("PostMessage")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Add a user message, starting the next turn")
             .WithDescription("Starts the next turn when the latest one has ended. While a turn runs this answers 409, unless `strategy=enqueue` (the message waits and becomes the next turn when the running one ends; `queue_position` says where it waits) or `strategy=interrupt` (the same, and the running turn is cancelled).")
@@ -59,6 +63,7 @@ public static class SessionsApi
 
         api.MapPost("/sessions/{id}/cancel", CancelTurn)
             .WithName("CancelTurn")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
             .WithSummary("Cancel the running turn")
             .WithDescription("The turn ends `cancelled` and keeps its partial output. Cancelling a turn that has ended answers 409.")
@@ -68,6 +73,7 @@ public static class SessionsApi
 
         api.MapGet("/sessions/{id}/events", StreamEvents)
             .WithName("StreamSessionEvents")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Stream the session's events (Server-Sent Events)")
             .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends.")

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Storage;
 
 namespace SomaAgent.Runtime.Security;
@@ -29,6 +30,7 @@ public sealed class ApiKeyBootstrapOptions
 public sealed partial class ApiKeyBootstrapper(
     IDbContextFactory<SessionDbContext> dbFactory,
     IOptions<ApiKeyBootstrapOptions> options,
+    IAccessChecker access,
     TimeProvider time,
     ILogger<ApiKeyBootstrapper> logger) : IHostedService
 {
@@ -83,9 +85,11 @@ public sealed partial class ApiKeyBootstrapper(
             return;
         }
 
+        var keyId = Guid.CreateVersion7();
+        await access.GrantAsync(settings.DefaultTenant, ResourceRef.ApiKey(keyId), cancellationToken);
         db.ApiKeys.Add(new ApiKeyRecord
         {
-            Id = Guid.CreateVersion7(),
+            Id = keyId,
             TenantId = settings.DefaultTenant,
             Name = "bootstrap",
             Prefix = prefix ?? throw new InvalidOperationException("The bootstrap key is not a valid key."),

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Storage;
 
 namespace SomaAgent.Runtime.Security;
@@ -23,7 +24,7 @@ public sealed record CreatedApiKey(ApiKeyRecord Record, string Secret);
 /// Tenants and API keys in the session store. Every check reads the store (one indexed row by prefix), so a
 /// revocation holds on every gateway replica the moment it is committed; nothing is cached.
 /// </summary>
-public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, TimeProvider time)
+public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, IAccessChecker access, TimeProvider time)
 {
     /// <summary>How stale <c>last_used_at</c> may get: writing it on every request would cost a commit per request.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -61,6 +62,16 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, T
 
     public async Task<CreatedApiKey> CreateAsync(string tenantId, string name, IEnumerable<string> scopes, DateTime? expiresAt, string createdBy, CancellationToken cancellationToken)
     {
+        var created = NewKey(tenantId, name, scopes, expiresAt, createdBy);
+        await access.GrantAsync(tenantId, ResourceRef.ApiKey(created.Record.Id), cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.ApiKeys.Add(created.Record);
+        await db.SaveChangesAsync(cancellationToken);
+        return created;
+    }
+
+    private CreatedApiKey NewKey(string tenantId, string name, IEnumerable<string> scopes, DateTime? expiresAt, string createdBy)
+    {
         var (secret, prefix) = ApiKeySecret.Generate();
         var record = new ApiKeyRecord
         {
@@ -74,9 +85,6 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, T
             CreatedAt = time.GetUtcNow().UtcDateTime,
             ExpiresAt = expiresAt?.ToUniversalTime(),
         };
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.ApiKeys.Add(record);
-        await db.SaveChangesAsync(cancellationToken);
         return new CreatedApiKey(record, secret);
     }
 
@@ -103,8 +111,11 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, T
         return found;
     }
 
-    /// <summary>Creates the tenant; false when it exists.</summary>
-    public async Task<TenantRecord?> CreateTenantAsync(string id, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the tenant together with its first <c>tenant:admin</c> key, in one transaction: a tenant never
+    /// exists without a way in. Null when the tenant exists.
+    /// </summary>
+    public async Task<(TenantRecord Tenant, CreatedApiKey AdminKey)?> CreateTenantAsync(string id, string name, string createdBy, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await db.Tenants.AnyAsync(t => t.Id == id, cancellationToken))
@@ -112,7 +123,10 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, T
             return null;
         }
         var tenant = new TenantRecord { Id = id, Name = name, CreatedAt = time.GetUtcNow().UtcDateTime };
+        var admin = NewKey(id, "admin", [ApiKeyScopes.TenantAdmin], expiresAt: null, createdBy);
+        await access.GrantAsync(id, ResourceRef.ApiKey(admin.Record.Id), cancellationToken);
         db.Tenants.Add(tenant);
+        db.ApiKeys.Add(admin.Record);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -122,7 +136,7 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, T
             // Another replica created it between the check and the insert.
             return null;
         }
-        return tenant;
+        return (tenant, admin);
     }
 
     public async Task<bool> TenantExistsAsync(string id, CancellationToken cancellationToken)

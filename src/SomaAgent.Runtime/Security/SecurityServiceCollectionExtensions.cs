@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Security.Audit;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -27,6 +29,36 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<AuthorizationOptions>().Configure<IServiceProvider>((options, sp) => SomaAgentPolicies.Configure(options, requireAuth(sp)));
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// The resource access checker: OpenFGA when <c>OPENFGA_URL</c> (or <c>SomaAgent:OpenFga:Url</c>) is set,
+    /// otherwise the tenant columns of the session store.
+    /// </summary>
+    public static IServiceCollection AddSomaAgentAccessChecks(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<OpenFgaOptions>().BindConfiguration(OpenFgaOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, config) =>
+            {
+                options.Url = config["OPENFGA_URL"] is { Length: > 0 } url ? new Uri(url) : options.Url;
+                options.StoreId = config["OPENFGA_STORE_ID"] ?? options.StoreId;
+                options.AuthorizationModelId = config["OPENFGA_MODEL_ID"] ?? options.AuthorizationModelId;
+            })
+            .ValidateDataAnnotations().ValidateOnStart();
+        var openFga = configuration["OPENFGA_URL"] ?? configuration[$"{OpenFgaOptions.SectionName}:Url"];
+        if (string.IsNullOrWhiteSpace(openFga))
+        {
+            services.TryAddSingleton<IAccessChecker, DatabaseAccessChecker>();
+            return services;
+        }
+        services.AddHttpClient<IAccessChecker, OpenFgaAccessChecker>((sp, client) =>
+        {
+            var url = sp.GetRequiredService<IOptions<OpenFgaOptions>>().Value.Url!.ToString();
+            client.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
+        });
         return services;
     }
 

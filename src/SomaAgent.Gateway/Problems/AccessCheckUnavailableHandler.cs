@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using SomaAgent.Runtime.Security.Access;
+
+namespace SomaAgent.Gateway.Problems;
+
+/// <summary>
+/// The access checker could not answer, on a check or while recording a new resource's owner: 503 with
+/// <c>Retry-After</c>, and nothing was stored. The checker's own words go to the log, not to the caller.
+/// </summary>
+internal sealed partial class AccessCheckUnavailableHandler(IProblemDetailsService problems, ILogger<AccessCheckUnavailableHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not AccessCheckUnavailableException unavailable)
+        {
+            return false;
+        }
+        LogUnavailable(logger, unavailable.Message);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = "1";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Type = ProblemTypes.AccessCheckUnavailable,
+                Title = "Access check unavailable",
+                Detail = "The access-control service did not answer, so the request was refused and nothing was stored. Retry shortly.",
+            },
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Access check unavailable, request refused with 503: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+}

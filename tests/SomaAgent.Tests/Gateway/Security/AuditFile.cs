@@ -1,0 +1,45 @@
+using System.Text.Json;
+
+namespace SomaAgent.Tests.Gateway.Security;
+
+/// <summary>Reads the audit log's JSON lines the way an operator's tooling would: the file, line by line.</summary>
+internal static class AuditFile
+{
+    /// <summary>Every entry in the file now (the writer may still hold the latest ones for a few milliseconds).</summary>
+    public static IReadOnlyList<JsonElement> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var entries = new List<JsonElement>();
+        while (reader.ReadLine() is { } line)
+        {
+            entries.Add(JsonDocument.Parse(line).RootElement.Clone());
+        }
+        return entries;
+    }
+
+    /// <summary>Waits (up to 5 s) for an entry matching <paramref name="match"/> and returns it.</summary>
+    public static async Task<JsonElement> WaitForAsync(string path, Func<JsonElement, bool> match, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            if (Read(path).FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ShouldAssertException($"No matching audit entry in {path}; it holds:\n{string.Join('\n', Read(path).TakeLast(20))}");
+            }
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    public static string? Field(this JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
