@@ -23,6 +23,8 @@ if (topology == Topology.Containers)
 else
 {
     gateway.WithEmbeddedStore(builder);
+    // The registry authenticates against the gateway's store; the gateway creates and migrates it.
+    registry.WithEmbeddedStore(builder).WaitFor(gateway);
 }
 
 builder.AddProject<Projects.SomaAgent_Web>("web")

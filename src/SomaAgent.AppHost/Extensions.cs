@@ -32,13 +32,13 @@ public static class AppHostExtensions
     }
 
     /// <summary>Embedded: SQLite in the data folder (default <c>.data</c> at the repository root).</summary>
-    public static IResourceBuilder<ProjectResource> WithEmbeddedStore(this IResourceBuilder<ProjectResource> gateway, IDistributedApplicationBuilder builder)
+    public static IResourceBuilder<ProjectResource> WithEmbeddedStore(this IResourceBuilder<ProjectResource> service, IDistributedApplicationBuilder builder)
     {
-        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(builder);
         var folder = builder.Configuration["SomaAgent:DataDirectory"]
             ?? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", ".data"));
-        return gateway.WithEnvironment("SomaAgent__DataDirectory", folder);
+        return service.WithEnvironment("SomaAgent__DataDirectory", folder);
     }
 
     /// <summary>Kafka (KRaft), Redis, PostgreSQL, Vault (dev), OPA, OpenFGA, MinIO and Keycloak, each with a health check.</summary>
@@ -140,6 +140,7 @@ public static class AppHostExtensions
 
         registry
             .WithReference(backing.Postgres).WaitFor(backing.Postgres)
+            .WithEnvironment("OPENFGA_URL", backing.OpenFga.GetEndpoint("http")).WaitFor(backing.OpenFga)
             .WithEnvironment("S3__ServiceUrl", backing.Minio.GetEndpoint("http"))
             .WithEnvironment("S3__AccessKey", backing.MinioUser)
             .WithEnvironment("S3__SecretKey", backing.MinioPassword).WaitFor(backing.Minio)

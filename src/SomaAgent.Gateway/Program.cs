@@ -2,6 +2,7 @@ using SomaAgent.Gateway.Catalog;
 using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
+using SomaAgent.Runtime.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -23,5 +24,6 @@ authenticated.MapSessionsApi();
 authenticated.MapChatCompletionsApi();
 authenticated.MapKeysApi();
 authenticated.MapTenantsApi();
+authenticated.MapIdentityApi();
 
 app.Run();

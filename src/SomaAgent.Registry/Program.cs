@@ -1,4 +1,5 @@
 using Scalar.AspNetCore;
+using SomaAgent.Runtime.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,13 +13,24 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
     return Task.CompletedTask;
 }));
 
+// The same keys and tokens as the gateway, checked by the same component against the same store.
+builder.AddSomaAgentStore();
+builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
+builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
+
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOpenApi("/openapi.json");
 app.MapScalarApiReference("/scalar", options => options.WithOpenApiRoutePattern("/openapi.json"));
 app.MapRegistryInfo();
+
+// Everything under /v1 needs a credential: a route added here is protected by default.
+var authenticated = app.MapGroup("").RequireAuthorization();
+authenticated.MapIdentityApi();
 
 app.Run();

@@ -15,7 +15,7 @@ public static class RegistryInfoApi
         "somaagent-registry",
         "v1",
         "Capsule registry. Publishing, signing and installing capsules arrive with the marketplace issue.",
-        ["/health", "/alive", "/metrics", "/openapi.json", "/scalar"]));
+        ["/health", "/alive", "/metrics", "/openapi.json", "/scalar", "/v1/me"]));
 
     public sealed record RegistryInfo(string Service, string ApiVersion, string Description, IReadOnlyList<string> Endpoints);
 }

@@ -34,7 +34,10 @@ public static class RuntimeServiceCollectionExtensions
         var services = builder.Services;
 
         services.TryAddSingleton(TimeProvider.System);
-        builder.AddSessionStore();
+        builder.AddSomaAgentStore();
+        // Before the roles, so it starts before recovery writes and stops after the last turn's final write.
+        services.AddHostedSingleton<SessionWriteQueue>();
+        services.AddHostedService<IdempotencyKeyJanitor>();
 
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
@@ -97,9 +100,18 @@ public static class RuntimeServiceCollectionExtensions
         return bus.AddSubscription<ToolCallRequested, ToolCallRequestedHandler>(Topics.ToolRequests, ToolExecutorGroup);
     }
 
-    private static void AddSessionStore(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The session store alone (sessions, tenants, keys): PostgreSQL with <c>ConnectionStrings:postgres</c>,
+    /// else SQLite. Services that only authenticate (the Registry) need this and nothing else of the runtime.
+    /// </summary>
+    public static IHostApplicationBuilder AddSomaAgentStore(this IHostApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(IDbContextFactory<SessionDbContext>)))
+        {
+            return builder;
+        }
         services.AddOptions<SessionStoreOptions>().BindConfiguration(SessionStoreOptions.SectionName).ValidateOnStart();
 
         var postgres = builder.Configuration.GetConnectionString("postgres");
@@ -122,10 +134,8 @@ public static class RuntimeServiceCollectionExtensions
 
         // Registered first so the schema exists before recovery or the janitor touch it.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SessionStoreInitializer>());
-        // Before the roles, so it starts before recovery writes and stops after the last turn's final write.
-        services.AddHostedSingleton<SessionWriteQueue>();
-        services.AddHostedService<IdempotencyKeyJanitor>();
         services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: ["ready"]);
+        return builder;
     }
 
     /// <summary>One instance that both serves as <typeparamref name="T"/> and runs as a hosted service.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Security;
 
 namespace SomaAgent.Gateway.ChatCompletions;
@@ -46,8 +47,10 @@ public static class ChatCompletionsApi
         ChatCompletionRequest request,
         ChatCompletionRequestValidator validator,
         SessionCommands commands,
+        SessionQuota quota,
         SessionEventStream events,
         CallerAccessor caller,
+        HttpContext http,
         CancellationToken cancellationToken)
     {
         var (plan, error) = validator.Validate(request);
@@ -55,7 +58,22 @@ public static class ChatCompletionsApi
         {
             return error!;
         }
-        var outcome = await commands.CreateAsync(caller.Current, plan.Session, idempotencyKey: null, cancellationToken);
+        var slot = await quota.AcquireAsync(http, caller.Current, Guid.CreateVersion7(), cancellationToken);
+        if (slot.Refusal is not null)
+        {
+            return new OpenAIErrorResult(StatusCodes.Status429TooManyRequests, new OpenAIError(
+                slot.Refusal.ProblemDetails.Detail!, OpenAIErrors.RateLimitExceeded, null, OpenAIErrors.RateLimitExceeded));
+        }
+        CreateOutcome outcome;
+        try
+        {
+            outcome = await commands.CreateAsync(caller.Current, slot.SessionId, plan.Session, idempotencyKey: null, cancellationToken);
+        }
+        catch
+        {
+            await quota.ReturnAsync(slot);
+            throw;
+        }
         var session = ((CreateOutcome.Created)outcome).Session;
         var turn = new ChatCompletionTurn(session, plan.PromptCharacters);
         // The turn's events after the ones the create stored (the transcript and "queued"), until the turn ends.

@@ -35,17 +35,6 @@ public sealed class GatewayOptions
     public string DefaultTenant { get; set; } = "default";
 
     /// <summary>
-    /// Requests per second one tenant may make on <c>/v1</c>, refilled continuously. Default 1000. Per gateway
-    /// process; the security issue adds limits per key shared across replicas.
-    /// </summary>
-    [Range(1, 1_000_000)]
-    public int RequestsPerSecond { get; set; } = 1000;
-
-    /// <summary>Requests a tenant may make at once above the steady rate. Default 2000.</summary>
-    [Range(1, 1_000_000)]
-    public int RequestBurst { get; set; } = 2000;
-
-    /// <summary>
     /// Seconds of silence after which an event stream sends a keep-alive comment and re-checks the store.
     /// Default 5.
     /// </summary>

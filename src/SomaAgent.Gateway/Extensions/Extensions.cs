@@ -40,7 +40,7 @@ public static class GatewayExtensions
 
         builder.AddGatewaySecurity();
         services.AddSingleton<CallerAccessor>();
-        services.AddTenantRateLimiting();
+        builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
         services.AddSingleton<SessionCommands>();
         services.AddSingleton<SessionQueries>();
@@ -86,11 +86,11 @@ public static class GatewayExtensions
             }
             return next(context);
         });
-        // Authenticated before the rate limiter, so requests are counted against their own tenant.
+        // Authenticated before the rate limits, so requests are counted against their own key and tenant.
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
-        // After the rate limiter, so a flood is refused before it reaches the policy engine.
+        app.UseGatewayRateLimits();
+        // After the rate limits, so a flood is refused before it reaches the policy engine.
         app.UsePolicy();
         return app;
     }

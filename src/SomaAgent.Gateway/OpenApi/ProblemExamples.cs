@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Sessions;
+using SomaAgent.Gateway.Tenancy.RateLimiting;
 
 namespace SomaAgent.Gateway.OpenApi;
 
@@ -30,7 +31,8 @@ internal static class ProblemExamples
         (_, 413) => $"The body is larger than the gateway accepts (`urn:somaagent:problem:payload-too-large`; `GATEWAY_MAX_BODY_BYTES`, default {new GatewayOptions().MaxRequestBodyBytes} bytes).",
         (_, 415) => "The body is not sent as `application/json` (`urn:somaagent:problem:unsupported-media-type`).",
         (_, 422) => "This `Idempotency-Key` was already used with a different body (`urn:somaagent:problem:idempotency-key-reused`); use a new key for a new request.",
-        (_, 429) => "The tenant is over its request rate (`urn:somaagent:problem:rate-limited`); wait the `Retry-After` seconds and retry.",
+        ("CreateSession" or "PostMessage", 429) => "The API key or the tenant is over its requests per minute, or this would start a turn while the tenant is at its concurrent-sessions quota (`urn:somaagent:problem:rate-limited`; `detail` names which); wait the `Retry-After` seconds and retry.",
+        (_, 429) => "The API key or the tenant is over its requests per minute (`urn:somaagent:problem:rate-limited`; `detail` names which); wait the `Retry-After` seconds and retry.",
         (_, 500) => "The gateway failed to handle the request (`urn:somaagent:problem:internal`); the `trace_id` finds it in the logs.",
         _ => "The request failed; see the problem's `type` and `detail`.",
     };
@@ -97,8 +99,8 @@ internal static class ProblemExamples
                 break;
             case 429:
                 yield return new("rate_limited", "Over the request rate",
-                    Build(ProblemTypes.RateLimited, "Too many requests", 429,
-                        $"This tenant is over its limit of {new GatewayOptions().RequestsPerSecond} requests per second; retry after 1 s.", instance));
+                    Build(ProblemTypes.RateLimited, RateLimitProblems.Title, 429,
+                        RateLimitProblems.RequestDetail(RateLimitScope.Key, new RateLimitOptions().KeyRequestsPerMinute, 12), instance));
                 break;
             case >= 500:
                 yield return new("internal", "An unexpected failure",

@@ -21,7 +21,11 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
     public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
     public const string CreateSessionScope = "POST /v1/sessions";
 
-    public async Task<CreateOutcome> CreateAsync(Caller caller, NewSession request, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores session <paramref name="sessionId"/> with its first turn queued, or answers an earlier request with
+    /// the same idempotency key (then <paramref name="sessionId"/> is unused).
+    /// </summary>
+    public async Task<CreateOutcome> CreateAsync(Caller caller, Guid sessionId, NewSession request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var requestHash = idempotencyKey is null ? null : HashOf(request);
@@ -34,7 +38,7 @@ public sealed class SessionCommands(IDbContextFactory<SessionDbContext> dbFactor
 
         var session = new SessionRecord
         {
-            Id = Guid.CreateVersion7(),
+            Id = sessionId,
             TenantId = caller.TenantId,
             CreatedBy = caller.Subject,
             Model = request.Model,

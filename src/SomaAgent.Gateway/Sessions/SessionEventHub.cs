@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Gateway.Sessions;
@@ -62,12 +63,15 @@ public sealed class SessionEventHub
     }
 }
 
-/// <summary>Feeds <c>session.events</c> into this gateway's hub (each gateway instance is its own consumer group).</summary>
-public sealed class SessionEventsAppendedHandler(SessionEventHub hub) : IBusMessageHandler<SessionEventsAppended>
+/// <summary>
+/// Feeds <c>session.events</c> into this gateway's hub (each gateway instance is its own consumer group). A
+/// turn's end frees its concurrent-session slot first, so a client that sees the end can start the next turn.
+/// </summary>
+public sealed class SessionEventsAppendedHandler(SessionEventHub hub, SessionQuota quota) : IBusMessageHandler<SessionEventsAppended>
 {
-    public Task HandleAsync(SessionEventsAppended message, CancellationToken cancellationToken)
+    public async Task HandleAsync(SessionEventsAppended message, CancellationToken cancellationToken)
     {
+        await quota.OnEventsAsync(message, cancellationToken);
         hub.Publish(message);
-        return Task.CompletedTask;
     }
 }

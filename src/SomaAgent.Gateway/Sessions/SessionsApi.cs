@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Access;
@@ -32,7 +33,8 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapGet("/sessions", ListSessions)
             .WithName("ListSessions")
@@ -59,7 +61,8 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/sessions/{id}/cancel", CancelTurn)
             .WithName("CancelTurn")
@@ -88,6 +91,7 @@ public static class SessionsApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         SessionRequestValidator validator,
         SessionCommands commands,
+        SessionQuota quota,
         CallerAccessor caller,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -102,7 +106,25 @@ public static class SessionsApi
             return Problem.Validation(errors);
         }
 
-        var outcome = await commands.CreateAsync(caller.Current, session, idempotencyKey, cancellationToken);
+        var slot = await quota.AcquireAsync(http, caller.Current, Guid.CreateVersion7(), cancellationToken);
+        if (slot.Refusal is not null)
+        {
+            return slot.Refusal;
+        }
+        CreateOutcome outcome;
+        try
+        {
+            outcome = await commands.CreateAsync(caller.Current, slot.SessionId, session, idempotencyKey, cancellationToken);
+        }
+        catch
+        {
+            await quota.ReturnAsync(slot);
+            throw;
+        }
+        if (outcome is not CreateOutcome.Created)
+        {
+            await quota.ReturnAsync(slot);
+        }
         switch (outcome)
         {
             case CreateOutcome.Created created:
@@ -164,7 +186,9 @@ public static class SessionsApi
         PostMessageRequest request,
         SessionRequestValidator validator,
         SessionCommands commands,
+        SessionQuota quota,
         CallerAccessor caller,
+        HttpContext http,
         CancellationToken cancellationToken,
         [Description("While a turn runs: `reject` (default) answers 409; `enqueue` keeps the message until the running turn ends; `interrupt` keeps it and cancels the running turn.")] string? strategy = null)
     {
@@ -181,8 +205,28 @@ public static class SessionsApi
         {
             return Problem.Validation(errors);
         }
+        var slot = await quota.AcquireAsync(http, caller.Current, sessionId, cancellationToken);
+        if (slot.Refusal is not null)
+        {
+            return slot.Refusal;
+        }
         var location = $"/v1/sessions/{sessionId}";
-        return await commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken) switch
+        NextTurn next;
+        try
+        {
+            next = await commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken);
+        }
+        catch
+        {
+            await quota.ReturnAsync(slot);
+            throw;
+        }
+        if (next is not (NextTurn.Started or NextTurn.Queued or NextTurn.Busy))
+        {
+            // No such session: give back the slot taken for it.
+            await quota.ReturnAsync(slot);
+        }
+        return next switch
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),
             NextTurn.Queued queued => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, queued.RunningTurn + queued.Position, queued.Position)),

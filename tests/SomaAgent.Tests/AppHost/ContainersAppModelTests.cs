@@ -129,7 +129,7 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
     [Theory]
     [InlineData("gateway", new[] { "kafka", "keycloak", "opa", "openfga", "postgres", "postgres-server", "redis", "vault" })]
     [InlineData("workers", new[] { "kafka", "opa", "postgres", "postgres-server", "redis" })]
-    [InlineData("registry", new[] { "keycloak", "minio", "postgres", "postgres-server", "vault" })]
+    [InlineData("registry", new[] { "keycloak", "minio", "openfga", "postgres", "postgres-server", "vault" })]
     [InlineData("web", new[] { "gateway", "registry" })]
     public void Service_waits_until_what_it_uses_is_healthy(string name, string[] dependencies)
     {

@@ -69,13 +69,27 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
     [InlineData("workers")]
     [InlineData("registry")]
     [InlineData("web")]
-    public void Project_waits_for_nothing_but_its_own_health(string name)
+    public void Every_project_has_a_health_check(string name)
     {
         App.Resource(name).Annotations.OfType<HealthCheckAnnotation>().ShouldNotBeEmpty();
-        if (name != "web")
-        {
-            App.WaitsOf(name).ShouldBeEmpty();
-        }
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("workers")]
+    public void Gateway_and_workers_wait_for_nothing(string name)
+    {
+        App.WaitsOf(name).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Registry_shares_the_gateways_store_and_waits_for_the_gateway_to_create_it()
+    {
+        var registry = await App.EnvironmentOfAsync("registry", Ct);
+        var gateway = await App.EnvironmentOfAsync("gateway", Ct);
+
+        registry["SomaAgent__DataDirectory"].ShouldBe(gateway["SomaAgent__DataDirectory"]);
+        App.WaitsOf("registry").ShouldBe(["gateway"]);
     }
 
     /// <summary>One embedded model for the class.</summary>

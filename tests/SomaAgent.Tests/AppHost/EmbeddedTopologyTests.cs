@@ -51,6 +51,20 @@ public sealed class EmbeddedTopologyTests(EmbeddedTopology topology)
     }
 
     [Fact]
+    public async Task Registry_accepts_the_gateways_bootstrap_key_and_refuses_no_key()
+    {
+        using var registry = topology.App.CreateHttpClient("registry", "http");
+
+        var anonymous = await registry.GetAsync("/v1/me", Ct).WaitAsync(RequestTimeout, Ct);
+        registry.DefaultRequestHeaders.Authorization = new("Bearer", topology.BootstrapKey);
+        var me = await registry.GetFromJsonAsync<JsonElement>("/v1/me", Ct).WaitAsync(RequestTimeout, Ct);
+
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        me.GetProperty("tenant").GetString().ShouldBe("default");
+        me.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ShouldContain("platform:admin");
+    }
+
+    [Fact]
     public async Task Web_home_page_lists_the_gateway_models()
     {
         using var web = topology.App.CreateHttpClient("web", "http");

@@ -29,7 +29,7 @@ public sealed partial class JsonLinesAuditLog(
     public string FilePath { get; } = Path.GetFullPath(
         options.Value.Path is { Length: > 0 } path
             ? path
-            : Path.Combine(configuration["SomaAgent:DataDirectory"] ?? ".data", "audit.jsonl"),
+            : Path.Combine(configuration["SomaAgent:DataDirectory"] ?? ".data", "audit", environment.ApplicationName + ".jsonl"),
         environment.ContentRootPath);
 
     public async ValueTask WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default)

@@ -4,13 +4,12 @@ using System.Text.Json;
 
 namespace SomaAgent.Tests.Gateway.ChatCompletions;
 
-/// <summary>The tenant's rate limit covers the OpenAI-compatible route and answers 429 in OpenAI's shape.</summary>
+/// <summary>The key's rate limit covers the OpenAI-compatible route and answers 429 in OpenAI's shape.</summary>
 public sealed class ChatCompletionRateLimitTests : IAsyncLifetime
 {
     private readonly GatewayApp _app = new(settings: new Dictionary<string, string?>
     {
-        ["SomaAgent:Gateway:RequestsPerSecond"] = "1",
-        ["SomaAgent:Gateway:RequestBurst"] = "1",
+        ["SomaAgent:RateLimits:KeyRequestsPerMinute"] = "1",
     });
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -39,7 +38,7 @@ public sealed class ChatCompletionRateLimitTests : IAsyncLifetime
         var error = JsonDocument.Parse(await limited.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error");
         error.GetProperty("type").GetString().ShouldBe("rate_limit_exceeded");
         error.GetProperty("code").GetString().ShouldBe("rate_limit_exceeded");
-        error.GetProperty("message").GetString()!.ShouldContain("over its limit of 1 requests per second");
+        error.GetProperty("message").GetString()!.ShouldContain("over its limit of 1 requests per minute");
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;

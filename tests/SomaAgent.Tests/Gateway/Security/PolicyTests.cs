@@ -284,34 +284,7 @@ public sealed class PolicyTests
         return await response.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct);
     }
 
-    /// <summary>Polls the app's audit file (written asynchronously) for an entry of <paramref name="auditEvent"/>.</summary>
-    internal static async Task<JsonElement> WaitForAuditAsync(GatewayApp app, string auditEvent, Func<JsonElement, bool>? match = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            if (File.Exists(app.AuditFile))
-            {
-                string[] lines;
-                await using (var stream = new FileStream(app.AuditFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-                using (var reader = new StreamReader(stream))
-                {
-                    lines = (await reader.ReadToEndAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                }
-                foreach (var line in lines)
-                {
-                    var entry = JsonDocument.Parse(line).RootElement.Clone();
-                    if (entry.GetProperty("event").GetString() == auditEvent && (match is null || match(entry)))
-                    {
-                        return entry;
-                    }
-                }
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No '{auditEvent}' entry in {app.AuditFile} within 10 s.");
-            }
-            await Task.Delay(25, Ct);
-        }
-    }
+    /// <summary>Waits for the app's audit entry of <paramref name="auditEvent"/> (the writer is asynchronous).</summary>
+    internal static Task<JsonElement> WaitForAuditAsync(GatewayApp app, string auditEvent, Func<JsonElement, bool>? match = null) =>
+        AuditFile.WaitForAsync(app.AuditFile, e => e.Field("event") == auditEvent && (match is null || match(e)), Ct);
 }

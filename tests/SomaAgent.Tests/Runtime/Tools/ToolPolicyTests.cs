@@ -75,7 +75,8 @@ public sealed class ToolPolicyTests
         result.IsError.ShouldBeTrue();
         Error(result).ShouldContain("policy engine could not decide");
         tool.Invocations.ShouldBe(0);
-        (await WaitForAuditLineAsync(audit, "policy_unavailable")).ShouldContain("\"route\":\"tool:echo\"");
+        var entry = await AuditFile.WaitForAsync(audit, e => e.Field("event") == "policy_unavailable", Ct);
+        entry.Field("route").ShouldBe("tool:echo");
     }
 
     [Fact]
@@ -96,9 +97,10 @@ public sealed class ToolPolicyTests
 
         result.IsError.ShouldBeFalse(result.ResultJson);
         tool.Invocations.ShouldBe(1);
-        var line = await WaitForAuditLineAsync(audit, "policy_fail_open");
-        line.ShouldContain("\"decision\":\"allow\"");
-        line.ShouldContain("\"tenant\":\"tenant-a\"");
+        var entry = await AuditFile.WaitForAsync(audit, e => e.Field("event") == "policy_fail_open", Ct);
+        entry.Field("decision").ShouldBe("allow");
+        entry.Field("tenant").ShouldBe("tenant-a");
+        entry.Field("route").ShouldBe("tool:echo");
     }
 
     private static async Task<JsonElement> RunSessionAsync(HttpClient client, string input)
@@ -131,27 +133,4 @@ public sealed class ToolPolicyTests
     private static IEnumerable<SomaAgent.Runtime.Tools.AgentTool> BuiltInToolsForTest() => SomaAgent.Runtime.Tools.BuiltIn.BuiltInTools.Create();
 
     private static string AuditPath() => Path.Combine(Directory.CreateTempSubdirectory("somaagent-tool-policy-").FullName, "audit.jsonl");
-
-    private static async Task<string> WaitForAuditLineAsync(string file, string auditEvent)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            if (File.Exists(file))
-            {
-                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var reader = new StreamReader(stream);
-                var line = (await reader.ReadToEndAsync(Ct)).Split('\n').FirstOrDefault(l => l.Contains($"\"event\":\"{auditEvent}\"", StringComparison.Ordinal));
-                if (line is not null)
-                {
-                    return line;
-                }
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No '{auditEvent}' entry in {file} within 10 s.");
-            }
-            await Task.Delay(25, Ct);
-        }
-    }
 }

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using SomaAgent.Registry;
+using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Gateway.Security;
+using static SomaAgent.Tests.Gateway.Security.SecurityClient;
+
+namespace SomaAgent.Tests.Registry;
+
+/// <summary>The registry accepts exactly the gateway's credentials, checked by the same component against the same store.</summary>
+public sealed class RegistryAuthenticationTests : IAsyncLifetime
+{
+    private readonly GatewayApp _gateway = new();
+    private RegistryApp _registry = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _ = _gateway.Server; // creates and migrates the store, and installs the bootstrap key
+        _registry = new RegistryApp(_gateway.DatabaseFile);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _registry.DisposeAsync();
+        await _gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_key_created_at_the_gateway_works_at_the_registry()
+    {
+        var (tenant, admin) = await CreateTenantAsync(_gateway);
+        var key = await CreateKeyAsync(_gateway, admin, ["sessions:read"]);
+        using var client = _registry.CreateClientWith(SecretOf(key));
+
+        var me = await client.GetFromJsonAsync<JsonElement>("/v1/me", Ct);
+
+        me.GetProperty("tenant").GetString().ShouldBe(tenant);
+        me.GetProperty("subject").GetString().ShouldBe(IdOf(key).ToString());
+        me.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ShouldBe(["sessions:read"]);
+    }
+
+    [Fact]
+    public async Task A_key_revoked_at_the_gateway_is_refused_by_the_registry_at_once()
+    {
+        var (_, admin) = await CreateTenantAsync(_gateway);
+        var key = await CreateKeyAsync(_gateway, admin, ["sessions:read"]);
+        using var client = _registry.CreateClientWith(SecretOf(key));
+        (await client.GetAsync("/v1/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var gatewayAdmin = _gateway.CreateClientWith(admin);
+        (await gatewayAdmin.DeleteAsync($"/v1/keys/{IdOf(key)}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await ShouldBeUnauthorizedAsync(await client.GetAsync("/v1/me", Ct))).ShouldContain("revoked");
+    }
+
+    [Fact]
+    public async Task No_credential_gets_the_same_401_problem_as_at_the_gateway_and_is_audited()
+    {
+        using var anonymous = _registry.CreateClientWith(null);
+        using var gatewayAnonymous = _gateway.CreateAnonymousClient();
+
+        var registryDetail = await ShouldBeUnauthorizedAsync(await anonymous.GetAsync("/v1/me", Ct));
+        var gatewayDetail = await ShouldBeUnauthorizedAsync(await gatewayAnonymous.GetAsync("/v1/me", Ct));
+
+        registryDetail.ShouldBe(gatewayDetail);
+        var entry = await AuditFile.WaitForAsync(_registry.AuditFile, e => e.Field("event") == "authentication_failed", Ct);
+        entry.Field("route").ShouldBe("/v1/me");
+    }
+
+    [Fact]
+    public async Task Health_and_the_service_description_need_no_credential()
+    {
+        using var anonymous = _registry.CreateClientWith(null);
+
+        (await anonymous.GetAsync("/health", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await anonymous.GetAsync("/", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>The real registry over the gateway's SQLite file, with its own audit log.</summary>
+    private sealed class RegistryApp(string databaseFile) : WebApplicationFactory<RegistryEntryPoint>
+    {
+        public string AuditFile { get; } = Path.Combine(Path.GetDirectoryName(databaseFile)!, "registry-audit.jsonl");
+
+        public HttpClient CreateClientWith(string? key)
+        {
+            var client = CreateClient();
+            if (key is not null)
+            {
+                client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            }
+            return client;
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:sqlite", $"Data Source={databaseFile}");
+            builder.UseSetting("SomaAgent:Audit:Path", AuditFile);
+        }
+    }
+}
