@@ -16,8 +16,9 @@ app.MapDefaultEndpoints();
 app.MapGatewayDocs();
 
 app.MapHealthApi();
-// Everything else needs a credential (when GATEWAY_REQUIRE_AUTH is on): a route added here is protected by default.
-var authenticated = app.MapGroup("").RequireAuthorization();
+// Everything else needs a credential (when GATEWAY_REQUIRE_AUTH is on) and the policy's consent: a route added
+// here is protected by default.
+var authenticated = app.MapGroup("").RequireAuthorization().RequirePolicy();
 authenticated.MapCatalogApi();
 authenticated.MapSessionsApi();
 authenticated.MapChatCompletionsApi();

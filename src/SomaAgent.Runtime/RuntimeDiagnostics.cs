@@ -34,6 +34,12 @@ public static class RuntimeDiagnostics
         "somaagent.messages.dead_lettered",
         description: "Bus messages parked in a dead-letter topic, by topic.");
 
+    public static Histogram<double> PolicyDuration { get; } = Meter.CreateHistogram(
+        "somaagent.policy.decision.duration",
+        unit: "s",
+        description: "Time to get one policy decision, by decider (opa, builtin) and outcome (allow, deny, unavailable).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+
     public static Histogram<double> ToolDuration { get; } = Meter.CreateHistogram(
         "somaagent.tool.duration",
         unit: "s",

@@ -20,7 +20,10 @@ public sealed class GatewayOptions
     /// </summary>
     public bool RequireAuth { get; set; } = true;
 
-    /// <summary>Whether requests pass when the policy engine cannot answer (<c>POLICY_FAIL_OPEN</c>). Default false.</summary>
+    /// <summary>
+    /// Whether requests pass when the policy engine cannot answer (<c>POLICY_FAIL_OPEN</c>). Default false. True
+    /// also sets <c>SomaAgent:Policy:FailOpen</c>, which the gateway's policy step and in-process tool executor read.
+    /// </summary>
     public bool PolicyFailOpen { get; set; }
 
     /// <summary>Largest accepted request body in bytes (<c>GATEWAY_MAX_BODY_BYTES</c>). Default 1 MiB.</summary>

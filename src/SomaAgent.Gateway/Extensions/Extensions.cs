@@ -6,6 +6,7 @@ using Scalar.AspNetCore;
 using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Messaging;
@@ -92,6 +93,8 @@ public static class GatewayExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseGatewayRateLimits();
+        // After the rate limits, so a flood is refused before it reaches the policy engine.
+        app.UsePolicy();
         return app;
     }
 

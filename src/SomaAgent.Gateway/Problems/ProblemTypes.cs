@@ -24,6 +24,7 @@ public static class ProblemTypes
     public const string Internal = Prefix + "internal";
     public const string Unauthorized = SomaAgent.Runtime.Security.SecurityProblems.Unauthorized;
     public const string Forbidden = SomaAgent.Runtime.Security.SecurityProblems.Forbidden;
+    public const string PolicyUnavailable = SomaAgent.Runtime.Security.SecurityProblems.PolicyUnavailable;
     public const string Conflict = Prefix + "conflict";
     public const string AccessCheckUnavailable = Prefix + "access-check-unavailable";
 }

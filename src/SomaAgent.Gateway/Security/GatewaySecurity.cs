@@ -17,6 +17,10 @@ internal static class GatewaySecurity
         services.AddSomaAgentAccessChecks(builder.Configuration);
         // A platform-admin token without a tenant claim acts for the gateway's default tenant, as the bootstrap key does.
         services.AddOptions<JwtOptions>().PostConfigure<IOptions<GatewayOptions>>((jwt, gateway) => jwt.DefaultTenant = gateway.Value.DefaultTenant);
+        // The policy step (OPA_URL, else the built-in rules); SomaAgent:Gateway:PolicyFailOpen also opens it.
+        services.AddSomaAgentPolicy();
+        services.AddOptions<SomaAgent.Runtime.Security.Policy.PolicyOptions>()
+            .PostConfigure<IOptions<GatewayOptions>>((policy, gateway) => policy.FailOpen |= gateway.Value.PolicyFailOpen);
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
         var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";

@@ -243,6 +243,7 @@ public sealed partial class ConversationTurnRunner(
             CallId = call.CallId,
             ToolName = call.Name,
             ArgumentsJson = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), ToolJson.Options),
+            Model = session.Model,
         }).ToList();
 
         var stored = requests.Select(r => new StoredToolCall(r.CallId, r.ToolName, JsonElementOf(r.ArgumentsJson))).ToList();

@@ -38,6 +38,9 @@ public sealed record ToolCallRequested : BusMessage
     public required string CallId { get; init; }
     public required string ToolName { get; init; }
     public required string ArgumentsJson { get; init; }
+
+    /// <summary>The session's model, for the policy; null when not known (calls re-sent after a worker takeover).</summary>
+    public string? Model { get; init; }
 }
 
 /// <summary>A tool finished, well or badly (<c>tool.results</c>).</summary>

@@ -72,6 +72,10 @@ public static class ToolExecutionServiceCollectionExtensions
         services.AddHybridCache();
         services.TryAddSingleton<ToolResultCache>();
 
+        // Every call is checked against the policy first (OPA_URL, else the built-in rules); refusals are audited.
+        services.AddSomaAgentPolicy();
+        services.AddSomaAgentAudit();
+        services.TryAddSingleton<ToolPolicy>();
         services.TryAddSingleton<ToolExecutor>();
         return builder;
     }

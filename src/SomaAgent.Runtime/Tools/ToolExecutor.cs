@@ -16,11 +16,13 @@ namespace SomaAgent.Runtime.Tools;
 /// Runs one tool call: finds the tool, binds its JSON arguments, serves a cached result when the tool allows
 /// it, else runs it through the tool's resilience pipeline (budget, retries, circuit breaker, timeout), and
 /// turns every failure into an error result the model can read, so a bad tool never ends the turn by itself.
+/// The policy is asked first: a refused call gets an error result too and never runs (nor reads the cache).
 /// </summary>
 public sealed partial class ToolExecutor(
     ToolCatalog catalog,
     ToolResiliencePipelines pipelines,
     ToolResultCache cache,
+    ToolPolicy policy,
     IServiceProvider services,
     ILogger<ToolExecutor> logger)
 {
@@ -59,6 +61,11 @@ public sealed partial class ToolExecutor(
         if (!catalog.TryGet(request.ToolName, out var tool))
         {
             return Error($"Unknown tool '{request.ToolName}'.");
+        }
+        if (await policy.RefusalAsync(request, cancellationToken) is { } refusal)
+        {
+            activity?.SetTag("somaagent.policy.decision", "deny");
+            return Error(refusal);
         }
 
         var invocation = new ToolInvocationContext(request.SessionId, request.TenantId, request.CallId);
