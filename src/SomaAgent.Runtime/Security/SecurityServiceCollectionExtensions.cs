@@ -57,9 +57,7 @@ public static class SecurityServiceCollectionExtensions
         // Discovery and JWKS requests run inside a request's authentication: no retries with back-off there (the
         // services' defaults add them to every client). The configuration manager keeps the last good keys and asks
         // again on a later token, so fail fast instead.
-#pragma warning disable EXTEXP0001 // Marked experimental, yet the only way to take one client out of the standard resilience handler.
-        services.AddHttpClient(JwtTokenValidator.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10)).RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        services.AddHttpClient(JwtTokenValidator.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10)).WithSingleAttempt();
         services.AddHttpClient<VaultKvClient>();
         services.TryAddSingleton<JwtTokenValidator>();
         services.TryAddSingleton<IJwtSecretSource>(sp =>
@@ -99,7 +97,7 @@ public static class SecurityServiceCollectionExtensions
         {
             var url = sp.GetRequiredService<IOptions<OpenFgaOptions>>().Value.Url!.ToString();
             client.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
-        });
+        }).WithSingleAttempt();
         return services;
     }
 

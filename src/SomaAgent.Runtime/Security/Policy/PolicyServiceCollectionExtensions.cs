@@ -30,12 +30,8 @@ public static class PolicyServiceCollectionExtensions
             // The decider bounds each call itself (POLICY_TIMEOUT_MS).
             client.Timeout = Timeout.InfiniteTimeSpan;
         });
-        // No retries, hedging or circuit breaking from the service defaults: one attempt, one deadline.
-        // EXTEXP0001: RemoveAllResilienceHandlers is marked experimental; it is the documented way to undo
-        // ConfigureHttpClientDefaults for one client, and PolicyTests check that a failing OPA is asked once.
-#pragma warning disable EXTEXP0001
-        opa.RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        // One attempt, one deadline (PolicyTests check that a failing OPA is asked once).
+        opa.WithSingleAttempt();
         services.TryAddSingleton<OpaPolicyDecider>();
         services.TryAddSingleton<BuiltInPolicyDecider>();
         services.TryAddSingleton<IPolicyDecider>(sp => sp.GetRequiredService<IOptions<PolicyOptions>>().Value.UsesOpa
