@@ -46,7 +46,7 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             var token = await tokens.ValidateAsync(key, Context.RequestAborted);
             return token.Identity is { } holder
-                ? Success(holder.Subject, holder.Tenant, holder.ClientId, holder.Scopes)
+                ? Success("jwt", holder.Subject, holder.Tenant, holder.ClientId, holder.Scopes)
                 : Fail(token.Failure!);
         }
 
@@ -61,10 +61,11 @@ public sealed class ApiKeyAuthenticationHandler(
                 _ => "The API key is not valid.",
             });
         }
-        return Success(identity.KeyId.ToString(), identity.TenantId, identity.Name, identity.Scopes);
+        return Success("api_key", identity.KeyId.ToString(), identity.TenantId, identity.Name, identity.Scopes);
     }
 
-    private static AuthenticateResult Success(string subject, string tenant, string? name, IEnumerable<string> scopes)
+    /// <param name="credential">What proved the caller (<c>api_key</c> or <c>jwt</c>): the identity's authentication type, shown by <c>/v1/me</c>.</param>
+    private static AuthenticateResult Success(string credential, string subject, string tenant, string? name, IEnumerable<string> scopes)
     {
         List<Claim> claims =
         [
@@ -76,7 +77,7 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             claims.Add(new(SomaAgentClaims.KeyName, name));
         }
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, SomaAgentClaims.Subject, null));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, credential, SomaAgentClaims.Subject, null));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 

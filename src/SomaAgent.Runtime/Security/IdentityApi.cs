@@ -38,6 +38,6 @@ public static class IdentityApi
     /// <param name="Subject">An API key's id or a token's subject.</param>
     /// <param name="KeyName">The API key's name, for keys.</param>
     /// <param name="Scopes">What the credential may do.</param>
-    /// <param name="Scheme">How it proved itself.</param>
+    /// <param name="Scheme">How it proved itself: <c>api_key</c> or <c>jwt</c> (null for the anonymous principal).</param>
     public sealed record CallerIdentity(string? Tenant, string Subject, string? KeyName, IReadOnlyList<string> Scopes, string? Scheme);
 }

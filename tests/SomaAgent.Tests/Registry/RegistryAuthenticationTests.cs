@@ -43,6 +43,7 @@ public sealed class RegistryAuthenticationTests : IAsyncLifetime
         me.GetProperty("tenant").GetString().ShouldBe(tenant);
         me.GetProperty("subject").GetString().ShouldBe(IdOf(key).ToString());
         me.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ShouldBe(["sessions:read"]);
+        me.GetProperty("scheme").GetString().ShouldBe("api_key");
     }
 
     [Fact]

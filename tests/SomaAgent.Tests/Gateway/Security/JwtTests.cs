@@ -45,6 +45,9 @@ public sealed class JwtTests(JwtGateway gateway) : IClassFixture<JwtGateway>
         using var asTenant = new HttpRequestMessage(HttpMethod.Get, "/v1/sessions") { Headers = { { "X-Tenant-Id", OidcIssuer.Tenant } } };
         using var listed = await client.SendAsync(asTenant, Ct);
         (await listed.Content.ReadAsStringAsync(Ct)).ShouldContain(id.ToString());
+        var me = await client.GetFromJsonAsync<JsonElement>("/v1/me", GatewayApp.Json, Ct);
+        me.GetProperty("tenant").GetString().ShouldBe(OidcIssuer.Tenant);
+        me.GetProperty("scheme").GetString().ShouldBe("jwt");
     }
 
     [Fact]
