@@ -29,6 +29,20 @@ internal static class SecurityClient
         return await response.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct);
     }
 
+    /// <summary>Every operation of the app's served OpenAPI document under <c>/v1/</c>, as (path template, lower-case method).</summary>
+    public static async Task<List<(string Path, string Method)>> ApiOperationsAsync(GatewayApp app)
+    {
+        string[] methods = ["get", "post", "put", "patch", "delete"];
+        using var anonymous = app.CreateAnonymousClient();
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await anonymous.GetStringAsync("/openapi.json", Ct))!;
+        var operations = document["paths"]!.AsObject()
+            .Where(p => p.Key.StartsWith("/v1/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject().Where(o => methods.Contains(o.Key)).Select(o => (Path: p.Key, Method: o.Key)))
+            .ToList();
+        operations.Count.ShouldBeGreaterThan(10);
+        return operations;
+    }
+
     public static string SecretOf(JsonElement created) => created.GetProperty("secret").GetString()!;
 
     public static Guid IdOf(JsonElement created) => created.GetProperty("key").GetProperty("id").GetGuid();
