@@ -120,7 +120,8 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (authorization.Count == 1)
         {
-            var value = authorization[0] ?? "";
+            // Clients and proxies trim "Bearer " with an empty token down to "Bearer"; that is a missing token too.
+            var value = (authorization[0] ?? "").Trim() + " ";
             const string Bearer = "Bearer ";
             if (!value.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
             {

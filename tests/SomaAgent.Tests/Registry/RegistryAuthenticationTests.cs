@@ -44,6 +44,7 @@ public sealed class RegistryAuthenticationTests : IAsyncLifetime
         me.GetProperty("subject").GetString().ShouldBe(IdOf(key).ToString());
         me.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ShouldBe(["sessions:read"]);
         me.GetProperty("scheme").GetString().ShouldBe("api_key");
+        me.GetProperty("key_name").GetString().ShouldBe("test key");
     }
 
     [Fact]

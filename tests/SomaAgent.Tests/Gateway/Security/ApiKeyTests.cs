@@ -116,6 +116,8 @@ public sealed class ApiKeyTests(SharedGateway gateway)
     [Theory]
     [InlineData("Basic dXNlcjpwYXNz", "Bearer scheme")]
     [InlineData("Bearer short", "malformed")]
+    [InlineData("Bearer", "no token after 'Bearer'")]
+    [InlineData("bearer   ", "no token after 'Bearer'")]
     public async Task A_malformed_credential_gets_401_saying_why(string authorization, string expected)
     {
         using var client = App.CreateAnonymousClient();
