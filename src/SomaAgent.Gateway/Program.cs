@@ -3,6 +3,7 @@ using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Policy;
 
 var builder = WebApplication.CreateBuilder(args);
 

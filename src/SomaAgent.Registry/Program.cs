@@ -1,5 +1,6 @@
 using Scalar.AspNetCore;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Policy;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +20,7 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
 builder.AddSomaAgentStore();
 builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
 builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
+builder.Services.AddSomaAgentPolicy();
 builder.AddSomaAgentHttpHardening();
 
 var app = builder.Build();
@@ -28,13 +30,14 @@ app.UseStatusCodePages();
 app.UseSomaAgentHttpHardening();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UsePolicy();
 app.MapDefaultEndpoints();
 app.MapOpenApi("/openapi.json");
 app.MapScalarApiReference("/scalar", options => options.WithOpenApiRoutePattern("/openapi.json"));
 app.MapRegistryInfo();
 
-// Everything under /v1 needs a credential: a route added here is protected by default.
-var authenticated = app.MapGroup("").RequireAuthorization();
+// Everything under /v1 needs a credential and a policy decision: a route added here is protected by default.
+var authenticated = app.MapGroup("").RequireAuthorization().RequirePolicy();
 authenticated.MapIdentityApi();
 
 app.Run();

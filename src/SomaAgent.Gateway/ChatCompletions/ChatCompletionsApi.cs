@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Sessions;
-using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Security;
 

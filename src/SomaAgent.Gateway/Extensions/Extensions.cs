@@ -8,9 +8,9 @@ using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
-using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Security;
+using SomaAgent.Runtime.Security.Policy;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -41,7 +41,6 @@ public static class GatewayExtensions
 
         builder.AddGatewaySecurity();
         builder.AddSomaAgentHttpHardening();
-        services.AddSingleton<CallerAccessor>();
         builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
         services.AddSingleton<SessionCommands>();

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Security.Audit;

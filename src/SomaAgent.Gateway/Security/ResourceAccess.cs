@@ -1,5 +1,5 @@
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Security.Audit;
 

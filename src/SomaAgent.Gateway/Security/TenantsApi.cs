@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 

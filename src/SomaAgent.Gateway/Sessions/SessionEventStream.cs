@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;

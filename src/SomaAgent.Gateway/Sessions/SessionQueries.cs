@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using SomaAgent.Gateway.Tenancy;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
-using SomaAgent.Gateway.Tenancy;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Conversations;
 using SomaAgent.Runtime.Security;

@@ -22,6 +22,13 @@ public static class SecurityServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(requireAuth);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddOptions<CallerOptions>().Configure<IServiceProvider, IConfiguration>((callers, sp, configuration) =>
+        {
+            callers.RequireAuth = requireAuth(sp);
+            callers.DefaultTenant = SecuritySettings.DefaultTenant(configuration);
+        });
+        services.TryAddSingleton<CallerAccessor>();
         services.TryAddSingleton<ApiKeyStore>();
         services.AddSomaAgentJwt();
         services.AddSomaAgentAudit();

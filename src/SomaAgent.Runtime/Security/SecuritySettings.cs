@@ -14,4 +14,11 @@ public static class SecuritySettings
         ArgumentNullException.ThrowIfNull(configuration);
         return configuration.GetValue("GATEWAY_REQUIRE_AUTH", configuration.GetValue("SomaAgent:Gateway:RequireAuth", true));
     }
+
+    /// <summary><c>SomaAgent:Gateway:DefaultTenant</c>, default <c>default</c>: the bootstrap key's tenant, the same for every service.</summary>
+    public static string DefaultTenant(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration["SomaAgent:Gateway:DefaultTenant"] is { Length: > 0 } tenant ? tenant : "default";
+    }
 }

@@ -76,6 +76,24 @@ public sealed class RegistryAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_registry_asks_the_same_policy_and_audits_its_denial()
+    {
+        // The shipped rules refuse every request of the tenant 'suspended-example'.
+        using var platform = _gateway.CreateClient();
+        using var created = await platform.PostAsJsonAsync("/v1/tenants", new { id = "suspended-example" }, GatewayApp.Json, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var admin = (await created.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct)).GetProperty("admin_key").GetProperty("secret").GetString()!;
+        using var client = _registry.CreateClientWith(admin);
+
+        var detail = await ShouldBeForbiddenAsync(await client.GetAsync("/v1/me", Ct));
+
+        detail.ShouldContain("suspended");
+        var entry = await AuditFile.WaitForAsync(_registry.AuditFile, e => e.Field("event") == "policy_denied", Ct);
+        entry.Field("tenant").ShouldBe("suspended-example");
+        entry.Field("route").ShouldBe("/v1/me");
+    }
+
+    [Fact]
     public async Task Health_and_the_service_description_need_no_credential()
     {
         using var anonymous = _registry.CreateClientWith(null);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Gateway.Tenancy.RateLimiting;

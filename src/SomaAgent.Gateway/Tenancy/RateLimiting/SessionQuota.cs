@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;

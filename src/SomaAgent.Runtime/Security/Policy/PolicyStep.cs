@@ -1,19 +1,18 @@
-using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using SomaAgent.Gateway.Configuration;
-using SomaAgent.Gateway.Tenancy;
-using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
-using SomaAgent.Runtime.Security.Policy;
 
-namespace SomaAgent.Gateway.Security;
+namespace SomaAgent.Runtime.Security.Policy;
+
 
 /// <summary>
-/// The policy step of the gateway: after authentication and authorization, every endpoint marked with
+/// The policy step of every authenticating service: after authentication and authorization, every endpoint marked with
 /// <see cref="RequirePolicy{TBuilder}"/> is decided by the policy (OPA or the built-in rules) before its handler
 /// runs. Health, OpenAPI and Scalar are not marked.
 /// </summary>
-public static class GatewayPolicy
+public static class PolicyStep
 {
     /// <summary>Marks the endpoints the policy decides on.</summary>
     public static TBuilder RequirePolicy<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
@@ -49,7 +48,7 @@ internal sealed class PolicyMiddleware(
     RequestDelegate next,
     IPolicyDecider policy,
     IOptions<PolicyOptions> options,
-    IOptions<GatewayOptions> gateway,
+    IOptions<CallerOptions> callerOptions,
     CallerAccessor callers,
     AuditRecorder audit)
 {
@@ -90,7 +89,7 @@ internal sealed class PolicyMiddleware(
         var user = context.User;
         IReadOnlyList<string> scopes = user.Identity?.IsAuthenticated == true
             ? [.. user.FindAll(SomaAgentClaims.Scope).Select(c => c.Value)]
-            : gateway.Value.RequireAuth ? [] : ApiKeyScopes.All;
+            : callerOptions.Value.RequireAuth ? [] : ApiKeyScopes.All;
         return new PolicyInput
         {
             Kind = PolicyKinds.Request,

@@ -1,8 +1,17 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using SomaAgent.Gateway.Configuration;
-using SomaAgent.Runtime.Security;
 
-namespace SomaAgent.Gateway.Tenancy;
+namespace SomaAgent.Runtime.Security;
+
+/// <summary>How every authenticating service resolves callers; set by <c>AddSomaAgentAuthentication</c>.</summary>
+public sealed class CallerOptions
+{
+    /// <summary>Whether a credential is required (<c>GATEWAY_REQUIRE_AUTH</c>); off, callers are anonymous with every scope.</summary>
+    public bool RequireAuth { get; set; } = true;
+
+    /// <summary>The tenant of the anonymous principal and of a platform admin sending no <c>X-Tenant-Id</c> (<c>SomaAgent:Gateway:DefaultTenant</c>).</summary>
+    public string DefaultTenant { get; set; } = "default";
+}
 
 /// <summary>Who a request acts as: the tenant whose data it may touch and the principal recorded on rows.</summary>
 public sealed record Caller(string TenantId, string Subject)
@@ -17,7 +26,7 @@ public sealed record Caller(string TenantId, string Subject)
 /// other credential naming a tenant not its own). Without a credential (authentication off) it is the
 /// anonymous principal of the default tenant.
 /// </summary>
-public sealed class CallerAccessor(IOptions<GatewayOptions> options, IHttpContextAccessor http)
+public sealed class CallerAccessor(IOptions<CallerOptions> options, IHttpContextAccessor http)
 {
     public Caller Current
     {
