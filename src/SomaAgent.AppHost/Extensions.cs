@@ -78,7 +78,7 @@ public static class AppHostExtensions
             .WithArgs("run", "--server", "--addr=0.0.0.0:8181", "/policies")
             .WithHttpHealthCheck("/health");
 
-        var openFga = builder.AddContainer("openfga", "openfga/openfga", "v1.8.9")
+        var openFga = builder.AddContainer("openfga", "openfga/openfga", "v1.10.0")
             .WithHttpEndpoint(targetPort: 8080, name: "http")
             .WithArgs("run")
             .WithHttpHealthCheck("/healthz");
