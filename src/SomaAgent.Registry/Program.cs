@@ -28,7 +28,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSomaAgentHttpHardening();
-app.UseAuthentication();
+app.UseSomaAgentAuthentication();
 app.UseAuthorization();
 app.UsePolicy();
 app.MapDefaultEndpoints();

@@ -89,7 +89,7 @@ public static class GatewayExtensions
             return next(context);
         });
         // Authenticated before the rate limits, so requests are counted against their own key and tenant.
-        app.UseAuthentication();
+        app.UseSomaAgentAuthentication();
         app.UseAuthorization();
         app.UseGatewayRateLimits();
         // After the rate limits, so a flood is refused before it reaches the policy engine.

@@ -20,7 +20,7 @@ public static class ProblemTypes
     public const string TurnNotRunning = Prefix + "turn-not-running";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string BadRequest = Prefix + "bad-request";
-    public const string RateLimited = Prefix + "rate-limited";
+    public const string RateLimited = SomaAgent.Runtime.Security.SecurityProblems.RateLimited;
     public const string Internal = Prefix + "internal";
     public const string Unauthorized = SomaAgent.Runtime.Security.SecurityProblems.Unauthorized;
     public const string Forbidden = SomaAgent.Runtime.Security.SecurityProblems.Forbidden;

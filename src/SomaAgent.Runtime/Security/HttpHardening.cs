@@ -31,6 +31,14 @@ public sealed class HttpHardeningOptions
     /// <summary>Longest request line (method, path and query). Default 8 KiB.</summary>
     [Range(1024, 64 * 1024)]
     public int MaxRequestLineBytes { get; set; } = 8 * 1024;
+
+    /// <summary>
+    /// Requests per minute one client address may make on <c>/v1</c> without a valid credential, per service
+    /// process (<c>SomaAgent:Http:UnauthenticatedRequestsPerMinute</c>). Default 300: a mistyped key is fine, a
+    /// credential-guessing or 401 flood (each costs a key lookup and an audit line) is cut off with 429.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int UnauthenticatedRequestsPerMinute { get; set; } = 300;
 }
 
 /// <summary>

@@ -9,6 +9,7 @@ public static class SecurityProblems
 {
     public const string Unauthorized = "urn:somaagent:problem:unauthorized";
     public const string Forbidden = "urn:somaagent:problem:forbidden";
+    public const string RateLimited = "urn:somaagent:problem:rate-limited";
     public const string PolicyUnavailable = "urn:somaagent:problem:policy-unavailable";
 
     /// <summary>Writes a problem+json response through the host's problem-details service, so it gets the trace id like every other problem.</summary>

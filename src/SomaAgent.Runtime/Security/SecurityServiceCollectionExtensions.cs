@@ -29,6 +29,7 @@ public static class SecurityServiceCollectionExtensions
             callers.DefaultTenant = SecuritySettings.DefaultTenant(configuration);
         });
         services.TryAddSingleton<CallerAccessor>();
+        services.TryAddSingleton<UnauthenticatedRequestLimiter>();
         services.TryAddSingleton<ApiKeyStore>();
         services.AddSomaAgentJwt();
         services.AddSomaAgentAudit();

@@ -95,6 +95,31 @@ public sealed class HardeningTests
     }
 
     [Fact]
+    public async Task A_client_flooding_without_a_valid_credential_gets_429_and_authenticated_callers_do_not()
+    {
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["SomaAgent:Http:UnauthenticatedRequestsPerMinute"] = "5" });
+        using var anonymous = app.CreateAnonymousClient();
+        using var guessing = app.CreateClientWith("sk_0123456789ab_guessingGuessingGuessingGuessing0123");
+        using var authenticated = app.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await anonymous.GetAsync("/v1/models", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            (await guessing.GetAsync("/v1/models", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+        using var refused = await guessing.GetAsync("/v1/models", Ct);
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ShouldBeInRange(1, 60);
+        (await refused.Content.ReadAsStringAsync(Ct)).ShouldContain("without a valid credential");
+        (await authenticated.GetAsync("/v1/models", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await anonymous.GetAsync("/v1/health", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Kestrel_limits_headers_and_the_request_line()
     {
         await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["SomaAgent:Http:MaxRequestHeaderCount"] = "40" });
