@@ -19,6 +19,7 @@ public sealed partial class JsonLinesAuditLog(
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private FileStream? _file;
     private readonly Channel<AuditEntry> _queue = Channel.CreateBounded<AuditEntry>(new BoundedChannelOptions(10_000)
     {
         SingleReader = true,
@@ -47,15 +48,21 @@ public sealed partial class JsonLinesAuditLog(
         }
     }
 
+    /// <summary>Opens the file before the service takes requests: an audit log that cannot be written stops the start, naming the path.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _file = Open();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        FileStream? file = null;
+        var file = _file!;
         try
         {
             // Drain to the end even while stopping: the reader completes once the writer side is closed.
             await foreach (var entry in _queue.Reader.ReadAllAsync(CancellationToken.None))
             {
-                file ??= Open();
                 await file.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(entry, Json), CancellationToken.None);
                 await file.WriteAsync(NewLine, CancellationToken.None);
                 if (!_queue.Reader.TryPeek(out _))
@@ -66,10 +73,7 @@ public sealed partial class JsonLinesAuditLog(
         }
         finally
         {
-            if (file is not null)
-            {
-                await file.DisposeAsync();
-            }
+            await file.DisposeAsync();
         }
     }
 
@@ -81,8 +85,16 @@ public sealed partial class JsonLinesAuditLog(
 
     private FileStream Open()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-        return new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+            return new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException(
+                $"The audit log '{FilePath}' cannot be opened for appending ({ex.Message}); fix its permissions or set AUDIT_LOG_PATH / SomaAgent:Audit:Path.", ex);
+        }
     }
 
     [LoggerMessage(EventId = 9000,

@@ -103,6 +103,18 @@ public sealed class AuditLogTests
     }
 
     [Fact]
+    public void An_audit_log_that_cannot_be_opened_stops_the_start_naming_the_path()
+    {
+        var blocker = Path.GetTempFileName(); // a file where the log's folder would have to be
+        var app = new GatewayApp(settings: new Dictionary<string, string?> { ["SomaAgent:Audit:Path"] = Path.Combine(blocker, "audit.jsonl") });
+
+        var error = Should.Throw<InvalidOperationException>(() => _ = app.Server);
+
+        error.Message.ShouldContain(blocker);
+        error.Message.ShouldContain("AUDIT_LOG_PATH");
+    }
+
+    [Fact]
     public async Task The_log_survives_a_restart_and_is_appended_to()
     {
         string auditFile, database;
