@@ -58,6 +58,7 @@ public sealed class WorkerRolesTests(KafkaMockCluster kafka)
             builder.UseEnvironment("Testing");
             builder.UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers);
             builder.UseSetting("ConnectionStrings:sqlite", $"Data Source={database}");
+            builder.UseSetting("SomaAgent:Audit:Path", Path.Combine(Path.GetDirectoryName(database)!, "workers-audit.jsonl"));
             builder.UseSetting("SomaAgent:Kafka:GroupPrefix", $"{Guid.NewGuid():N}.");
             if (roles is not null)
             {
