@@ -2,7 +2,6 @@ using System.Reflection;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Jwt;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -12,11 +11,8 @@ internal static class GatewaySecurity
     public static void AddGatewaySecurity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddHttpContextAccessor();
         services.AddSomaAgentAuthentication(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RequireAuth);
         services.AddSomaAgentAccessChecks(builder.Configuration);
-        // A platform-admin token without a tenant claim acts for the gateway's default tenant, as the bootstrap key does.
-        services.AddOptions<JwtOptions>().PostConfigure<IOptions<GatewayOptions>>((jwt, gateway) => jwt.DefaultTenant = gateway.Value.DefaultTenant);
         // The policy step (OPA_URL, else the built-in rules); SomaAgent:Gateway:PolicyFailOpen also opens it.
         services.AddSomaAgentPolicy();
         services.AddOptions<SomaAgent.Runtime.Security.Policy.PolicyOptions>()

@@ -58,12 +58,6 @@ public sealed class JwtOptions
     /// <summary>The claim that names the tenant. Default <c>tenant</c>.</summary>
     public string TenantClaim { get; set; } = "tenant";
 
-    /// <summary>
-    /// The tenant a <c>platform:admin</c> token without a tenant claim acts for (it may name another with
-    /// <c>X-Tenant-Id</c>). The gateway sets its own default tenant here. Default <c>default</c>.
-    /// </summary>
-    public string DefaultTenant { get; set; } = "default";
-
     /// <summary>Tolerated clock difference for <c>exp</c> and <c>nbf</c>, 0 to 300 seconds. Default 30.</summary>
     public int ClockSkewSeconds { get; set; } = 30;
 

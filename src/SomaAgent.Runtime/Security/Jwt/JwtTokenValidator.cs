@@ -35,17 +35,21 @@ public sealed partial class JwtTokenValidator
     ];
 
     private readonly JwtOptions _options;
+    private readonly string _defaultTenant;
     private readonly ILogger<JwtTokenValidator> _logger;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _oidc;
     // Set once by the start-up loader, before the server takes requests.
     private volatile SymmetricSecurityKey? _sharedKey;
 
-    public JwtTokenValidator(IOptions<JwtOptions> options, IHttpClientFactory httpClients, ILogger<JwtTokenValidator> logger)
+    public JwtTokenValidator(IOptions<JwtOptions> options, IOptions<CallerOptions> callers, IHttpClientFactory httpClients, ILogger<JwtTokenValidator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(callers);
         ArgumentNullException.ThrowIfNull(httpClients);
         _options = options.Value;
+        // The same default tenant every service resolves callers with, so a token means the same everywhere.
+        _defaultTenant = callers.Value.DefaultTenant;
         _logger = logger;
         if (_options.OidcConfigured)
         {
@@ -221,7 +225,7 @@ public sealed partial class JwtTokenValidator
             {
                 return JwtValidationResult.Refused($"The token carries no tenant claim ('{_options.TenantClaim}').");
             }
-            tenant = _options.DefaultTenant;
+            tenant = _defaultTenant;
         }
         var client = jwt.Claims.FirstOrDefault(c => c.Type is "client_id" or "azp")?.Value;
         return new(new JwtIdentity(jwt.Subject, tenant, scopes, client), null);
