@@ -50,7 +50,7 @@ public static class HttpHardening
     public const string CorsPolicy = "somaagent";
 
     /// <summary>What a browser client may send and read: our credentials, tenancy, idempotency, SSE resume and limits.</summary>
-    private static readonly string[] AllowedHeaders = ["Authorization", "X-API-Key", "X-Tenant-Id", "Content-Type", "Idempotency-Key", "Last-Event-ID"];
+    private static readonly string[] AllowedHeaders = ["Authorization", ApiKeyAuthenticationHandler.HeaderName, CallerAccessor.TenantHeader, "Content-Type", "Idempotency-Key", "Last-Event-ID"];
     private static readonly string[] ExposedHeaders = ["Retry-After", "api-version", "Location", "RateLimit-Limit", "RateLimit-Remaining"];
 
     public static IHostApplicationBuilder AddSomaAgentHttpHardening(this IHostApplicationBuilder builder)

@@ -53,7 +53,6 @@ public static class SomaAgentPolicies
 /// </summary>
 internal sealed class ProblemAuthorizationResultHandler(AuditRecorder audit) : IAuthorizationMiddlewareResultHandler
 {
-    public const string TenantHeader = "X-Tenant-Id";
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
@@ -69,7 +68,7 @@ internal sealed class ProblemAuthorizationResultHandler(AuditRecorder audit) : I
             return;
         }
         if (authorizeResult.Succeeded && context.User.Identity?.IsAuthenticated == true
-            && context.Request.Headers[TenantHeader] is { Count: > 0 } header)
+            && context.Request.Headers[CallerAccessor.TenantHeader] is { Count: > 0 } header)
         {
             var tenant = context.User.FindFirst(SomaAgentClaims.Tenant)?.Value;
             var admin = context.User.HasClaim(SomaAgentClaims.Scope, ApiKeyScopes.PlatformAdmin);
