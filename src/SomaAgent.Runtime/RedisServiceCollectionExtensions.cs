@@ -24,15 +24,20 @@ public static class RedisServiceCollectionExtensions
         {
             return false;
         }
-        builder.Services.TryAddSingleton<IConnectionMultiplexer>(_ =>
-        {
-            var configuration = ConfigurationOptions.Parse(connectionString);
-            // Start, and keep going, while Redis is away: the client reconnects by itself, and commands sent
-            // meanwhile fail at once instead of queueing until their timeout. Each user decides what a failure means.
-            configuration.AbortOnConnectFail = false;
-            configuration.BacklogPolicy = BacklogPolicy.FailFast;
-            return ConnectionMultiplexer.Connect(configuration);
-        });
+        builder.Services.TryAddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(ConnectionOptions(connectionString)));
         return true;
+    }
+
+    /// <summary>
+    /// How every SomaAgent Redis client connects: start, and keep going, while Redis is away. The client
+    /// reconnects by itself, and commands sent meanwhile fail at once instead of queueing until their timeout;
+    /// each user decides what a failure means (the cache misses, the limiter lets the request through).
+    /// </summary>
+    public static ConfigurationOptions ConnectionOptions(string connectionString)
+    {
+        var configuration = ConfigurationOptions.Parse(connectionString);
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        return configuration;
     }
 }

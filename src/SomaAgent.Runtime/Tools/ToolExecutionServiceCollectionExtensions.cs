@@ -10,7 +10,6 @@ using Polly.Telemetry;
 using SomaAgent.Runtime.Tools;
 using SomaAgent.Runtime.Tools.Caching;
 using SomaAgent.Runtime.Tools.Resilience;
-using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -44,17 +43,13 @@ public static class ToolExecutionServiceCollectionExtensions
 
         services.AddOptions<ToolResultCacheOptions>().BindConfiguration(ToolResultCacheOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        var redis = builder.Configuration.GetConnectionString("redis");
+        var redis = builder.Configuration.GetConnectionString(RedisServiceCollectionExtensions.ConnectionName);
         if (!string.IsNullOrWhiteSpace(redis))
         {
             services.AddOptions<RedisCacheOptions>().Configure(options =>
             {
-                var configuration = ConfigurationOptions.Parse(redis);
-                // Start, and keep going, while Redis is away: the client reconnects by itself, and commands sent
-                // meanwhile fail at once instead of queueing until their timeout (a miss costs nothing; a wait does).
-                configuration.AbortOnConnectFail = false;
-                configuration.BacklogPolicy = BacklogPolicy.FailFast;
-                options.ConfigurationOptions = configuration;
+                // While Redis is away a miss costs nothing and a wait does: commands fail at once.
+                options.ConfigurationOptions = RedisServiceCollectionExtensions.ConnectionOptions(redis);
                 options.InstanceName = RedisKeyPrefix;
             });
             // HybridCache finds this IDistributedCache and uses it as its second level. No health check on purpose:
