@@ -63,16 +63,9 @@ public static class ChatCompletionsApi
             return new OpenAIErrorResult(StatusCodes.Status429TooManyRequests, new OpenAIError(
                 slot.Refusal.ProblemDetails.Detail!, OpenAIErrors.RateLimitExceeded, null, OpenAIErrors.RateLimitExceeded));
         }
-        CreateOutcome outcome;
-        try
-        {
-            outcome = await commands.CreateAsync(caller.Current, slot.SessionId, plan.Session, idempotencyKey: null, cancellationToken);
-        }
-        catch
-        {
-            await quota.ReturnAsync(slot);
-            throw;
-        }
+        var outcome = await quota.HoldAsync(slot,
+            () => commands.CreateAsync(caller.Current, slot.SessionId, plan.Session, idempotencyKey: null, cancellationToken),
+            startedTurn: o => o is CreateOutcome.Created);
         var session = ((CreateOutcome.Created)outcome).Session;
         var turn = new ChatCompletionTurn(session, plan.PromptCharacters);
         // The turn's events after the ones the create stored (the transcript and "queued"), until the turn ends.

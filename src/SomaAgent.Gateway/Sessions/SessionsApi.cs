@@ -110,20 +110,9 @@ public static class SessionsApi
         {
             return slot.Refusal;
         }
-        CreateOutcome outcome;
-        try
-        {
-            outcome = await commands.CreateAsync(caller.Current, slot.SessionId, session, idempotencyKey, cancellationToken);
-        }
-        catch
-        {
-            await quota.ReturnAsync(slot);
-            throw;
-        }
-        if (outcome is not CreateOutcome.Created)
-        {
-            await quota.ReturnAsync(slot);
-        }
+        var outcome = await quota.HoldAsync(slot,
+            () => commands.CreateAsync(caller.Current, slot.SessionId, session, idempotencyKey, cancellationToken),
+            startedTurn: o => o is CreateOutcome.Created);
         switch (outcome)
         {
             case CreateOutcome.Created created:
@@ -210,21 +199,10 @@ public static class SessionsApi
             return slot.Refusal;
         }
         var location = $"/v1/sessions/{sessionId}";
-        NextTurn next;
-        try
-        {
-            next = await commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken);
-        }
-        catch
-        {
-            await quota.ReturnAsync(slot);
-            throw;
-        }
-        if (next is not (NextTurn.Started or NextTurn.Queued or NextTurn.Busy))
-        {
-            // No such session: give back the slot taken for it.
-            await quota.ReturnAsync(slot);
-        }
+        // No such session gives back the slot taken for it; a busy session keeps the slot its running turn holds.
+        var next = await quota.HoldAsync(slot,
+            () => commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken),
+            startedTurn: n => n is NextTurn.Started or NextTurn.Queued or NextTurn.Busy);
         return next switch
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),

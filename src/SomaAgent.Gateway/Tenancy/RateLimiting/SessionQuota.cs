@@ -56,6 +56,31 @@ public sealed partial class SessionQuota(
             Problem.Of(StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited, RateLimitProblems.Title, RateLimitProblems.SessionsDetail(limit)));
     }
 
+    /// <summary>
+    /// Runs the work that may start a turn inside <paramref name="slot"/>: the slot stays taken when
+    /// <paramref name="startedTurn"/> says the result holds a turn, and is given back otherwise or when the work throws.
+    /// </summary>
+    public async Task<T> HoldAsync<T>(SessionSlot slot, Func<Task<T>> work, Func<T, bool> startedTurn)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(startedTurn);
+        T result;
+        try
+        {
+            result = await work();
+        }
+        catch
+        {
+            await ReturnAsync(slot);
+            throw;
+        }
+        if (!startedTurn(result))
+        {
+            await ReturnAsync(slot);
+        }
+        return result;
+    }
+
     /// <summary>Gives back a slot this request took when it started no turn after all.</summary>
     public async Task ReturnAsync(SessionSlot slot)
     {
