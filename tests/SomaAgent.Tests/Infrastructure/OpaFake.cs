@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SomaAgent.Runtime.Security.Policy;
 
 namespace SomaAgent.Tests.Infrastructure;
@@ -74,14 +69,10 @@ public sealed class OpaFake : IAsyncDisposable
 
     public static async Task<OpaFake> StartAsync(CancellationToken cancellationToken, PolicyRuleSet? rules = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackHttpServer.Create();
         var fake = new OpaFake(app, rules ?? PolicyRuleSet.Shipped());
         app.MapPost("/v1/data/somaagent/authz", fake.AnswerAsync);
-        await app.StartAsync(cancellationToken);
-        fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.Url = (await app.StartOnLoopbackAsync(cancellationToken)).ToString().TrimEnd('/');
         return fake;
     }
 

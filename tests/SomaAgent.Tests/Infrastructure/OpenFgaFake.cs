@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SomaAgent.Tests.Infrastructure;
 
@@ -39,10 +34,7 @@ public sealed class OpenFgaFake : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
+        _app = LoopbackHttpServer.Create();
         _app.Use(async (context, next) =>
         {
             if (Failing)
@@ -107,9 +99,7 @@ public sealed class OpenFgaFake : IAsyncLifetime
                 .Select(p => new { key = new { user = p[0], relation = p[1], @object = p[2] }, timestamp = DateTime.UtcNow });
             return Results.Ok(new { tuples = found, continuation_token = "" });
         }));
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Url = new Uri(address);
+        Url = await _app.StartOnLoopbackAsync(TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

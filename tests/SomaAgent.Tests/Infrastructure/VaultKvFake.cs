@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace SomaAgent.Tests.Infrastructure;
 
@@ -36,14 +30,10 @@ public sealed class VaultKvFake : IAsyncDisposable
 
     public static async Task<VaultKvFake> StartAsync(string token, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackHttpServer.Create();
         var fake = new VaultKvFake(app, token);
         app.MapGet("/v1/{mount}/data/{**path}", fake.Read);
-        await app.StartAsync(cancellationToken);
-        fake.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        fake.Address = (await app.StartOnLoopbackAsync(cancellationToken)).ToString().TrimEnd('/');
         return fake;
     }
 

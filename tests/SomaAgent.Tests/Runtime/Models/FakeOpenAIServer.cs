@@ -1,15 +1,10 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Models;
 
@@ -53,19 +48,9 @@ public sealed partial class FakeOpenAIServer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackHttpServer.Create();
         app.MapPost("/v1/chat/completions", HandleAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        var uri = new Uri(address);
-        if (!IPAddress.IsLoopback(IPAddress.Parse(uri.Host)))
-        {
-            throw new InvalidOperationException($"The fake OpenAI server bound {address}, which is not loopback.");
-        }
-        _baseUrl = new Uri(uri, "/v1");
+        _baseUrl = new Uri(await app.StartOnLoopbackAsync(TestContext.Current.CancellationToken), "/v1");
         _app = app;
     }
 

@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SomaAgent.McpTestServer;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Tools.Mcp;
 
@@ -22,14 +21,9 @@ public sealed class McpHttpTestServer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        builder.Services.AddMcpServer().WithHttpTransport().WithTools<TestServerTools>();
-        _app = builder.Build();
+        _app = LoopbackHttpServer.Create(builder => builder.Services.AddMcpServer().WithHttpTransport().WithTools<TestServerTools>());
         _app.MapMcp("/mcp");
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        Url = $"{_app.Urls.First().TrimEnd('/')}/mcp";
+        Url = $"{(await _app.StartOnLoopbackAsync(TestContext.Current.CancellationToken)).ToString().TrimEnd('/')}/mcp";
     }
 
     public async ValueTask DisposeAsync()
