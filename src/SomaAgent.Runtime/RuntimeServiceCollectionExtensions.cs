@@ -62,6 +62,7 @@ public static class RuntimeServiceCollectionExtensions
         if (builder.Configuration.KafkaBootstrapServers() is { } kafka)
         {
             services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
             services.AddSingleton(sp => ActivatorUtilities.CreateInstance<KafkaEventBus>(sp, kafka));
             services.AddEventBus<KafkaEventBus>();
         }
@@ -87,10 +88,12 @@ public static class RuntimeServiceCollectionExtensions
         bus.Services.TryAddSingleton<ConversationTurnRunner>();
         bus.Services.AddHostedService<TurnSweeper>();
         bus.Services.AddHostedSingleton<TurnScheduler>();
+        // Turns are work for any one worker. A tool result and a cancel concern the worker running the turn,
+        // wherever the group's partition assignment has moved since it started: every worker reads them.
         return bus
             .AddSubscription<TurnRequested, TurnRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)
-            .AddSubscription<TurnCancelRequested, TurnCancelRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup)
-            .AddSubscription<ToolCallCompleted, ToolCallCompletedHandler>(Topics.ToolResults, ConversationWorkerGroup);
+            .AddSubscription<TurnCancelRequested, TurnCancelRequestedHandler>(Topics.ConversationInbound, ConversationWorkerGroup, BusDelivery.EveryInstance)
+            .AddSubscription<ToolCallCompleted, ToolCallCompletedHandler>(Topics.ToolResults, ConversationWorkerGroup, BusDelivery.EveryInstance);
     }
 
     /// <summary>The tool-executor role: runs requested tool calls and publishes their results.</summary>

@@ -49,11 +49,10 @@ public static class GatewayExtensions
         services.AddSingleton<SessionEventStream>();
         services.AddSingleton<ChatCompletionRequestValidator>();
 
-        // Each gateway instance is its own consumer group of session.events, reading only new events (streams
-        // replay the past from the store), so every instance sees every event.
+        // Every gateway instance reads every new event (streams replay the past from the store), so a client
+        // can stream any session from any instance.
         var bus = builder.AddSomaAgentRuntime()
-            .AddSubscription<SessionEventsAppended, SessionEventsAppendedHandler>(
-                Topics.SessionEvents, $"gateway-{Environment.MachineName}-{Guid.NewGuid():N}", onlyNew: true);
+            .AddSubscription<SessionEventsAppended, SessionEventsAppendedHandler>(Topics.SessionEvents, "gateway", BusDelivery.EveryInstance);
         if (builder.Configuration.GetValue($"{GatewayOptions.SectionName}:HostWorkers", true))
         {
             bus.AddConversationWorker().AddToolExecutor();

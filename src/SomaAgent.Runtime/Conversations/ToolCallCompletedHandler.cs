@@ -2,7 +2,7 @@ using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Runtime.Conversations;
 
-/// <summary>Hands a tool result to the turn that waits for it.</summary>
+/// <summary>Hands a tool result to the turn that waits for it, if it waits on this worker (every worker reads every result).</summary>
 public sealed class ToolCallCompletedHandler(PendingToolCalls pending) : IBusMessageHandler<ToolCallCompleted>
 {
     public Task HandleAsync(ToolCallCompleted message, CancellationToken cancellationToken)

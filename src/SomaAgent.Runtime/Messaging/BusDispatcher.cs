@@ -4,24 +4,34 @@ using Microsoft.Extensions.DependencyInjection;
 namespace SomaAgent.Runtime.Messaging;
 
 /// <summary>
-/// Delivers a received message to the handlers subscribed to it, each in its own async DI scope, under a
-/// <c>&lt;topic&gt; receive</c> span that continues the publisher's trace.
+/// Delivers a received message to the consumer's handlers subscribed to it, each in its own async DI scope,
+/// under a <c>&lt;topic&gt; receive</c> span that continues the publisher's trace.
 /// </summary>
-public sealed class BusDispatcher(IServiceScopeFactory scopeFactory, BusSubscriptions subscriptions)
+public sealed class BusDispatcher(IServiceScopeFactory scopeFactory)
 {
-    public async Task DispatchAsync(string topic, string group, BusMessage message, ActivityContext parent, string system, CancellationToken cancellationToken)
+    public async Task DispatchAsync(BusConsumer consumer, string topic, BusMessage message, ActivityContext parent, string system, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(consumer);
         ArgumentNullException.ThrowIfNull(message);
+        if (!consumer.Subscriptions.Any(s => s.Topic == topic && s.MessageType.IsInstanceOfType(message)))
+        {
+            // Another kind of message on a shared topic (a shared consumer of conversation.inbound sees cancels
+            // that every instance reads on its own): nothing here to trace or handle.
+            return;
+        }
         using var activity = RuntimeDiagnostics.ActivitySource.StartActivity($"{topic} receive", ActivityKind.Consumer, parent);
         activity?.SetTag("messaging.system", system);
         activity?.SetTag("messaging.destination.name", topic);
-        activity?.SetTag("messaging.consumer.group.name", group);
+        if (consumer.Delivery == BusDelivery.Shared)
+        {
+            activity?.SetTag("messaging.consumer.group.name", consumer.Group);
+        }
         activity?.SetTag("messaging.message.id", message.MessageId.ToString());
         activity?.SetTag("somaagent.session.id", message.SessionId.ToString());
 
-        foreach (var subscription in subscriptions.All)
+        foreach (var subscription in consumer.Subscriptions)
         {
-            if (subscription.Topic != topic || subscription.Group != group || !subscription.MessageType.IsInstanceOfType(message))
+            if (subscription.Topic != topic || !subscription.MessageType.IsInstanceOfType(message))
             {
                 continue;
             }

@@ -1,13 +1,19 @@
 namespace SomaAgent.Runtime.Messaging;
 
-/// <summary>One handler of one message type, on one topic, for one consumer group.</summary>
+/// <summary>One handler of one message type, on one topic, for one consumer.</summary>
 public sealed record BusSubscription(
     string Topic,
     string Group,
     Type MessageType,
     Type HandlerType,
     Func<object, BusMessage, CancellationToken, Task> Invoke,
-    bool OnlyNew = false);
+    BusDelivery Delivery = BusDelivery.Shared);
+
+/// <summary>
+/// One consumer of this process: a name (the consumer group of a shared consumer), how it shares messages with
+/// the other instances, the topics it reads and the subscriptions its messages are dispatched to.
+/// </summary>
+public sealed record BusConsumer(string Group, BusDelivery Delivery, IReadOnlyList<string> Topics, IReadOnlyList<BusSubscription> Subscriptions);
 
 /// <summary>Every subscription this process declared (see <see cref="EventBusBuilder"/>).</summary>
 public sealed class BusSubscriptions
@@ -18,14 +24,9 @@ public sealed class BusSubscriptions
 
     internal void Add(BusSubscription subscription) => _subscriptions.Add(subscription);
 
-    /// <summary>The distinct (topic, group) pairs this process consumes.</summary>
-    public IEnumerable<(string Topic, string Group)> Consumers =>
-        _subscriptions.Select(s => (s.Topic, s.Group)).Distinct();
-
-    /// <summary>
-    /// Each consumer group with the topics it reads. One consumer per group reads all of them, so with equal
-    /// partition counts and session-id keys a session's partitions of every topic land on the same member.
-    /// </summary>
-    public IEnumerable<(string Group, IReadOnlyList<string> Topics, bool OnlyNew)> Groups =>
-        _subscriptions.GroupBy(s => s.Group).Select(g => (g.Key, (IReadOnlyList<string>)[.. g.Select(s => s.Topic).Distinct()], g.All(s => s.OnlyNew)));
+    /// <summary>The consumers this process runs: one per group name and delivery, reading all of its topics.</summary>
+    public IEnumerable<BusConsumer> Consumers =>
+        _subscriptions
+            .GroupBy(s => (s.Group, s.Delivery))
+            .Select(g => new BusConsumer(g.Key.Group, g.Key.Delivery, [.. g.Select(s => s.Topic).Distinct()], [.. g]));
 }

@@ -8,9 +8,12 @@ public sealed class EventBusBuilder(IServiceCollection services, BusSubscription
     public IServiceCollection Services { get; } = services;
 
     /// <param name="topic">The topic to read.</param>
-    /// <param name="group">The consumer group; every process with the same group shares the work.</param>
-    /// <param name="onlyNew">A new group starts at the end of the topic instead of its beginning (live feeds).</param>
-    public EventBusBuilder AddSubscription<TMessage, THandler>(string topic, string group, bool onlyNew = false)
+    /// <param name="group">
+    /// The consumer: with <see cref="BusDelivery.Shared"/> the consumer group, whose instances share the work;
+    /// with <see cref="BusDelivery.EveryInstance"/> only a name for logs and traces.
+    /// </param>
+    /// <param name="delivery">Whether one instance handles each message, or every instance does (see <see cref="BusDelivery"/>).</param>
+    public EventBusBuilder AddSubscription<TMessage, THandler>(string topic, string group, BusDelivery delivery = BusDelivery.Shared)
         where TMessage : BusMessage
         where THandler : class, IBusMessageHandler<TMessage>
     {
@@ -20,7 +23,7 @@ public sealed class EventBusBuilder(IServiceCollection services, BusSubscription
             typeof(TMessage),
             typeof(THandler),
             (handler, message, cancellationToken) => ((THandler)handler).HandleAsync((TMessage)message, cancellationToken),
-            onlyNew));
+            delivery));
         Services.AddScoped<THandler>();
         return this;
     }

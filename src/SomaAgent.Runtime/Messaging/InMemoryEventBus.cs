@@ -9,7 +9,8 @@ namespace SomaAgent.Runtime.Messaging;
 /// The embedded bus: every (topic, group) this process subscribes to gets a fixed number of partitions,
 /// chosen by session id like Kafka's keyed partitioning, so one session is handled in order while
 /// different sessions run in parallel. Messages live in memory only: durability comes from the store
-/// (queued turns are re-dispatched at start-up).
+/// (queued turns are re-dispatched at start-up). With one instance, <see cref="BusDelivery.Shared"/> and
+/// <see cref="BusDelivery.EveryInstance"/> mean the same: each consumer gets every message of its topics.
 /// </summary>
 public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
 {
@@ -26,13 +27,16 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
         _dispatcher = dispatcher;
         _deadLetters = deadLetters;
         _logger = logger;
-        foreach (var (topic, group) in subscriptions.Consumers)
+        foreach (var consumer in subscriptions.Consumers)
         {
-            if (!_consumersByTopic.TryGetValue(topic, out var consumers))
+            foreach (var topic in consumer.Topics)
             {
-                _consumersByTopic[topic] = consumers = [];
+                if (!_consumersByTopic.TryGetValue(topic, out var consumers))
+                {
+                    _consumersByTopic[topic] = consumers = [];
+                }
+                consumers.Add(new Consumer(topic, consumer));
             }
-            consumers.Add(new Consumer(topic, group));
         }
     }
 
@@ -71,7 +75,7 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
                 {
                     try
                     {
-                        await _dispatcher.DispatchAsync(consumer.Topic, consumer.Group, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
+                        await _dispatcher.DispatchAsync(consumer.Spec, consumer.Topic, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
                         break;
                     }
                     catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < KafkaEventBus.HandlerAttempts)
@@ -98,10 +102,11 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
 
     private sealed record Delivery(BusMessage Message, ActivityContext Parent);
 
-    private sealed class Consumer(string topic, string group)
+    private sealed class Consumer(string topic, BusConsumer spec)
     {
         public string Topic { get; } = topic;
-        public string Group { get; } = group;
+        public BusConsumer Spec { get; } = spec;
+        public string Group => Spec.Group;
         public Channel<Delivery>[] Partitions { get; } = Enumerable.Range(0, PartitionCount)
             .Select(_ => Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true }))
             .ToArray();

@@ -12,10 +12,11 @@ namespace SomaAgent.Runtime.Messaging;
 
 /// <summary>
 /// The Kafka bus. Producers use acks=all with idempotence; messages are keyed by session id, so one session
-/// stays ordered on one partition; W3C trace context rides in the headers. One consumer per group reads all
-/// of its topics and commits an offset only after the handler finished, so a crash redelivers instead of
-/// losing (handlers are idempotent). A message whose handler keeps failing is parked in
-/// <c>&lt;topic&gt;.dead-letter</c> with the error, then committed, so one poison message cannot stall a partition.
+/// stays ordered on one partition; W3C trace context rides in the headers. Each consumer of this process reads
+/// all of its topics on a thread of its own: a <see cref="BusDelivery.Shared"/> consumer in its consumer group,
+/// storing an offset for commit only after the handler finished (a crash redelivers; handlers are idempotent)
+/// and parking a message its handler keeps failing on in <c>&lt;topic&gt;.dead-letter</c>; an
+/// <see cref="BusDelivery.EveryInstance"/> consumer on every partition, from where the topics ended at start-up.
 /// </summary>
 public sealed partial class KafkaEventBus : BackgroundService, IEventBus
 {
@@ -32,6 +33,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
     private readonly IHostApplicationLifetime? _lifetime;
     private readonly ILogger<KafkaEventBus> _logger;
     private readonly IProducer<string, byte[]> _producer;
+    private readonly List<InstanceConsumer> _instanceConsumers = [];
     private int _disposed;
 
     public KafkaEventBus(
@@ -56,10 +58,13 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             BootstrapServers = bootstrapServers,
             Acks = Acks.All,
             EnableIdempotence = true,
-            LingerMs = 1,
-            ClientId = $"somaagent-{Environment.MachineName}-{Environment.ProcessId}",
+            LingerMs = _options.LingerMs,
+            SocketNagleDisable = true,
+            ClientId = ClientId,
         }).Build();
     }
+
+    private static string ClientId => $"somaagent-{Environment.MachineName}-{Environment.ProcessId}";
 
     public async Task PublishAsync(string topic, BusMessage message, CancellationToken cancellationToken)
     {
@@ -86,9 +91,18 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Creates missing topics, then places every every-instance consumer at the current end of its topics
+    /// before any role starts: whatever this process asks for afterwards (a tool call), the answer is
+    /// published later and so read here.
+    /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await CreateTopicsAsync();
+        foreach (var consumer in _subscriptions.Consumers.Where(c => c.Delivery == BusDelivery.EveryInstance))
+        {
+            _instanceConsumers.Add(InstanceConsumer.Start(this, consumer));
+        }
         await base.StartAsync(cancellationToken);
     }
 
@@ -98,8 +112,12 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         // partitions move to the other instances, and what this one hands over on the way out (turns it
         // was running) is consumed there instead of by a consumer about to close.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _lifetime?.ApplicationStopping ?? CancellationToken.None);
-        await Task.WhenAll(_subscriptions.Groups.Select(group =>
-            Task.Factory.StartNew(() => ConsumeAsync(group.Group, group.Topics, group.OnlyNew, stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
+        var loops = _subscriptions.Consumers
+            .Where(c => c.Delivery == BusDelivery.Shared)
+            .Select(c => (Func<Task>)(() => ConsumeSharedAsync(c, stopping.Token)))
+            .Concat(_instanceConsumers.Select(c => (Func<Task>)(() => c.RunAsync(stopping.Token))));
+        await Task.WhenAll(loops.Select(loop =>
+            Task.Factory.StartNew(loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
     }
 
     public override void Dispose()
@@ -109,74 +127,20 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         {
             return;
         }
+        foreach (var consumer in _instanceConsumers)
+        {
+            consumer.Dispose();
+        }
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
         base.Dispose();
     }
 
-    private async Task ConsumeAsync(string group, IReadOnlyList<string> topics, bool onlyNew, CancellationToken stoppingToken)
-    {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = _bootstrapServers,
-            GroupId = _options.GroupPrefix + group,
-            EnableAutoCommit = false,
-            AutoOffsetReset = onlyNew ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
-        };
-        if (_options.GroupProtocol == "classic")
-        {
-            config.GroupProtocol = Confluent.Kafka.GroupProtocol.Classic;
-            config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
-        }
-        else
-        {
-            config.GroupProtocol = Confluent.Kafka.GroupProtocol.Consumer;
-        }
-        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        consumer.Subscribe(topics);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                ConsumeResult<string, byte[]>? result;
-                try
-                {
-                    result = consumer.Consume(stoppingToken);
-                }
-                catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                {
-                    // Transient (a topic not there yet, a broker moving): librdkafka recovers by itself.
-                    LogConsumeError(group, ex.Error.Reason);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
-                    continue;
-                }
-                if (result?.Message is null)
-                {
-                    continue;
-                }
-                await HandleAsync(result, group, stoppingToken);
-                try
-                {
-                    consumer.Commit(result);
-                }
-                catch (KafkaException ex) when (!ex.Error.IsFatal)
-                {
-                    // A rebalance took the partition away meanwhile: its new owner gets the message again,
-                    // which handlers tolerate (they are idempotent).
-                    LogCommitFailed(group, result.TopicPartitionOffset.ToString(), ex.Error.Reason);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            consumer.Close();
-        }
-    }
-
-    private async Task HandleAsync(ConsumeResult<string, byte[]> result, string group, CancellationToken stoppingToken)
+    /// <summary>
+    /// Reads the message and hands it to the consumer's handlers, retrying a failing handler. What cannot be
+    /// read, or keeps failing, goes to <paramref name="giveUp"/> with the reason.
+    /// </summary>
+    private async Task HandleAsync(BusConsumer consumer, ConsumeResult<string, byte[]> result, Func<string, Task> giveUp, CancellationToken stoppingToken)
     {
         BusMessage? message;
         try
@@ -185,12 +149,12 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
-            await ParkAsync(result, $"unreadable message: {ex.Message}");
+            await giveUp($"unreadable message: {ex.Message}");
             return;
         }
         if (message is null)
         {
-            await ParkAsync(result, "empty message");
+            await giveUp("empty message");
             return;
         }
 
@@ -199,38 +163,21 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         {
             try
             {
-                await _dispatcher.DispatchAsync(result.Topic, group, message, parent, "kafka", stoppingToken);
+                await _dispatcher.DispatchAsync(consumer, result.Topic, message, parent, "kafka", stoppingToken);
                 return;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < HandlerAttempts)
             {
-                LogHandlerRetry(result.Topic, group, message.MessageId, attempt, ex);
+                LogHandlerRetry(result.Topic, consumer.Group, message.MessageId, attempt, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogHandlerParked(result.Topic, group, message.MessageId, ex);
-                await ParkAsync(result, ex.Message);
+                LogHandlerGaveUp(result.Topic, consumer.Group, message.MessageId, ex);
+                await giveUp(ex.Message);
                 return;
             }
         }
-    }
-
-    private async Task ParkAsync(ConsumeResult<string, byte[]> result, string error)
-    {
-        var headers = new Headers();
-        foreach (var header in result.Message.Headers ?? [])
-        {
-            headers.Add(header.Key, header.GetValueBytes());
-        }
-        headers.Add(ErrorHeader, Encoding.UTF8.GetBytes(error));
-        await _producer.ProduceAsync(DeadLetterTopic(result.Topic), new Message<string, byte[]>
-        {
-            Key = result.Message.Key,
-            Value = result.Message.Value,
-            Headers = headers,
-        });
-        await _deadLetters.RecordAsync(this, result.Topic, result.Message.Key, error, CancellationToken.None);
     }
 
     public static string DeadLetterTopic(string topic) => $"{topic}.dead-letter";
@@ -246,6 +193,13 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             }
         }
         return default;
+    }
+
+    /// <summary>Partitions as a log shows them, <c>topic[0,1,2], other[3]</c>; formatted only when the line is written.</summary>
+    private readonly record struct PartitionList(IEnumerable<TopicPartition> Partitions)
+    {
+        public override string ToString() =>
+            string.Join(", ", Partitions.GroupBy(p => p.Topic).Select(t => $"{t.Key}[{string.Join(",", t.Select(p => p.Partition.Value).Order())}]"));
     }
 
     /// <summary>Creates the topics that do not exist yet, with the configured partitions and replication.</summary>
@@ -269,18 +223,15 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         }
     }
 
-    [LoggerMessage(EventId = 1704, Level = LogLevel.Warning, Message = "Kafka consumer of group {Group} could not commit {Offset}: {Reason}")]
-    private partial void LogCommitFailed(string group, string offset, string reason);
-
-    [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Kafka consumer of group {Group}: {Reason}")]
-    private partial void LogConsumeError(string group, string reason);
-
     [LoggerMessage(EventId = 1700, Level = LogLevel.Warning, Message = "Kafka topics were not created at start-up: {Reason}")]
     private partial void LogTopicsNotCreated(string reason);
 
-    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Handler for {Topic} in group {Group} failed on message {MessageId} (attempt {Attempt}); retrying")]
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Handler for {Topic} in {Group} failed on message {MessageId} (attempt {Attempt}); retrying")]
     private partial void LogHandlerRetry(string topic, string group, Guid messageId, int attempt, Exception exception);
 
-    [LoggerMessage(EventId = 1702, Level = LogLevel.Error, Message = "Handler for {Topic} in group {Group} kept failing on message {MessageId}; parked in the dead-letter topic")]
-    private partial void LogHandlerParked(string topic, string group, Guid messageId, Exception exception);
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Error, Message = "Handler for {Topic} in {Group} kept failing on message {MessageId}; giving it up")]
+    private partial void LogHandlerGaveUp(string topic, string group, Guid messageId, Exception exception);
+
+    [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Kafka consumer {Group}: {Reason}")]
+    private partial void LogConsumeError(string group, string reason);
 }
