@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SomaAgent.Bench.Kafka;
 using SomaAgent.Bench.ToolCache;
 
 namespace SomaAgent.Bench;
@@ -16,4 +17,5 @@ internal sealed record SessionCreated(string? Id);
 [JsonSerializable(typeof(BenchResult))]
 [JsonSerializable(typeof(CalculatorArguments))]
 [JsonSerializable(typeof(ToolCacheResult))]
+[JsonSerializable(typeof(KafkaBenchResult))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -23,6 +23,7 @@ internal sealed record BenchOptions
           --warmup S               seconds of load before measuring, not counted (default 5)
           --run-timeout S          a single run taking longer is an error (default 30)
           --input TEXT             the session input (default "What is 12*(3+4)?")
+          --expect TEXT            text every answer must contain (default "84", the default input's result; none with --input)
           --store sqlite|postgres  store of the gateway the bench starts (default sqlite)
           --postgres CONN          PostgreSQL connection string; required with --store postgres
           --time-per-token-ms MS   simulated model pause between streamed pieces (default 0)
@@ -39,6 +40,7 @@ internal sealed record BenchOptions
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public string Input { get; init; } = "What is 12*(3+4)?";
+    public string? Expect { get; init; } = "84";
     public StoreKind Store { get; init; } = StoreKind.Sqlite;
     public string? PostgresConnectionString { get; init; }
     public int TimePerTokenMs { get; init; }
@@ -47,6 +49,12 @@ internal sealed record BenchOptions
     public string? GatewayDll { get; init; }
     public Uri? Url { get; init; }
     public int? ServerPid { get; init; }
+
+    /// <summary>Whether --expect was given (then --input keeps it).</summary>
+    private bool ExpectGiven { get; init; }
+
+    /// <summary>What the virtual clients send and check: a stream may outlive its turn by 1 s, a tool result follow its call by 10 s.</summary>
+    public LoadProfile Profile => new(Clients, Input, Expect, RunTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -67,7 +75,8 @@ internal sealed record BenchOptions
                 "--duration" => options with { Duration = Seconds(name, value, allowZero: false) },
                 "--warmup" => options with { Warmup = Seconds(name, value, allowZero: true) },
                 "--run-timeout" => options with { RunTimeout = Seconds(name, value, allowZero: false) },
-                "--input" => options with { Input = value },
+                "--input" => options with { Input = value, Expect = options.ExpectGiven ? options.Expect : null },
+                "--expect" => options with { Expect = value, ExpectGiven = true },
                 "--store" => options with { Store = ParseStore(value) },
                 "--postgres" => options with { PostgresConnectionString = value },
                 "--time-per-token-ms" => options with { TimePerTokenMs = NonNegativeInt(name, value) },
@@ -90,7 +99,7 @@ internal sealed record BenchOptions
         return options;
     }
 
-    private static StoreKind ParseStore(string value) => value switch
+    internal static StoreKind ParseStore(string value) => value switch
     {
         "sqlite" => StoreKind.Sqlite,
         "postgres" => StoreKind.Postgres,
@@ -105,17 +114,17 @@ internal sealed record BenchOptions
             : throw new ArgumentException($"--server-env must be KEY=VALUE, got '{value}'.");
     }
 
-    private static int PositiveInt(string name, string value) =>
+    internal static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new ArgumentException($"{name} must be a whole number above 0, got '{value}'.");
 
-    private static int NonNegativeInt(string name, string value) =>
+    internal static int NonNegativeInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new ArgumentException($"{name} must be a whole number of 0 or more, got '{value}'.");
 
-    private static TimeSpan Seconds(string name, string value, bool allowZero) =>
+    internal static TimeSpan Seconds(string name, string value, bool allowZero) =>
         double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s) && (s > 0 || (allowZero && s == 0))
             ? TimeSpan.FromSeconds(s)
             : throw new ArgumentException($"{name} must be a number of seconds{(allowZero ? " (0 or more)" : " above 0")}, got '{value}'.");

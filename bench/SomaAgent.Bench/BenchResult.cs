@@ -24,6 +24,8 @@ internal sealed record BenchResult
     public required double EventsPerRun { get; init; }
     public required LatencySummary CreateMs { get; init; }
     public required LatencySummary RunMs { get; init; }
+    /// <summary>How long after its turn's final event was stored each stream closed.</summary>
+    public required LatencySummary StreamLagMs { get; init; }
     /// <summary>Server CPU (user + system) per completed run in milliseconds; null when the server PID is unknown.</summary>
     public required double? ServerCpuMsPerRun { get; init; }
     /// <summary>Average cores the server kept busy over the measured phase.</summary>
@@ -64,6 +66,7 @@ internal sealed record BenchResult
             EventsPerRun = Math.Round((double)phase.Events / runs, 2),
             CreateMs = phase.Create,
             RunMs = phase.Run,
+            StreamLagMs = phase.StreamLag,
             ServerCpuMsPerRun = serverCpu is { } s ? Math.Round(s.TotalMilliseconds / runs, 3) : null,
             ServerCores = serverCpu is { } c ? Math.Round(c.TotalSeconds / seconds, 2) : null,
             ServerCpuBoundRunsPerSecond = serverCpu is { } b && b > TimeSpan.Zero ? Math.Round(Environment.ProcessorCount * runs / b.TotalSeconds, 0) : null,
@@ -89,6 +92,7 @@ internal sealed record BenchResult
         text.AppendLine(c, $"  latency ms   {"p50",8} {"p95",8} {"p99",8} {"max",8}");
         text.AppendLine(c, $"    create     {CreateMs.P50,8:0.0} {CreateMs.P95,8:0.0} {CreateMs.P99,8:0.0} {CreateMs.Max,8:0.0}");
         text.AppendLine(c, $"    full run   {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+        text.AppendLine(c, $"    stream lag {StreamLagMs.P50,8:0.0} {StreamLagMs.P95,8:0.0} {StreamLagMs.P99,8:0.0} {StreamLagMs.Max,8:0.0}   (stream close after the turn's end)");
         text.AppendLine(ServerCpuMsPerRun is null
             ? "  server CPU   unknown (pass --server-pid with --url)"
             : string.Create(c, $"  server CPU   {ServerCpuMsPerRun:0.000} ms/run ({ServerCores:0.00} cores busy); CPU-bound ceiling on {Cores} cores ≈ {ServerCpuBoundRunsPerSecond:0} runs/s"));

@@ -7,16 +7,40 @@ using System.Text.Json;
 
 namespace SomaAgent.Bench;
 
+/// <summary>What each virtual client sends and what it holds a run to.</summary>
+/// <param name="Expect">Text the run's answer (its last <c>message.completed</c>) must contain; null: any answer.</param>
+/// <param name="MaxStreamLag">Longest a stream may stay open after its turn's final event was stored.</param>
+/// <param name="MaxToolWait">
+/// Longest a <c>tool.result</c> may follow its <c>tool.call</c>: the built-in tools answer in milliseconds and a
+/// turn handed over moves within a heartbeat of the consumer group, so a longer wait is a lost message.
+/// </param>
+internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxToolWait);
+
 /// <summary>
 /// Concurrent virtual clients, each looping over one agent run: POST /v1/sessions, then stream
-/// /v1/sessions/{id}/events until it ends, checking that the sequence ids run 1, 2, 3… without a gap and that
-/// the last event is a <c>status</c> of <c>completed</c>. A phase stops at its run budget or its time cap,
-/// whichever comes first; runs the cap cuts short are counted apart, not as errors.
+/// /v1/sessions/{id}/events until it ends, checking that the sequence ids run 1, 2, 3… without a gap, that
+/// the last event is a <c>status</c> of <c>completed</c>, that the answer holds the expected text, and that
+/// the stream closed within <see cref="LoadProfile.MaxStreamLag"/> of the turn's end and that every tool
+/// result came within <see cref="LoadProfile.MaxToolWait"/> of its call (by the events' <c>created_at</c>,
+/// stamped by the services on this same machine). A phase stops at its run budget or its time
+/// cap, whichever comes first; runs the cap cuts short are counted apart, not as errors.
 /// </summary>
-internal sealed class LoadRunner(HttpClient http, BenchOptions options)
+internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
 {
+    /// <summary>Error kind of a completed run whose answer lacks <see cref="LoadProfile.Expect"/>.</summary>
+    public const string WrongAnswer = "answer without the expected text";
+
+    /// <summary>Error kind of a run whose stream closed later than <see cref="LoadProfile.MaxStreamLag"/> after its turn ended.</summary>
+    public const string LateStream = "stream outlived its turn";
+
+    /// <summary>Error kind of a completed run whose tool result came later than <see cref="LoadProfile.MaxToolWait"/> after its call.</summary>
+    public const string LateToolResult = "tool result late";
+
     private const string CompletedStatus = "completed";
     private const string StatusEventType = "status";
+    private const string AnswerEventType = "message.completed";
+    private const string ToolCallEventType = "tool.call";
+    private const string ToolResultEventType = "tool.result";
 
     public async Task<PhaseResult> RunPhaseAsync(int maxRuns, TimeSpan cap, CancellationToken cancellationToken)
     {
@@ -26,7 +50,7 @@ internal sealed class LoadRunner(HttpClient http, BenchOptions options)
         var claimed = 0;
 
         var started = Stopwatch.GetTimestamp();
-        var clients = new Task[options.Clients];
+        var clients = new Task[profile.Clients];
         for (var i = 0; i < clients.Length; i++)
         {
             clients[i] = Task.Run(async () =>
@@ -46,13 +70,13 @@ internal sealed class LoadRunner(HttpClient http, BenchOptions options)
     private async Task RunOnceAsync(PhaseRecorder recorder, CancellationToken stop)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        run.CancelAfter(options.RunTimeout);
+        run.CancelAfter(profile.RunTimeout);
         var stage = "create";
         string? sessionId = null;
         var start = Stopwatch.GetTimestamp();
         try
         {
-            using (var created = await http.PostAsJsonAsync(new Uri("v1/sessions", UriKind.Relative), new CreateRequest(options.Input), BenchJsonContext.Default.CreateRequest, run.Token))
+            using (var created = await http.PostAsJsonAsync(new Uri("v1/sessions", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token))
             {
                 if (created.StatusCode != HttpStatusCode.Created)
                 {
@@ -77,6 +101,9 @@ internal sealed class LoadRunner(HttpClient http, BenchOptions options)
             long expected = 1;
             var events = 0;
             SseItem<string> last = default;
+            string? answer = null;
+            var calls = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+            var toolWait = TimeSpan.Zero;
             await foreach (var item in SseParser.Create(body).EnumerateAsync(run.Token))
             {
                 if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence != expected)
@@ -87,21 +114,51 @@ internal sealed class LoadRunner(HttpClient http, BenchOptions options)
                 expected++;
                 events++;
                 last = item;
+                switch (item.EventType)
+                {
+                    case AnswerEventType:
+                        answer = ReadData(item.Data, "content");
+                        break;
+                    case ToolCallEventType when ReadData(item.Data, "call_id") is { } call:
+                        calls[call] = ReadCreatedAt(item.Data);
+                        break;
+                    case ToolResultEventType when ReadData(item.Data, "call_id") is { } call && calls.TryGetValue(call, out var askedAt):
+                        var waited = ReadCreatedAt(item.Data) - askedAt;
+                        toolWait = waited > toolWait ? waited : toolWait;
+                        break;
+                }
             }
             var finished = Stopwatch.GetTimestamp();
+            var closedAt = DateTime.UtcNow;
 
             if (events == 0)
             {
                 recorder.Error("empty stream", $"session {sessionId}: the stream ended without an event");
                 return;
             }
-            var status = last.EventType == StatusEventType ? ReadStatus(last.Data) : null;
+            var status = last.EventType == StatusEventType ? ReadData(last.Data, "status") : null;
             if (status != CompletedStatus)
             {
                 recorder.Error("not completed", $"session {sessionId}: last event #{last.EventId} is {last.EventType} with status '{status}'");
                 return;
             }
-            recorder.Completed(createdAt - start, finished - start, events);
+            if (profile.Expect is { } expect && answer?.Contains(expect, StringComparison.Ordinal) != true)
+            {
+                recorder.Error(WrongAnswer, $"session {sessionId}: '{expect}' is not in the answer \"{answer}\"");
+                return;
+            }
+            if (toolWait > profile.MaxToolWait)
+            {
+                recorder.Error(LateToolResult, $"session {sessionId}: a tool result came {toolWait.TotalSeconds:0.0} s after its call");
+                return;
+            }
+            var lag = closedAt - ReadCreatedAt(last.Data);
+            if (lag > profile.MaxStreamLag)
+            {
+                recorder.Error(LateStream, $"session {sessionId}: the stream closed {lag.TotalSeconds:0.0} s after the turn ended");
+                return;
+            }
+            recorder.Completed(createdAt - start, finished - start, events, lag);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -109,7 +166,7 @@ internal sealed class LoadRunner(HttpClient http, BenchOptions options)
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
-            recorder.Error($"{stage} timed out", $"session {sessionId ?? "(none yet)"}: no end within {options.RunTimeout.TotalSeconds:0} s");
+            recorder.Error($"{stage} timed out", $"session {sessionId ?? "(none yet)"}: no end within {profile.RunTimeout.TotalSeconds:0} s");
         }
         catch (HttpRequestException ex)
         {
@@ -131,14 +188,22 @@ internal sealed class LoadRunner(HttpClient http, BenchOptions options)
         return body?.Id is { Length: > 0 } id ? id : throw new JsonException("201 Created without an id");
     }
 
-    /// <summary>The <c>data.status</c> of a status event (the SSE data is the event: sequence, type, turn, data).</summary>
-    private static string? ReadStatus(string json)
+    /// <summary>A string of the event's <c>data</c> (the SSE data is the event: sequence, type, created_at, turn, data).</summary>
+    private static string? ReadData(string json, string property)
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.TryGetProperty("data", out var data)
                && data.ValueKind == JsonValueKind.Object
-               && data.TryGetProperty("status", out var status)
-            ? status.GetString()
+               && data.TryGetProperty(property, out var value)
+               && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
             : null;
+    }
+
+    /// <summary>When the event was stored (its <c>created_at</c>, UTC).</summary>
+    private static DateTime ReadCreatedAt(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("created_at").GetDateTime().ToUniversalTime();
     }
 }

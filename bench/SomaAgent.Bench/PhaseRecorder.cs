@@ -11,18 +11,20 @@ internal sealed class PhaseRecorder(int capacity)
 {
     private readonly long[] _create = new long[capacity];
     private readonly long[] _run = new long[capacity];
+    private readonly long[] _streamLag = new long[capacity];
     private readonly ConcurrentDictionary<string, ErrorKind> _errors = new();
     private int _completed;
     private long _events;
     private int _cut;
 
-    public void Completed(long createTicks, long runTicks, int events)
+    public void Completed(long createTicks, long runTicks, int events, TimeSpan streamLag)
     {
         var slot = Interlocked.Increment(ref _completed) - 1;
         if (slot < capacity)
         {
             _create[slot] = createTicks;
             _run[slot] = runTicks;
+            _streamLag[slot] = (long)(Math.Max(streamLag.TotalSeconds, 0) * Stopwatch.Frequency);
         }
         Interlocked.Add(ref _events, events);
     }
@@ -47,6 +49,7 @@ internal sealed class PhaseRecorder(int capacity)
             Elapsed: elapsed,
             Create: LatencySummary.Of(_create.AsSpan(0, kept)),
             Run: LatencySummary.Of(_run.AsSpan(0, kept)),
+            StreamLag: LatencySummary.Of(_streamLag.AsSpan(0, kept)),
             Errors: _errors.OrderByDescending(e => e.Value.Count).Select(e => new ErrorCount(e.Key, e.Value.Count, e.Value.Example)).ToList());
     }
 
@@ -66,9 +69,13 @@ internal sealed record PhaseResult(
     TimeSpan Elapsed,
     LatencySummary Create,
     LatencySummary Run,
+    LatencySummary StreamLag,
     IReadOnlyList<ErrorCount> Errors)
 {
     public int ErrorTotal => Errors.Sum(e => e.Count);
+
+    /// <summary>Runs that failed with the given error kind.</summary>
+    public int ErrorsOf(string kind) => Errors.FirstOrDefault(e => e.Kind == kind)?.Count ?? 0;
 }
 
 /// <summary>How often one kind of failure happened, with the first example seen.</summary>

@@ -1,12 +1,18 @@
 using System.Text.Json;
 using SomaAgent.Bench;
+using SomaAgent.Bench.Kafka;
 using SomaAgent.Bench.ToolCache;
 
 // The load harness for the performance budget in DESIGN.md. Run it through eng/bench.sh; `--help` lists options.
-// `tool-cache` as the first argument selects the tool result cache scenario instead (`tool-cache --help`).
-if (args is [ToolCacheBench.Scenario, .. var scenarioArgs])
+// `tool-cache` as the first argument selects the tool result cache scenario instead (`tool-cache --help`),
+// `kafka` the production shape over Kafka with Workers joining and leaving (`kafka --help`).
+if (args is [ToolCacheBench.Scenario, .. var cacheArgs])
 {
-    return await ToolCacheBench.RunAsync(scenarioArgs);
+    return await ToolCacheBench.RunAsync(cacheArgs);
+}
+if (args is [KafkaBench.Scenario, .. var kafkaArgs])
+{
+    return await KafkaBench.RunAsync(kafkaArgs);
 }
 if (args is ["--help" or "-h"])
 {
@@ -31,7 +37,7 @@ Console.CancelKeyPress += (_, e) =>
     interrupted.Cancel();
 };
 
-await using var gateway = options.Url is null ? await GatewayProcess.StartAsync(options, interrupted.Token) : null;
+await using var gateway = options.Url is null ? await ServiceProcess.StartGatewayAsync(options, interrupted.Token) : null;
 var baseAddress = gateway?.BaseAddress ?? options.Url!;
 var serverPid = gateway?.Pid ?? options.ServerPid;
 var target = gateway is null ? $"gateway at {baseAddress}" : $"gateway child pid {gateway.Pid} at {baseAddress}";
@@ -39,7 +45,7 @@ Console.WriteLine($"bench: {target}; warm-up {options.Warmup.TotalSeconds:0.#} s
 
 // With --url, the running gateway's key comes from SOMAAGENT_KEY (as in the README's curl examples).
 using var http = BenchHttp.CreateClient(baseAddress, options.Clients, gateway?.ApiKey ?? Environment.GetEnvironmentVariable("SOMAAGENT_KEY"));
-var runner = new LoadRunner(http, options);
+var runner = new LoadRunner(http, options.Profile);
 if (options.Warmup > TimeSpan.Zero)
 {
     var warmup = await runner.RunPhaseAsync(int.MaxValue, options.Warmup, interrupted.Token);
@@ -47,11 +53,11 @@ if (options.Warmup > TimeSpan.Zero)
 }
 
 var loadBefore = BenchResult.ReadLoadAverage();
-var serverBefore = serverPid is { } before ? GatewayProcess.ReadCpu(before) : (TimeSpan?)null;
-var clientBefore = GatewayProcess.ReadCpu(Environment.ProcessId);
+var serverBefore = serverPid is { } before ? ServiceProcess.ReadCpu(before) : (TimeSpan?)null;
+var clientBefore = ServiceProcess.ReadCpu(Environment.ProcessId);
 var phase = await runner.RunPhaseAsync(options.Runs, options.Duration, interrupted.Token);
-var serverCpu = serverPid is { } after ? GatewayProcess.ReadCpu(after) - serverBefore : null;
-var clientCpu = GatewayProcess.ReadCpu(Environment.ProcessId) - clientBefore;
+var serverCpu = serverPid is { } after ? ServiceProcess.ReadCpu(after) - serverBefore : null;
+var clientCpu = ServiceProcess.ReadCpu(Environment.ProcessId) - clientBefore;
 var load = (loadBefore, BenchResult.ReadLoadAverage());
 
 var result = BenchResult.From(options, target, phase, serverCpu, clientCpu, load);

@@ -46,6 +46,10 @@ public static class RuntimeDiagnostics
         description: "Time a tool took to run, by tool and outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
 
+    public static Counter<long> ToolCallsFailed { get; } = Meter.CreateCounter<long>(
+        "somaagent.tool.calls.failed",
+        description: "Tool calls a turn got an error result for, by tool and reason: timeout (no result within the tool result timeout), unavailable (not offered to the session) or error (the tool answered with an error).");
+
     public static Counter<long> ToolCacheLookups { get; } = Meter.CreateCounter<long>(
         "somaagent.tool.cache.lookups",
         description: "Calls of cacheable tools, by tool and result: hit (served from the cache) or miss (the tool ran).");

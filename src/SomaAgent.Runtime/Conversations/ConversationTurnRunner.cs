@@ -256,26 +256,30 @@ public sealed partial class ConversationTurnRunner(
         return await AwaitToolResultsAsync(writer, requests, allowed, cancellationToken);
     }
 
-    /// <summary>Sends the calls to the tool executor, waits for every result and records them.</summary>
+    /// <summary>
+    /// Sends the calls to the tool executor, waits for every result and records them. A call that gets no
+    /// result in time, or may not run, is recorded as an error result saying why, so the model (and the user
+    /// reading its answer and the events) learns the tool failed instead of getting a silent, different answer.
+    /// </summary>
     private async Task<List<FunctionResultContent>> AwaitToolResultsAsync(
         TurnEventWriter writer, List<ToolCallRequested> requests, List<string> allowed, CancellationToken cancellationToken)
     {
         var session = writer.Session;
-        var waits = new List<Task<ToolCallCompleted>>();
+        var waits = new List<Task<ToolCallCompleted>?>();
         try
         {
             foreach (var request in requests)
             {
                 if (!allowed.Contains(request.ToolName))
                 {
-                    waits.Add(Task.FromResult(Failed(request, $"The tool '{request.ToolName}' is not available in this session.")));
+                    waits.Add(null);
                     continue;
                 }
                 waits.Add(pendingCalls.Register(session.Id, request.CallId));
                 await bus.PublishAsync(Topics.ToolRequests, request, cancellationToken);
             }
             var timeout = TimeSpan.FromSeconds(options.Value.ToolResultTimeoutSeconds);
-            await ((Task)Task.WhenAll(waits)).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)Task.WhenAll(waits.OfType<Task<ToolCallCompleted>>())).WaitAsync(timeout, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
         }
         finally
@@ -289,9 +293,20 @@ public sealed partial class ConversationTurnRunner(
         var results = new List<FunctionResultContent>();
         for (var i = 0; i < requests.Count; i++)
         {
-            var result = waits[i].IsCompletedSuccessfully
-                ? waits[i].Result
-                : Failed(requests[i], $"No result within {options.Value.ToolResultTimeoutSeconds} s.");
+            var (result, failure) = waits[i] switch
+            {
+                null => (Failed(requests[i], $"The tool '{requests[i].ToolName}' is not available in this session."), "unavailable"),
+                { IsCompletedSuccessfully: true } done => (done.Result, done.Result.IsError ? "error" : null),
+                _ => (Failed(requests[i], $"The tool executor sent no result within {options.Value.ToolResultTimeoutSeconds} s; the call was given up."), "timeout"),
+            };
+            if (failure is not null)
+            {
+                RuntimeDiagnostics.ToolCallsFailed.Add(1, new("tool", result.ToolName), new("reason", failure));
+                if (failure == "timeout")
+                {
+                    LogToolResultTimedOut(session.Id, result.ToolName, result.CallId, options.Value.ToolResultTimeoutSeconds);
+                }
+            }
             var json = JsonElementOf(result.ResultJson);
             writer.Add(SessionEventTypes.ToolResult, new ToolResultEventData(result.CallId, result.ToolName, json, result.IsError), SessionJsonContext.Wire.ToolResultEventData);
             writer.AddMessage(MessageRoles.Tool, result.ResultJson, toolCallId: result.CallId, toolName: result.ToolName);
@@ -413,6 +428,9 @@ public sealed partial class ConversationTurnRunner(
 
     [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} could not be handed over; its lease will expire")]
     private partial void LogHandOverFailed(Guid sessionId, int turn, Exception exception);
+
+    [LoggerMessage(EventId = 1405, Level = LogLevel.Warning, Message = "Session {SessionId}: no result for {ToolName} call {CallId} within {Seconds} s; the turn goes on with an error result")]
+    private partial void LogToolResultTimedOut(Guid sessionId, string toolName, string callId, int seconds);
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Resuming turn {Turn} of session {SessionId} (start {Attempt}) after its worker stopped")]
     private partial void LogResumed(Guid sessionId, int turn, int attempt);

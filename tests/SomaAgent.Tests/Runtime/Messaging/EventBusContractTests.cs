@@ -75,6 +75,22 @@ public abstract class EventBusContractTests
     }
 
     [Fact]
+    public async Task A_shared_and_an_every_instance_subscription_on_one_topic_each_get_their_own_messages_once()
+    {
+        var topic = NewTopic();
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b
+            .AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers")
+            .AddSubscription<TurnCancelRequested, RecordingCancelHandler>(topic, topic + "-workers", BusDelivery.EveryInstance));
+        var session = Guid.NewGuid();
+
+        await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = session, Turn = 1 }, Ct);
+        await bus.Bus.PublishAsync(topic, new TurnCancelRequested { SessionId = session, Turn = 1 }, Ct);
+
+        var received = await bus.Recorder.WaitForAsync(2, Ct);
+        received.Select(m => m.GetType()).ShouldBe([typeof(TurnRequested), typeof(TurnCancelRequested)], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task Trace_context_travels_with_the_message()
     {
         var topic = NewTopic();
@@ -135,9 +151,58 @@ public sealed class InMemoryEventBusContractTests : EventBusContractTests
 [Collection(KafkaCollection.Name)]
 public sealed class KafkaEventBusContractTests(KafkaMockCluster kafka) : EventBusContractTests
 {
-    protected override IDictionary<string, string?> BusSettings => new Dictionary<string, string?> { ["ConnectionStrings:kafka"] = kafka.BootstrapServers };
+    protected override IDictionary<string, string?> BusSettings => new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
+        ["SomaAgent:Kafka:FetchWaitMaxMs"] = "10",
+    };
 
     protected override void CreateTopic(string topic) => kafka.CreateTopic(topic, 6, 3);
+
+    [Fact]
+    public async Task Every_instance_reads_every_message_published_after_it_started_and_none_from_before()
+    {
+        var topic = $"contract-{Guid.NewGuid():N}";
+        CreateTopic(topic);
+        await using var early = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, "readers", BusDelivery.EveryInstance));
+        var before = new TurnRequested { SessionId = Guid.NewGuid(), Turn = 0 };
+        await early.Bus.PublishAsync(topic, before, Ct);
+        await early.Recorder.WaitForAsync(1, Ct);
+
+        await using var late = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, "readers", BusDelivery.EveryInstance));
+        var after = Enumerable.Range(1, 30).Select(i => new TurnRequested { SessionId = Guid.NewGuid(), Turn = i }).ToList();
+        foreach (var message in after)
+        {
+            await late.Bus.PublishAsync(topic, message, Ct);
+        }
+
+        (await early.Recorder.WaitForAsync(31, Ct)).Select(m => m.MessageId).ShouldBe(after.Prepend(before).Select(m => m.MessageId), ignoreOrder: true);
+        (await late.Recorder.WaitForAsync(30, Ct)).Select(m => m.MessageId).ShouldBe(after.Select(m => m.MessageId), ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Instances_of_a_shared_group_handle_each_message_once_between_them()
+    {
+        var topic = $"contract-{Guid.NewGuid():N}";
+        CreateTopic(topic);
+        var settings = new Dictionary<string, string?>(BusSettings) { ["SomaAgent:Kafka:GroupPrefix"] = $"{Guid.NewGuid():N}." };
+        await using var one = await BusHost.StartAsync(settings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, "workers"));
+        await using var two = await BusHost.StartAsync(settings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, "workers"));
+        var sent = Enumerable.Range(0, 60).Select(i => new TurnRequested { SessionId = Guid.NewGuid(), Turn = i }).ToList();
+
+        foreach (var message in sent)
+        {
+            await one.Bus.PublishAsync(topic, message, Ct);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (one.Recorder.Count + two.Recorder.Count < sent.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Ct);
+        }
+        await Task.Delay(500, Ct);
+        one.Recorder.Received.Concat(two.Recorder.Received).Select(m => m.MessageId).ShouldBe(sent.Select(m => m.MessageId), ignoreOrder: true);
+    }
 
     [Fact]
     public async Task A_message_its_handler_keeps_failing_on_is_parked_in_the_dead_letter_topic_and_the_rest_go_on()
@@ -157,6 +222,16 @@ public sealed class KafkaEventBusContractTests(KafkaMockCluster kafka) : EventBu
         parked.Message.Key.ShouldBe(session.ToString());
         parked.Message.Headers.TryGetLastBytes(KafkaEventBus.ErrorHeader, out var error).ShouldBeTrue();
         System.Text.Encoding.UTF8.GetString(error).ShouldContain("poison");
+    }
+}
+
+/// <summary>Records the cancels a subscription received.</summary>
+public sealed class RecordingCancelHandler(Recorder recorder) : IBusMessageHandler<TurnCancelRequested>
+{
+    public Task HandleAsync(TurnCancelRequested message, CancellationToken cancellationToken)
+    {
+        recorder.Add(message);
+        return Task.CompletedTask;
     }
 }
 
@@ -181,6 +256,10 @@ public sealed class Recorder
     private readonly ConcurrentQueue<BusMessage> _messages = new();
 
     public ConcurrentBag<ActivityTraceId> TraceIds { get; } = [];
+
+    public int Count => _messages.Count;
+
+    public IReadOnlyList<BusMessage> Received => [.. _messages];
 
     public void Add(BusMessage message)
     {

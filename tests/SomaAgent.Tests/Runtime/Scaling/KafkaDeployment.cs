@@ -32,6 +32,8 @@ public sealed class KafkaDeployment : IAsyncDisposable
             ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
             ["SomaAgent:Kafka:GroupPrefix"] = $"{Guid.NewGuid():N}.",
             ["SomaAgent:Gateway:HostWorkers"] = "false",
+            // The mock broker waits every fetch out (a real one answers when data arrives): keep each hop short.
+            ["SomaAgent:Kafka:FetchWaitMaxMs"] = "10",
             // Short leases and sweeps keep takeovers inside a test's patience.
             ["SomaAgent:Conversations:LeaseSeconds"] = "3",
             ["SomaAgent:Conversations:SweepIntervalSeconds"] = "1",

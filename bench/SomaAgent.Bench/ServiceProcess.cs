@@ -7,11 +7,11 @@ using System.Runtime.InteropServices;
 namespace SomaAgent.Bench;
 
 /// <summary>
-/// The gateway under test as a child process: its own temp data directory and a free loopback port, started
-/// with <c>dotnet Gateway.dll</c>, awaited on <c>/health</c>, and stopped by its PID (SIGTERM, then SIGKILL).
-/// Running it apart from the bench keeps the server's CPU separable from the load generator's.
+/// A SomaAgent service under test as a child process (<c>dotnet Service.dll</c>) on a free loopback port,
+/// awaited on <c>/health</c>, stopped by its PID (SIGTERM, then SIGKILL), its output kept in a log file of its
+/// data directory. Running services apart from the bench keeps their CPU separable from the load generator's.
 /// </summary>
-internal sealed partial class GatewayProcess : IAsyncDisposable
+internal sealed partial class ServiceProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
@@ -19,37 +19,77 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly DirectoryInfo _dataDirectory;
+    private readonly bool _ownsDataDirectory;
+    private readonly string _logPath;
     private readonly StreamWriter _log;
+    private TimeSpan? _cpuAtStop;
     private bool _disposed;
 
-    private GatewayProcess(Process process, DirectoryInfo dataDirectory, StreamWriter log, Uri baseAddress)
+    private ServiceProcess(string name, Process process, DirectoryInfo dataDirectory, bool ownsDataDirectory, string logPath, StreamWriter log, Uri baseAddress)
     {
+        Name = name;
         _process = process;
         _dataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
+        _logPath = logPath;
         _log = log;
         BaseAddress = baseAddress;
     }
 
+    public string Name { get; }
+
     public Uri BaseAddress { get; }
 
-    /// <summary>The child gateway's platform-admin key (its <c>SOMAAGENT_BOOTSTRAP_KEY</c>), which the bench sends.</summary>
-    public required string ApiKey { get; init; }
+    /// <summary>The platform-admin key the bench sends (a gateway with authentication on); null when none.</summary>
+    public string? ApiKey { get; private set; }
 
     public int Pid => _process.Id;
 
     /// <summary>Exit code and shutdown time once stopped; null while running.</summary>
     public string? StopSummary { get; private set; }
 
-    public static async Task<GatewayProcess> StartAsync(BenchOptions options, CancellationToken cancellationToken)
+    /// <summary>CPU the process has used so far; once stopped, what it had used when asked to stop.</summary>
+    public TimeSpan Cpu => _cpuAtStop ?? ReadCpu(Pid);
+
+    /// <summary>The gateway the default scenario drives: authentication on, its own data directory, the chosen store.</summary>
+    public static async Task<ServiceProcess> StartGatewayAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        var dll = options.GatewayDll ?? Path.Combine(RepoRoot(), "src", "SomaAgent.Gateway", "bin", "Release", "net10.0", "SomaAgent.Gateway.dll");
+        var dll = options.GatewayDll ?? BuiltDll("SomaAgent.Gateway");
+        var dataDirectory = Directory.CreateTempSubdirectory("somaagent-bench-");
+        // Authentication stays on, as in production: the child gets a fresh platform-admin key and the bench sends it.
+        var apiKey = "sk-bench-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var env = new Dictionary<string, string?>
+        {
+            ["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey,
+            ["SomaAgent__DataDirectory"] = dataDirectory.FullName,
+            ["SomaAgent__Models__Simulated__TimePerTokenMs"] = options.TimePerTokenMs.ToString(CultureInfo.InvariantCulture),
+            ["Logging__LogLevel__Default"] = options.ServerLogLevel,
+            ["ConnectionStrings__postgres"] = options.Store == StoreKind.Postgres ? options.PostgresConnectionString : null,
+        };
+        foreach (var (key, value) in options.ServerEnvironment)
+        {
+            env[key] = value;
+        }
+        var gateway = await StartAsync("gateway", dll, env, dataDirectory, ownsDataDirectory: true, cancellationToken);
+        gateway.ApiKey = apiKey;
+        return gateway;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="dll"/> on a free loopback port (<c>GATEWAY_PORT</c> and <c>ASPNETCORE_URLS</c>) in
+    /// Production, with telemetry export off, and waits until <c>/health</c> answers 200.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(
+        string name, string dll, IReadOnlyDictionary<string, string?> environment, DirectoryInfo dataDirectory, bool ownsDataDirectory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(dataDirectory);
         if (!File.Exists(dll))
         {
-            throw new InvalidOperationException($"Gateway not built: {dll} is missing. Run `dotnet build -c Release` (eng/bench.sh does) or pass --gateway-dll.");
+            throw new InvalidOperationException($"{name} not built: {dll} is missing. Run `dotnet build -c Release` (eng/bench.sh does).");
         }
 
         var port = FreeLoopbackPort();
-        var dataDirectory = Directory.CreateTempSubdirectory("somaagent-bench-");
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.GetFullPath(dll) },
@@ -60,23 +100,18 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         };
         var env = start.Environment;
         env["GATEWAY_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        // Authentication stays on, as in production: the child gets a fresh platform-admin key and the bench sends it.
-        var apiKey = "sk-bench-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        env["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey;
+        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["DOTNET_ENVIRONMENT"] = "Production";
-        env["SomaAgent__DataDirectory"] = dataDirectory.FullName;
-        env["SomaAgent__Models__Simulated__TimePerTokenMs"] = options.TimePerTokenMs.ToString(CultureInfo.InvariantCulture);
-        env["Logging__LogLevel__Default"] = options.ServerLogLevel;
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
         env["ConnectionStrings__sqlite"] = null;
-        env["ConnectionStrings__postgres"] = options.Store == StoreKind.Postgres ? options.PostgresConnectionString : null;
-        foreach (var (key, value) in options.ServerEnvironment)
+        foreach (var (key, value) in environment)
         {
             env[key] = value;
         }
 
-        var log = new StreamWriter(Path.Combine(dataDirectory.FullName, "gateway.log")) { AutoFlush = true };
+        var logPath = Path.Combine(dataDirectory.FullName, $"{name}.log");
+        var log = new StreamWriter(logPath) { AutoFlush = true };
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => WriteLog(log, e.Data);
         process.ErrorDataReceived += (_, e) => WriteLog(log, e.Data);
@@ -84,18 +119,22 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var gateway = new GatewayProcess(process, dataDirectory, log, new Uri($"http://127.0.0.1:{port}/")) { ApiKey = apiKey };
+        var service = new ServiceProcess(name, process, dataDirectory, ownsDataDirectory, logPath, log, new Uri($"http://127.0.0.1:{port}/"));
         try
         {
-            await gateway.WaitHealthyAsync(cancellationToken);
+            await service.WaitHealthyAsync(cancellationToken);
         }
         catch
         {
-            await gateway.DisposeAsync();
+            await service.DisposeAsync();
             throw;
         }
-        return gateway;
+        return service;
     }
+
+    /// <summary>A service built in Release next to the bench: <c>src/&lt;project&gt;/bin/Release/net10.0/&lt;project&gt;.dll</c>.</summary>
+    public static string BuiltDll(string project) =>
+        Path.Combine(RepoRoot(), "src", project, "bin", "Release", "net10.0", project + ".dll");
 
     /// <summary>The process's user + system CPU so far, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
     public static TimeSpan ReadCpu(int pid)
@@ -109,6 +148,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
+    /// <summary>Stops the process (SIGTERM, SIGKILL after 15 s) and removes its data directory if it owns it.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -118,6 +158,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         _disposed = true;
         if (!_process.HasExited)
         {
+            _cpuAtStop = ReadCpu(_process.Id);
             var watch = Stopwatch.StartNew();
             _ = Kill(_process.Id, SigTerm);
             using var stop = new CancellationTokenSource(StopTimeout);
@@ -133,23 +174,29 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 StopSummary = $"did not stop within {StopTimeout.TotalSeconds:0} s of SIGTERM; killed";
             }
         }
+        else
+        {
+            _cpuAtStop ??= TimeSpan.Zero;
+        }
         _process.Dispose();
         await _log.DisposeAsync();
-        try
+        if (_ownsDataDirectory)
         {
-            _dataDirectory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp directory left behind is harmless; the bench result stands.
+            try
+            {
+                _dataDirectory.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp directory left behind is harmless; the bench result stands.
+            }
         }
     }
 
-    /// <summary>The last lines the gateway printed, for an error message.</summary>
+    /// <summary>The last lines the process printed, for an error message.</summary>
     public string Tail(int lines)
     {
-        var path = Path.Combine(_dataDirectory.FullName, "gateway.log");
-        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var text = new StreamReader(reader);
         var all = text.ReadToEnd().Split('\n');
         return string.Join('\n', all.TakeLast(lines));
@@ -164,7 +211,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The gateway exited with code {_process.ExitCode} before it was healthy:\n{Tail(30)}");
+                throw new InvalidOperationException($"The {Name} exited with code {_process.ExitCode} before it was healthy:\n{Tail(30)}");
             }
             try
             {
@@ -188,7 +235,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"The gateway was not healthy within {StartTimeout.TotalSeconds:0} s:\n{Tail(30)}");
+                throw new TimeoutException($"The {Name} was not healthy within {StartTimeout.TotalSeconds:0} s:\n{Tail(30)}");
             }
         }
     }
@@ -221,7 +268,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
                 return dir.FullName;
             }
         }
-        throw new InvalidOperationException("SomaAgent.sln not found above the bench's folder; pass --gateway-dll.");
+        throw new InvalidOperationException("SomaAgent.sln not found above the bench's folder; pass the service's dll explicitly.");
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

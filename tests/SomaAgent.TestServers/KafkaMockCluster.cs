@@ -4,7 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using SomaAgent.Runtime.Messaging;
 
-namespace SomaAgent.Tests.Infrastructure;
+namespace SomaAgent.TestServers;
 
 /// <summary>
 /// librdkafka's built-in mock cluster: three real Kafka wire-protocol brokers (ids 1..3) on random loopback
@@ -19,7 +19,7 @@ namespace SomaAgent.Tests.Infrastructure;
 /// its partition leadership, so its partitions stall until it is up again. Never call ListConsumerGroups
 /// against it: that crashes the process.
 /// </remarks>
-public sealed partial class KafkaMockCluster : IAsyncLifetime
+public sealed partial class KafkaMockCluster : IAsyncDisposable
 {
     private const int BrokerCount = 3;
     private const int ControllerId = 1;
@@ -35,7 +35,8 @@ public sealed partial class KafkaMockCluster : IAsyncLifetime
     public string BootstrapServers =>
         _bootstrapServers ?? throw new InvalidOperationException("The Kafka mock cluster has not been started.");
 
-    public ValueTask InitializeAsync()
+    /// <summary>Starts the brokers; they run until <see cref="DisposeAsync"/>.</summary>
+    public KafkaMockCluster()
     {
         NativeMethods.EnsureLoaded();
 
@@ -73,8 +74,15 @@ public sealed partial class KafkaMockCluster : IAsyncLifetime
 
         _bootstrapServers = Marshal.PtrToStringUTF8(NativeMethods.rd_kafka_mock_cluster_bootstraps(_cluster))
             ?? throw new InvalidOperationException("rd_kafka_mock_cluster_bootstraps returned NULL.");
-        return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// How often members of consumer-protocol (KIP-848) groups heartbeat, the broker's
+    /// <c>group.consumer.heartbeat.interval.ms</c>: a member learns of partitions it must give up or take at its
+    /// next heartbeat. The mock's default is 3 s (a real broker's, 5 s).
+    /// </summary>
+    public void SetConsumerGroupHeartbeatInterval(TimeSpan interval) =>
+        NativeMethods.rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(Cluster, (int)interval.TotalMilliseconds);
 
     /// <summary>Creates the topic unless a test of the collection already did (the cluster outlives each test).</summary>
     public void EnsureTopic(string name, int partitions = 6, int replicationFactor = 3)
@@ -296,12 +304,10 @@ public sealed partial class KafkaMockCluster : IAsyncLifetime
         [LibraryImport(LibraryName)]
         [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
         internal static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(nint mcluster, int delayMs);
+
+        [LibraryImport(LibraryName)]
+        [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+        internal static partial void rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(nint mcluster, int intervalMs);
 #pragma warning restore SA1300, IDE1006
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class KafkaCollection : ICollectionFixture<KafkaMockCluster>
-{
-    public const string Name = "Kafka";
 }
