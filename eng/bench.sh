@@ -11,6 +11,14 @@
 #   eng/bench.sh --url http://127.0.0.1:8010 --server-pid 1234   an already running gateway
 #   eng/bench.sh --help
 #
+# The kafka scenario: the production shape over the Kafka wire protocol (librdkafka's mock cluster in the bench
+# process, a gateway and Workers processes on one store, Workers joining and replaced under load; issue 11):
+#   eng/bench.sh kafka                                  20 clients, 10000 runs; exits 1 on any wrong answer,
+#                                                       late stream, late tool result or client error
+#   eng/bench.sh kafka --runs 500 --restart-every 0     a short run, no replacements
+#   eng/bench.sh kafka --store postgres                 on a private PostgreSQL 15
+#   eng/bench.sh kafka --help
+#
 # The tool result cache scenario drives the runtime's ToolExecutor in-process instead (no gateway):
 #   eng/bench.sh tool-cache                             memory cache, 20000 Zipf(1.1) calculator calls
 #   eng/bench.sh tool-cache --redis                     two worker hosts sharing a private redis-server
@@ -25,6 +33,7 @@ if [ "${1:-}" = tool-cache ]; then
 fi
 
 dotnet build src/SomaAgent.Gateway -c Release -nologo -v quiet
+[ "${1:-}" = kafka ] && dotnet build src/SomaAgent.Workers -c Release -nologo -v quiet
 dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet
 
 args=("$@")

@@ -10,18 +10,19 @@ namespace SomaAgent.Bench;
 /// <summary>What each virtual client sends and what it holds a run to.</summary>
 /// <param name="Expect">Text the run's answer (its last <c>message.completed</c>) must contain; null: any answer.</param>
 /// <param name="MaxStreamLag">Longest a stream may stay open after its turn's final event was stored.</param>
-/// <param name="MaxToolWait">
-/// Longest a <c>tool.result</c> may follow its <c>tool.call</c>: the built-in tools answer in milliseconds and a
-/// turn handed over moves within a heartbeat of the consumer group, so a longer wait is a lost message.
+/// <param name="MaxHopWait">
+/// Longest a turn may wait to start running after it was created, and a <c>tool.result</c> may follow its
+/// <c>tool.call</c>: the built-in tools answer in milliseconds and a request moves to another worker within a
+/// heartbeat of the consumer group, so a longer wait is a lost message that something rescued later.
 /// </param>
-internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxToolWait);
+internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxHopWait);
 
 /// <summary>
 /// Concurrent virtual clients, each looping over one agent run: POST /v1/sessions, then stream
 /// /v1/sessions/{id}/events until it ends, checking that the sequence ids run 1, 2, 3… without a gap, that
 /// the last event is a <c>status</c> of <c>completed</c>, that the answer holds the expected text, and that
-/// the stream closed within <see cref="LoadProfile.MaxStreamLag"/> of the turn's end and that every tool
-/// result came within <see cref="LoadProfile.MaxToolWait"/> of its call (by the events' <c>created_at</c>,
+/// the stream closed within <see cref="LoadProfile.MaxStreamLag"/> of the turn's end, and that the turn started
+/// and every tool result came within <see cref="LoadProfile.MaxHopWait"/> of its request (by the events' <c>created_at</c>,
 /// stamped by the services on this same machine). A phase stops at its run budget or its time
 /// cap, whichever comes first; runs the cap cuts short are counted apart, not as errors.
 /// </summary>
@@ -33,10 +34,14 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
     /// <summary>Error kind of a run whose stream closed later than <see cref="LoadProfile.MaxStreamLag"/> after its turn ended.</summary>
     public const string LateStream = "stream outlived its turn";
 
-    /// <summary>Error kind of a completed run whose tool result came later than <see cref="LoadProfile.MaxToolWait"/> after its call.</summary>
+    /// <summary>Error kind of a completed run whose tool result came later than <see cref="LoadProfile.MaxHopWait"/> after its call.</summary>
     public const string LateToolResult = "tool result late";
 
+    /// <summary>Error kind of a completed run whose turn started running later than <see cref="LoadProfile.MaxHopWait"/> after it was created.</summary>
+    public const string LateStart = "turn started late";
+
     private const string CompletedStatus = "completed";
+    private const string RunningStatus = "running";
     private const string StatusEventType = "status";
     private const string AnswerEventType = "message.completed";
     private const string ToolCallEventType = "tool.call";
@@ -104,6 +109,8 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
             string? answer = null;
             var calls = new Dictionary<string, DateTime>(StringComparer.Ordinal);
             var toolWait = TimeSpan.Zero;
+            DateTime? firstAt = null;
+            DateTime? runningAt = null;
             await foreach (var item in SseParser.Create(body).EnumerateAsync(run.Token))
             {
                 if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence != expected)
@@ -114,8 +121,12 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 expected++;
                 events++;
                 last = item;
+                firstAt ??= ReadCreatedAt(item.Data);
                 switch (item.EventType)
                 {
+                    case StatusEventType when runningAt is null && ReadData(item.Data, "status") == RunningStatus:
+                        runningAt = ReadCreatedAt(item.Data);
+                        break;
                     case AnswerEventType:
                         answer = ReadData(item.Data, "content");
                         break;
@@ -147,7 +158,12 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 recorder.Error(WrongAnswer, $"session {sessionId}: '{expect}' is not in the answer \"{answer}\"");
                 return;
             }
-            if (toolWait > profile.MaxToolWait)
+            if (runningAt - firstAt > profile.MaxHopWait)
+            {
+                recorder.Error(LateStart, $"session {sessionId}: the turn started running {(runningAt - firstAt)?.TotalSeconds:0.0} s after it was created");
+                return;
+            }
+            if (toolWait > profile.MaxHopWait)
             {
                 recorder.Error(LateToolResult, $"session {sessionId}: a tool result came {toolWait.TotalSeconds:0.0} s after its call");
                 return;

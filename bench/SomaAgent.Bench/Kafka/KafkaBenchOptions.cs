@@ -9,8 +9,8 @@ internal sealed record KafkaBenchOptions
         processes sharing one store, driven by closed-loop clients (create a session, stream it to its end). Workers are
         replaced during the load as a rolling update would (start one, stop the oldest), so partitions move while turns
         wait for tools. Counts runs whose answer lacks the tool result, runs whose stream closed more than 1 s after the
-        turn ended, runs whose tool result came more than 10 s after its call, and client errors; exits 0 only when all
-        are 0. Loopback only, bounded in runs and time.
+        turn ended, runs whose turn started or tool result came more than 10 s after it was asked for, and client errors;
+        exits 0 only when all are 0. Loopback only, bounded in runs and time.
 
           --clients N              concurrent virtual clients (default 20)
           --runs N                 measured runs, at most (default 10000)

@@ -26,6 +26,8 @@ internal sealed record KafkaBenchResult
     public required int LateStreams { get; init; }
     /// <summary>Runs whose tool result came more than 10 s after its call (a lost message a handover rescued).</summary>
     public required int LateToolResults { get; init; }
+    /// <summary>Runs whose turn started running more than 10 s after it was created (a lost request a sweep rescued).</summary>
+    public required int LateStarts { get; init; }
     /// <summary>Every other failed run: HTTP errors, timeouts, gaps, turns that did not complete.</summary>
     public required int ClientErrors { get; init; }
     public required LatencySummary CreateMs { get; init; }
@@ -39,7 +41,7 @@ internal sealed record KafkaBenchResult
     public required double BenchCpuMsPerRun { get; init; }
     public required IReadOnlyList<ErrorCount> ErrorKinds { get; init; }
 
-    public bool Passed => WrongAnswers == 0 && LateStreams == 0 && LateToolResults == 0 && ClientErrors == 0 && Runs > 0;
+    public bool Passed => WrongAnswers == 0 && LateStreams == 0 && LateToolResults == 0 && LateStarts == 0 && ClientErrors == 0 && Runs > 0;
 
     public static KafkaBenchResult From(KafkaBenchOptions options, int workersStarted, PhaseResult phase, TimeSpan serviceCpu, TimeSpan benchCpu)
     {
@@ -48,6 +50,7 @@ internal sealed record KafkaBenchResult
         var wrong = phase.ErrorsOf(LoadRunner.WrongAnswer);
         var late = phase.ErrorsOf(LoadRunner.LateStream);
         var lateTools = phase.ErrorsOf(LoadRunner.LateToolResult);
+        var lateStarts = phase.ErrorsOf(LoadRunner.LateStart);
         return new KafkaBenchResult
         {
             Clients = options.Clients,
@@ -67,7 +70,8 @@ internal sealed record KafkaBenchResult
             WrongAnswers = wrong,
             LateStreams = late,
             LateToolResults = lateTools,
-            ClientErrors = phase.ErrorTotal - wrong - late - lateTools,
+            LateStarts = lateStarts,
+            ClientErrors = phase.ErrorTotal - wrong - late - lateTools - lateStarts,
             CreateMs = phase.Create,
             AnswerMs = phase.Run,
             StreamLagMs = phase.StreamLag,
@@ -87,6 +91,7 @@ internal sealed record KafkaBenchResult
         text.AppendLine(c, $"  wrong answers {WrongAnswers}   (completed without the tool result)");
         text.AppendLine(c, $"  late streams  {LateStreams}   (closed > 1 s after the turn ended)");
         text.AppendLine(c, $"  late tools    {LateToolResults}   (a tool result > 10 s after its call)");
+        text.AppendLine(c, $"  late starts   {LateStarts}   (a turn running > 10 s after it was created)");
         text.AppendLine(c, $"  client errors {ClientErrors}");
         text.AppendLine(c, $"  latency ms    {"p50",8} {"p95",8} {"p99",8} {"max",8}");
         text.AppendLine(c, $"    create      {CreateMs.P50,8:0.0} {CreateMs.P95,8:0.0} {CreateMs.P99,8:0.0} {CreateMs.Max,8:0.0}");
@@ -98,7 +103,7 @@ internal sealed record KafkaBenchResult
         {
             text.AppendLine(c, $"  error         {error.Count} x {error.Kind}; first: {error.Example}");
         }
-        text.AppendLine(Passed ? "  check         PASSED: no wrong answer, no late stream, no late tool result, no client error" : "  check         FAILED");
+        text.AppendLine(Passed ? "  check         PASSED: no wrong answer, no late stream, no late tool result, no late start, no client error" : "  check         FAILED");
         return text.ToString();
     }
 }

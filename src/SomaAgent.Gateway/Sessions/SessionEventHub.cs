@@ -64,7 +64,7 @@ public sealed class SessionEventHub
 }
 
 /// <summary>
-/// Feeds <c>session.events</c> into this gateway's hub (each gateway instance is its own consumer group). A
+/// Feeds <c>session.events</c> into this gateway's hub (every gateway instance reads every event). A
 /// turn's end frees its concurrent-session slot first, so a client that sees the end can start the next turn.
 /// </summary>
 public sealed class SessionEventsAppendedHandler(SessionEventHub hub, SessionQuota quota) : IBusMessageHandler<SessionEventsAppended>

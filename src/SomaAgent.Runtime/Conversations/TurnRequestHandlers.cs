@@ -7,7 +7,13 @@ public sealed class TurnRequestedHandler(TurnScheduler scheduler) : IBusMessageH
 {
     public Task HandleAsync(TurnRequested message, CancellationToken cancellationToken)
     {
-        scheduler.TryStart(message.SessionId, message.Turn);
+        if (!scheduler.TryStart(message.SessionId, message.Turn) && scheduler.IsStopping)
+        {
+            // Refused because this worker is stopping. When the bus is stopping too (Kafka: the host is), the
+            // request is declined instead of taken: its offset is not committed, so the partition's next owner
+            // runs the turn now rather than a sweep 10-15 s later.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         return Task.CompletedTask;
     }
 }

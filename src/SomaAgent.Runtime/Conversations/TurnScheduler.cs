@@ -51,6 +51,9 @@ public sealed partial class TurnScheduler(
 
     public int RunningCount => _running.Count;
 
+    /// <summary>This worker is shutting down and starts no more turns.</summary>
+    public bool IsStopping => Volatile.Read(ref _disposed) == 1 || _stopping.IsCancellationRequested;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)

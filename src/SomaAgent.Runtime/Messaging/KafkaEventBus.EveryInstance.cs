@@ -21,6 +21,7 @@ public sealed partial class KafkaEventBus
         private readonly BusConsumer _spec;
         private readonly IConsumer<string, byte[]> _consumer;
         private readonly HashSet<TopicPartition> _assigned = [];
+        private bool _positioned;
         private DateTime _nextPartitionCheck;
 
         private InstanceConsumer(KafkaEventBus bus, BusConsumer spec, IConsumer<string, byte[]> consumer)
@@ -30,7 +31,11 @@ public sealed partial class KafkaEventBus
             _consumer = consumer;
         }
 
-        /// <summary>Creates the consumer and assigns it every partition at its current end (blocking: start-up only).</summary>
+        /// <summary>
+        /// Creates the consumer and assigns it every partition at its current end (blocking: start-up only). When
+        /// the brokers cannot be reached yet, the reader positions itself at the end once they can: this instance
+        /// cannot have asked anything of anyone before then.
+        /// </summary>
         public static InstanceConsumer Start(KafkaEventBus bus, BusConsumer spec)
         {
             var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
@@ -44,15 +49,7 @@ public sealed partial class KafkaEventBus
                 SocketNagleDisable = true,
             }).Build();
             var reader = new InstanceConsumer(bus, spec, consumer);
-            try
-            {
-                reader.AssignNewPartitions(atEnd: true);
-            }
-            catch
-            {
-                consumer.Dispose();
-                throw;
-            }
+            reader.TryPosition();
             return reader;
         }
 
@@ -62,14 +59,23 @@ public sealed partial class KafkaEventBus
             {
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    if (DateTime.UtcNow >= _nextPartitionCheck)
+                    if (!_positioned)
+                    {
+                        if (!TryPosition())
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                            continue;
+                        }
+                    }
+                    else if (DateTime.UtcNow >= _nextPartitionCheck)
                     {
                         AssignNewPartitions(atEnd: false);
                     }
                     ConsumeResult<string, byte[]>? result;
                     try
                     {
-                        result = _consumer.Consume(TimeSpan.FromSeconds(1));
+                        // Short, so a stop or a due partition check is never more than this away.
+                        result = _consumer.Consume(TimeSpan.FromMilliseconds(250));
                     }
                     catch (ConsumeException ex) when (!ex.Error.IsFatal)
                     {
@@ -87,6 +93,21 @@ public sealed partial class KafkaEventBus
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
+        }
+
+        /// <summary>Places the reader at the current end of every partition; false (logged) while the brokers cannot be reached.</summary>
+        private bool TryPosition()
+        {
+            try
+            {
+                AssignNewPartitions(atEnd: true);
+                _positioned = true;
+            }
+            catch (KafkaException ex) when (!ex.Error.IsFatal)
+            {
+                _bus.LogConsumeError(_spec.Group, $"cannot find where its topics end yet ({ex.Error.Reason}); it reads them from their end once the brokers answer");
+            }
+            return _positioned;
         }
 
         /// <summary>
@@ -109,6 +130,7 @@ public sealed partial class KafkaEventBus
                 }
                 catch (KafkaException ex) when (!atEnd && !ex.Error.IsFatal)
                 {
+                    // A later check tries again; what it finds then is read from its beginning.
                     _bus.LogConsumeError(_spec.Group, $"could not list the partitions of {topic}: {ex.Error.Reason}");
                     continue;
                 }

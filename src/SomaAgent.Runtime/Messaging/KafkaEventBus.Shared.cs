@@ -68,6 +68,8 @@ public sealed partial class KafkaEventBus
                 {
                     continue;
                 }
+                // A message fetched as the host began to stop is left to the partition's next owner.
+                stoppingToken.ThrowIfCancellationRequested();
                 await HandleAsync(spec, result, error => ParkAsync(result, error), stoppingToken);
                 try
                 {
