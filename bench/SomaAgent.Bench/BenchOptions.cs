@@ -53,8 +53,8 @@ internal sealed record BenchOptions
     /// <summary>Whether --expect was given (then --input keeps it).</summary>
     private bool ExpectGiven { get; init; }
 
-    /// <summary>What the virtual clients send and check: a stream may outlive its turn by 1 s, a tool result follow its call by 10 s.</summary>
-    public LoadProfile Profile => new(Clients, Input, Expect, RunTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    /// <summary>What the virtual clients send and check.</summary>
+    public LoadProfile Profile => LoadProfile.Standard(Clients, Input, Expect, RunTimeout);
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static BenchOptions Parse(IReadOnlyList<string> args)

@@ -15,7 +15,12 @@ namespace SomaAgent.Bench;
 /// <c>tool.call</c>: the built-in tools answer in milliseconds and a request moves to another worker within a
 /// heartbeat of the consumer group, so a longer wait is a lost message that something rescued later.
 /// </param>
-internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxHopWait);
+internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxHopWait)
+{
+    /// <summary>What every scenario holds a run to: its stream closes within 1 s of the turn, each hop within 10 s.</summary>
+    public static LoadProfile Standard(int clients, string input, string? expect, TimeSpan runTimeout) =>
+        new(clients, input, expect, runTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+}
 
 /// <summary>
 /// Concurrent virtual clients, each looping over one agent run: POST /v1/sessions, then stream

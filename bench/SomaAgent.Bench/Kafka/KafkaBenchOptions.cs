@@ -52,8 +52,8 @@ internal sealed record KafkaBenchOptions
     public string? GatewayDll { get; init; }
     public string? WorkersDll { get; init; }
 
-    /// <summary>What the virtual clients send and check: a stream may outlive its turn by 1 s, a tool result follow its call by 10 s.</summary>
-    public LoadProfile Profile => new(Clients, Input, Expect, RunTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    /// <summary>What the virtual clients send and check.</summary>
+    public LoadProfile Profile => LoadProfile.Standard(Clients, Input, Expect, RunTimeout);
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static KafkaBenchOptions Parse(IReadOnlyList<string> args)
