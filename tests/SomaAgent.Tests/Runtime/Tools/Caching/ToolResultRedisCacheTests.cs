@@ -18,13 +18,16 @@ public sealed class ToolResultRedisCacheTests(RedisServer redis)
     {
         // Two hosts are two workers: separate memory, one Redis.
         var tenant = $"tenant-{Guid.NewGuid():N}";
-        var first = ScriptedTool.Echo("lookup", cacheFor: AnHour);
-        var second = ScriptedTool.Echo("lookup", cacheFor: AnHour);
+        var name = $"lookup-{Guid.NewGuid():N}";
+        var first = ScriptedTool.Echo(name, cacheFor: AnHour);
+        var second = ScriptedTool.Echo(name, cacheFor: AnHour);
         await using var workerA = await ToolHost.StartAsync([first.Tool], WithRedis);
         await using var workerB = await ToolHost.StartAsync([second.Tool], WithRedis);
 
-        var stored = await workerA.RunAsync("lookup", """{"x":"7"}""", tenant);
-        var served = await workerB.RunAsync("lookup", """{"x":"7"}""", tenant);
+        var stored = await workerA.RunAsync(name, """{"x":"7"}""", tenant);
+        // HybridCache may finish its write to the second level just after the call returns.
+        await WaitForKeysAsync($"somaagent:tool-result:{name}:*", 1);
+        var served = await workerB.RunAsync(name, """{"x":"7"}""", tenant);
 
         stored.ResultJson.ShouldBe("\"7#1\"");
         served.ResultJson.ShouldBe("\"7#1\"");
@@ -90,5 +93,15 @@ public sealed class ToolResultRedisCacheTests(RedisServer redis)
             }
         }
         added.ShouldBe(1);
+    }
+
+    /// <summary>Polls Redis (5 s at most) until <paramref name="count"/> keys match the pattern.</summary>
+    private async Task WaitForKeysAsync(string pattern, int count)
+    {
+        for (var i = 0; i < 100 && (await redis.KeysAsync(pattern)).Count < count; i++)
+        {
+            await Task.Delay(50, Ct);
+        }
+        (await redis.KeysAsync(pattern)).Count.ShouldBe(count);
     }
 }
