@@ -5,8 +5,8 @@ using SomaAgent.TestServers;
 namespace SomaAgent.Bench.Kafka;
 
 /// <summary>
-/// The production shape over Kafka, driven until it has done its runs (issue 11): wrong answers, late streams
-/// and client errors must all be 0 while Workers processes join and leave under load.
+/// The production shape over Kafka, driven until it has done its runs: wrong answers, late streams, late
+/// starts and tool results, and client errors must all be 0 while Workers processes join and leave under load.
 /// </summary>
 internal static class KafkaBench
 {

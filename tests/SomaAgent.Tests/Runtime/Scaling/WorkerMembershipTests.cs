@@ -10,7 +10,7 @@ namespace SomaAgent.Tests.Runtime.Scaling;
 
 /// <summary>
 /// Workers joining and leaving move the consumer group's partitions while turns run on the workers that
-/// started them (issue 11): what concerns a running turn, its tool results and its cancel, must still reach
+/// started them: what concerns a running turn, its tool results and its cancel, must still reach
 /// the worker running it, and no client may get a different answer or a stream that outlives its turn.
 /// </summary>
 [Collection(KafkaCollection.Name)]
