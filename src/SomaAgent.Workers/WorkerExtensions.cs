@@ -88,7 +88,7 @@ public static partial class WorkerExtensions
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "Workers service on standby: {Reason}")]
+        [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "Workers service on standby: {Reason}")]
         private partial void LogStandby(string reason);
     }
 }

@@ -33,6 +33,6 @@ internal sealed partial class AccessCheckUnavailableHandler(IProblemDetailsServi
         });
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Access check unavailable, request refused with 503: {Reason}")]
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "Access check unavailable, request refused with 503: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 }

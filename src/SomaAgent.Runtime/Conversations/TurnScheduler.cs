@@ -120,9 +120,9 @@ public sealed partial class TurnScheduler(
         public Task? Completion { get; set; }
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} was taken over by another worker before this one could end it")]
+    [LoggerMessage(EventId = 1421, Level = LogLevel.Warning, Message = "Turn {Turn} of session {SessionId} was taken over by another worker before this one could end it")]
     private partial void LogTurnTakenOver(Guid sessionId, int turn);
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Turn {Turn} of session {SessionId} crashed")]
+    [LoggerMessage(EventId = 1420, Level = LogLevel.Error, Message = "Turn {Turn} of session {SessionId} crashed")]
     private partial void LogTurnCrashed(Guid sessionId, int turn, Exception exception);
 }

@@ -86,9 +86,9 @@ public sealed partial class DeadLetterRecorder(
 
     private static string Truncate(string reason) => reason.Length <= 2000 ? reason : reason[..2000];
 
-    [LoggerMessage(EventId = 1710, Level = LogLevel.Error, Message = "Parked a message on {Topic} (key {Key}): {Error}")]
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Error, Message = "Parked a message on {Topic} (key {Key}): {Error}")]
     private partial void LogParked(string topic, string? key, string error);
 
-    [LoggerMessage(EventId = 1711, Level = LogLevel.Error, Message = "A message on {Topic} was parked; session {SessionId} ended failed: {Error}")]
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "A message on {Topic} was parked; session {SessionId} ended failed: {Error}")]
     private partial void LogSessionFailed(string topic, Guid sessionId, string error);
 }

@@ -133,6 +133,6 @@ public sealed partial class SessionWriteQueue(IDbContextFactory<SessionDbContext
         await transaction.CommitAsync(CancellationToken.None);
     }
 
-    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "A batch of {Count} session writes failed; storing them one by one")]
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "A batch of {Count} session writes failed; storing them one by one")]
     private partial void LogBatchFailed(int count, Exception exception);
 }

@@ -50,7 +50,7 @@ public sealed partial class ToolPolicy(
             time.GetUtcNow(), auditEvent, request.TenantId, Subject: null, Method: null, Route: $"tool:{request.ToolName}",
             decision, reason, Activity.Current?.TraceId.ToString(), ClientAddress: null), CancellationToken.None);
 
-    [LoggerMessage(EventId = 1210, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1220, Level = LogLevel.Information,
         Message = "Tool {ToolName} call {CallId} of tenant {Tenant} denied by policy: {Reason}")]
     private partial void LogDenied(string toolName, string callId, string tenant, string reason);
 }

@@ -152,7 +152,7 @@ public sealed partial class RedisRateLimitStore(IConnectionMultiplexer redis, IL
 
     private static string SessionsKey(string tenantId) => $"{TenantPrefix(tenantId)}sessions";
 
-    [LoggerMessage(EventId = 5200, EventName = "RateLimitStoreUnavailable", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 6000, EventName = "RateLimitStoreUnavailable", Level = LogLevel.Warning,
         Message = "Redis did not answer a rate limit check; the request passes uncounted.")]
     private partial void LogUnavailable(Exception exception);
 }

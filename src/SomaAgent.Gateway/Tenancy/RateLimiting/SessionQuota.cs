@@ -138,7 +138,7 @@ public sealed partial class SessionQuota(
         && JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData) is { } data
         && SessionStatus.IsEnded(data.Status);
 
-    [LoggerMessage(EventId = 5201, EventName = "SessionSlotsReconciled", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 6001, EventName = "SessionSlotsReconciled", Level = LogLevel.Information,
         Message = "Freed {Count} concurrent-session slots of tenant {TenantId} whose turns had ended unseen.")]
     private partial void LogReconciled(int count, string tenantId);
 }

@@ -142,6 +142,6 @@ public sealed partial class OpenFgaAccessChecker(HttpClient http, IOptions<OpenF
 
     private sealed record WriteModelResponse([property: JsonPropertyName("authorization_model_id")] string AuthorizationModelId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created OpenFGA store '{StoreName}' ({StoreId})")]
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Created OpenFGA store '{StoreName}' ({StoreId})")]
     private static partial void LogStoreCreated(ILogger logger, string storeName, string storeId);
 }

@@ -97,7 +97,7 @@ public sealed partial class JsonLinesAuditLog(
         }
     }
 
-    [LoggerMessage(EventId = 9000,
+    [LoggerMessage(EventId = 5900,
         Message = "Audit {AuditEvent} {Decision}: tenant {Tenant}, subject {Subject}, {Method} {Route}: {Reason} (trace {TraceId}, client {ClientAddress})")]
     private static partial void LogEntry(ILogger logger, LogLevel level, string auditEvent, string decision, string? tenant, string? subject, string? method, string? route, string reason, string? traceId, string? clientAddress);
 }

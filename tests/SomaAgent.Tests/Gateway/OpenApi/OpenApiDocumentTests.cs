@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Gateway.OpenApi;
 

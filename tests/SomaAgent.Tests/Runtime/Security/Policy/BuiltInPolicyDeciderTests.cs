@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Security.Policy;
 
@@ -71,7 +72,7 @@ public sealed class BuiltInPolicyDeciderTests
     [Fact]
     public void The_shipped_data_is_the_file_the_OPA_container_loads()
     {
-        var file = Path.Combine(RepositoryRoot(), "deploy", "policies", "data.json");
+        var file = RepoPaths.PolicyData;
 
         var fromFile = PolicyRuleSet.LoadFile(file);
 
@@ -186,14 +187,4 @@ public sealed class BuiltInPolicyDeciderTests
     }
 
     private static PolicyRuleSet Load(string json) => PolicyRuleSet.Load(new MemoryStream(Encoding.UTF8.GetBytes(json)), "test data");
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "SomaAgent.sln")))
-        {
-            folder = folder.Parent;
-        }
-        return folder?.FullName ?? throw new InvalidOperationException("SomaAgent.sln not found above the test binaries.");
-    }
 }

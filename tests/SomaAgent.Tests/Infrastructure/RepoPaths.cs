@@ -1,4 +1,4 @@
-namespace SomaAgent.Tests.Gateway.OpenApi;
+namespace SomaAgent.Tests.Infrastructure;
 
 /// <summary>Files of the repository, found by walking up from the test assembly to the folder of SomaAgent.sln.</summary>
 internal static class RepoPaths
@@ -8,6 +8,11 @@ internal static class RepoPaths
     public static string OpenApiDocument => Path.Combine(Root, "src", "SomaAgent.Gateway", "openapi.json");
 
     public static string ApiDocs => Path.Combine(Root, "docs", "SomaAgent01_API.md");
+
+    /// <summary>The one place log event ids are allocated, a range per owner.</summary>
+    public static string EventIds => Path.Combine(Root, "docs", "event-ids.md");
+
+    public static string PolicyData => Path.Combine(Root, "deploy", "policies", "data.json");
 
     private static string FindRoot()
     {
