@@ -44,7 +44,7 @@ public static class GatewayClientExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var baseAddress = builder.Configuration["SomaAgent:Web:GatewayUrl"] ?? "https+http://gateway";
-        // The gateway requires a key; the AppHost hands the UI the bootstrap key until users sign in (issue 5, point 9).
+        // The gateway requires a key; the AppHost hands the UI the bootstrap key until users sign in through the UI.
         var apiKey = builder.Configuration["SomaAgent:Web:ApiKey"];
         builder.Services.AddHttpClient<GatewayClient>(client =>
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using SomaAgent.Gateway.Tenancy.RateLimiting;
 
 namespace SomaAgent.Gateway.ChatCompletions;
 
@@ -103,7 +104,7 @@ internal sealed class ChatCompletionsOpenApiTransformer : IOpenApiOperationTrans
         415 => ("The body is not sent as `application/json` (`code: unsupported_media_type`).",
             ErrorJson("Send the body as application/json, not 'text/plain'.", "invalid_request_error", null, "unsupported_media_type")),
         429 => ("The API key or the tenant is over its requests per minute, or the tenant is at its concurrent-sessions quota (`type: rate_limit_exceeded`; `message` names which); wait the `Retry-After` seconds and retry.",
-            ErrorJson("This tenant is over its limit of 1000 requests per second; retry after 1 s.", "rate_limit_exceeded", null, "rate_limit_exceeded")),
+            ErrorJson(RateLimitProblems.RequestDetail(RateLimitScope.Tenant, 240_000, 12), "rate_limit_exceeded", null, "rate_limit_exceeded")),
         _ => ("The model failed or the turn ended without an answer (`code: turn_failed`), or the gateway failed (`code: internal`); the session keeps the events and `trace_id` finds the request in the logs.",
             ErrorJson("The completion failed: The model failed: connection refused. Session 0193a8a0-7c1e-7d3b-9f00-123456789abc keeps its events.", "server_error", null, "turn_failed")),
     };
