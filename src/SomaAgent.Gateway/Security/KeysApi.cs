@@ -6,7 +6,7 @@ using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Gateway.Security;
 
-/// <summary>A tenant's API keys: create (the secret is shown once), list, revoke.</summary>
+/// <summary>A tenant's API keys: create (the secret is shown once), list, read one, revoke.</summary>
 public static class KeysApi
 {
     public const int MaxNameLength = 128;
@@ -28,6 +28,14 @@ public static class KeysApi
             .WithName("ListKeys")
             .WithSummary("List the caller's tenant's API keys (never their secrets)")
             .RequireAuthorization(ApiKeyScopes.TenantAdmin);
+
+        api.MapGet("/keys/{id}", GetKey)
+            .WithName("GetKey")
+            .RequiresAccess(ResourceTypes.ApiKey, Problem.KeyNotFound)
+            .WithSummary("Read one of the caller's tenant's API keys (never its secret)")
+            .RequireAuthorization(ApiKeyScopes.TenantAdmin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapDelete("/keys/{id}", RevokeKey)
             .WithName("RevokeKey")
@@ -62,12 +70,25 @@ public static class KeysApi
     public static async Task<Ok<KeyList>> ListKeys(ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken) =>
         TypedResults.Ok(new KeyList([.. (await store.ListAsync(callers.Current.TenantId, cancellationToken)).Select(KeyInfo.From)]));
 
+    public static async Task<Results<Ok<KeyInfo>, ProblemHttpResult>> GetKey(
+        string id, ApiKeyStore store, CallerAccessor callers, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var keyId))
+        {
+            return MalformedKeyId(id);
+        }
+        // Another tenant's key answers exactly like a missing one: no existence leak.
+        return await store.FindAsync(callers.Current.TenantId, keyId, cancellationToken) is { } key
+            ? TypedResults.Ok(KeyInfo.From(key))
+            : Problem.KeyNotFound(keyId);
+    }
+
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
         string id, ApiKeyStore store, CallerAccessor callers, AuditRecorder audit, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var keyId))
         {
-            return Problem.Validation("id", $"'{Problem.Truncate(id)}' is not a key id; key ids are UUIDs.");
+            return MalformedKeyId(id);
         }
         // Another tenant's key answers exactly like a missing one: no existence leak.
         var tenant = callers.Current.TenantId;
@@ -78,6 +99,9 @@ public static class KeysApi
         }
         return Problem.KeyNotFound(keyId);
     }
+
+    private static ProblemHttpResult MalformedKeyId(string id) =>
+        Problem.Validation("id", $"'{Problem.Truncate(id)}' is not a key id; key ids are UUIDs.");
 
     internal static ProblemHttpResult TenantNotFound(string tenant) =>
         Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Tenant not found", $"No tenant '{Problem.Truncate(tenant)}' exists.");

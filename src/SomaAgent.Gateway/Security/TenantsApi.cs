@@ -6,7 +6,7 @@ using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Gateway.Security;
 
-/// <summary>Tenants: only a platform admin creates and lists them, and gets each new tenant's first admin key.</summary>
+/// <summary>Tenants: only a platform admin creates, lists and reads them, and gets each new tenant's first admin key.</summary>
 public static partial class TenantsApi
 {
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
@@ -27,6 +27,13 @@ public static partial class TenantsApi
             .WithSummary("List the tenants")
             .RequireAuthorization(ApiKeyScopes.PlatformAdmin);
 
+        api.MapGet("/tenants/{id}", GetTenant)
+            .WithName("GetTenant")
+            .WithSummary("Read one tenant")
+            .RequireAuthorization(ApiKeyScopes.PlatformAdmin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return app;
     }
 
@@ -35,7 +42,7 @@ public static partial class TenantsApi
     {
         if (request.Id is null || !TenantId().IsMatch(request.Id))
         {
-            return Problem.Validation("id", "id is required: 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit (for example `acme`).");
+            return Problem.Validation("id", $"id is required: {TenantIdRule}");
         }
         var name = string.IsNullOrWhiteSpace(request.Name) ? request.Id : request.Name.Trim();
         if (name.Length > 256)
@@ -51,8 +58,21 @@ public static partial class TenantsApi
             new TenantCreated(new TenantInfo(tenant.Id, tenant.Name, tenant.CreatedAt), new KeyCreated(KeyInfo.From(key.Record), key.Secret)));
     }
 
+    public static async Task<Results<Ok<TenantInfo>, ProblemHttpResult>> GetTenant(string id, ApiKeyStore store, CancellationToken cancellationToken)
+    {
+        if (!TenantId().IsMatch(id))
+        {
+            return Problem.Validation("id", $"'{Problem.Truncate(id)}' is not a tenant id; tenant ids are {TenantIdRule}");
+        }
+        return await store.FindTenantAsync(id, cancellationToken) is { } tenant
+            ? TypedResults.Ok(new TenantInfo(tenant.Id, tenant.Name, tenant.CreatedAt))
+            : KeysApi.TenantNotFound(id);
+    }
+
     public static async Task<Ok<TenantList>> ListTenants(ApiKeyStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(new TenantList([.. (await store.ListTenantsAsync(cancellationToken)).Select(t => new TenantInfo(t.Id, t.Name, t.CreatedAt))]));
+
+    private const string TenantIdRule = "1 to 63 lower-case letters, digits and dashes, starting with a letter or digit (for example `acme`).";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex TenantId();

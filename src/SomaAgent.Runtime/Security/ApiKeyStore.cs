@@ -96,6 +96,13 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
             .OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
     }
 
+    /// <summary>The tenant's key; null when the tenant has no such key (another tenant's key included).</summary>
+    public async Task<ApiKeyRecord?> FindAsync(string tenantId, Guid keyId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == keyId && k.TenantId == tenantId, cancellationToken);
+    }
+
     /// <summary>Revokes the tenant's key; false when the tenant has no such key (another tenant's key included).</summary>
     public async Task<bool> RevokeAsync(string tenantId, Guid keyId, CancellationToken cancellationToken)
     {
@@ -137,6 +144,12 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
             return null;
         }
         return (tenant, admin);
+    }
+
+    public async Task<TenantRecord?> FindTenantAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
     }
 
     public async Task<bool> TenantExistsAsync(string id, CancellationToken cancellationToken)

@@ -55,6 +55,69 @@ public sealed class ApiKeyTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task The_location_of_a_created_key_reads_it_back_without_its_secret()
+    {
+        var (tenant, admin) = await CreateTenantAsync(App);
+        using var client = App.CreateClientWith(admin);
+        using var created = await client.PostAsJsonAsync("/v1/keys", new { name = "reader", scopes = (string[])["sessions:read"] }, GatewayApp.Json, Ct);
+        var secret = (await created.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct)).GetProperty("secret").GetString()!;
+
+        using var read = await client.GetAsync(created.Headers.Location, Ct);
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var text = await read.Content.ReadAsStringAsync(Ct);
+        text.ShouldNotContain(secret);
+        var key = JsonNode.Parse(text)!;
+        key["tenant_id"]!.GetValue<string>().ShouldBe(tenant);
+        key["name"]!.GetValue<string>().ShouldBe("reader");
+        key["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["sessions:read"]);
+    }
+
+    [Theory]
+    [InlineData("not-a-uuid", HttpStatusCode.BadRequest, "is not a key id")]
+    [InlineData("0193a8a0-7c1e-7d3b-9f00-123456789abc", HttpStatusCode.NotFound, "No key with id")]
+    public async Task Reading_a_key_that_is_not_one_says_why(string id, HttpStatusCode status, string detail)
+    {
+        var (_, admin) = await CreateTenantAsync(App);
+        using var client = App.CreateClientWith(admin);
+
+        using var response = await client.GetAsync($"/v1/keys/{id}", Ct);
+
+        response.StatusCode.ShouldBe(status);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain(detail);
+    }
+
+    [Fact]
+    public async Task The_location_of_a_created_tenant_reads_it_back()
+    {
+        using var platform = App.CreateClient();
+        var id = "t-" + Guid.NewGuid().ToString("N")[..12];
+        using var created = await platform.PostAsJsonAsync("/v1/tenants", new { id, name = "Acme Corp" }, GatewayApp.Json, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        using var read = await platform.GetAsync(created.Headers.Location, Ct);
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var tenant = JsonNode.Parse(await read.Content.ReadAsStringAsync(Ct))!;
+        tenant["id"]!.GetValue<string>().ShouldBe(id);
+        tenant["name"]!.GetValue<string>().ShouldBe("Acme Corp");
+    }
+
+    [Theory]
+    [InlineData("Not_A_Tenant", HttpStatusCode.BadRequest, "is not a tenant id")]
+    [InlineData("no-such-tenant-here", HttpStatusCode.NotFound, "No tenant 'no-such-tenant-here' exists.")]
+    public async Task Reading_a_tenant_that_is_not_one_says_why(string id, HttpStatusCode status, string detail)
+    {
+        using var platform = App.CreateClient();
+
+        using var response = await platform.GetAsync($"/v1/tenants/{id}", Ct);
+
+        response.StatusCode.ShouldBe(status);
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain(detail);
+    }
+
+    [Fact]
     public async Task A_key_works_as_bearer_and_as_x_api_key()
     {
         var (_, admin) = await CreateTenantAsync(App);
