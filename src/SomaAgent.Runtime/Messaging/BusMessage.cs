@@ -15,7 +15,11 @@ namespace SomaAgent.Runtime.Messaging;
 public abstract record BusMessage
 {
     public Guid MessageId { get; init; } = Guid.CreateVersion7();
-    public DateTime OccurredAt { get; init; } = DateTime.UtcNow;
+    /// <summary>When the message was published (UTC): stamped by the bus from its <see cref="TimeProvider"/> unless the publisher set it.</summary>
+    public DateTime OccurredAt { get; init; }
+
+    /// <summary>This message with <see cref="OccurredAt"/> set to <paramref name="time"/>'s now, unless it is set already.</summary>
+    internal BusMessage Stamped(TimeProvider time) => OccurredAt == default ? this with { OccurredAt = time.GetUtcNow().UtcDateTime } : this;
     public required Guid SessionId { get; init; }
 }
 

@@ -19,13 +19,15 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
     private readonly Dictionary<string, List<Consumer>> _consumersByTopic = [];
     private readonly BusDispatcher _dispatcher;
     private readonly DeadLetterRecorder _deadLetters;
+    private readonly TimeProvider _time;
     private readonly ILogger<InMemoryEventBus> _logger;
 
-    public InMemoryEventBus(BusSubscriptions subscriptions, BusDispatcher dispatcher, DeadLetterRecorder deadLetters, ILogger<InMemoryEventBus> logger)
+    public InMemoryEventBus(BusSubscriptions subscriptions, BusDispatcher dispatcher, DeadLetterRecorder deadLetters, TimeProvider time, ILogger<InMemoryEventBus> logger)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         _dispatcher = dispatcher;
         _deadLetters = deadLetters;
+        _time = time;
         _logger = logger;
         foreach (var consumer in subscriptions.Consumers)
         {
@@ -52,6 +54,7 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
         {
             var parent = activity?.Context ?? Activity.Current?.Context ?? default;
             var partition = PartitionOf(message.SessionId);
+            message = message.Stamped(_time);
             foreach (var consumer in consumers)
             {
                 consumer.Partitions[partition].Writer.TryWrite(new Delivery(message, parent));

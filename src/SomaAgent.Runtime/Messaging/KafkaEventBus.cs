@@ -31,6 +31,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
     private readonly BusDispatcher _dispatcher;
     private readonly DeadLetterRecorder _deadLetters;
     private readonly IHostApplicationLifetime? _lifetime;
+    private readonly TimeProvider _time;
     private readonly ILogger<KafkaEventBus> _logger;
     private readonly IProducer<string, byte[]> _producer;
     private readonly List<InstanceConsumer> _instanceConsumers = [];
@@ -42,6 +43,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         BusSubscriptions subscriptions,
         BusDispatcher dispatcher,
         DeadLetterRecorder deadLetters,
+        TimeProvider time,
         ILogger<KafkaEventBus> logger,
         IHostApplicationLifetime? lifetime = null)
     {
@@ -52,6 +54,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         _dispatcher = dispatcher;
         _deadLetters = deadLetters;
         _lifetime = lifetime;
+        _time = time;
         _logger = logger;
         _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
@@ -86,7 +89,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         await _producer.ProduceAsync(topic, new Message<string, byte[]>
         {
             Key = message.SessionId.ToString(),
-            Value = JsonSerializer.SerializeToUtf8Bytes(message, SessionJsonContext.Wire.BusMessage),
+            Value = JsonSerializer.SerializeToUtf8Bytes(message.Stamped(_time), SessionJsonContext.Wire.BusMessage),
             Headers = headers,
         }, cancellationToken);
     }

@@ -91,6 +91,18 @@ public abstract class EventBusContractTests
     }
 
     [Fact]
+    public async Task A_message_carries_when_it_was_published_by_the_bus_clock()
+    {
+        var topic = NewTopic();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"), clock);
+
+        await bus.Bus.PublishAsync(topic, new TurnRequested { SessionId = Guid.NewGuid(), Turn = 1 }, Ct);
+
+        (await bus.Recorder.WaitForAsync(1, Ct)).Single().OccurredAt.ShouldBe(new DateTime(2031, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+    }
+
+    [Fact]
     public async Task Trace_context_travels_with_the_message()
     {
         var topic = NewTopic();
@@ -336,9 +348,13 @@ public sealed class BusHost : IAsyncDisposable
         }
     }
 
-    public static async Task<BusHost> StartAsync(IDictionary<string, string?> settings, Action<EventBusBuilder> subscribe)
+    public static async Task<BusHost> StartAsync(IDictionary<string, string?> settings, Action<EventBusBuilder> subscribe, TimeProvider? time = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("somaagent-bus-").FullName, "bus.db")}";
         builder.Services.AddSingleton<Recorder>();
