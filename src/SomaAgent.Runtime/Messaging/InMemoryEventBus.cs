@@ -21,14 +21,18 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
     private readonly DeadLetterRecorder _deadLetters;
     private readonly TimeProvider _time;
     private readonly ILogger<InMemoryEventBus> _logger;
+    private readonly IHostApplicationLifetime? _lifetime;
 
-    public InMemoryEventBus(BusSubscriptions subscriptions, BusDispatcher dispatcher, DeadLetterRecorder deadLetters, TimeProvider time, ILogger<InMemoryEventBus> logger)
+    public InMemoryEventBus(
+        BusSubscriptions subscriptions, BusDispatcher dispatcher, DeadLetterRecorder deadLetters, TimeProvider time, ILogger<InMemoryEventBus> logger,
+        IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         _dispatcher = dispatcher;
         _deadLetters = deadLetters;
         _time = time;
         _logger = logger;
+        _lifetime = lifetime;
         foreach (var consumer in subscriptions.Consumers)
         {
             foreach (var topic in consumer.Topics)
@@ -66,7 +70,8 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(_consumersByTopic.Values
             .SelectMany(consumers => consumers)
-            .SelectMany(consumer => consumer.Partitions.Select(partition => ConsumeAsync(consumer, partition, stoppingToken))));
+            .SelectMany(consumer => consumer.Partitions.Select(partition => BackgroundLoop.RunAsync(
+                $"in-memory consumer {consumer.Group} of {consumer.Topic}", () => ConsumeAsync(consumer, partition, stoppingToken), _lifetime, _logger, stoppingToken))));
 
     private async Task ConsumeAsync(Consumer consumer, Channel<Delivery> partition, CancellationToken stoppingToken)
     {

@@ -53,6 +53,9 @@ public sealed partial class KafkaEventBus
             return reader;
         }
 
+        /// <summary>The consumer's name in logs: what it reads every partition of.</summary>
+        public string Name => $"{_spec.Group} ({string.Join(", ", _spec.Topics)})";
+
         public async Task RunAsync(CancellationToken stoppingToken)
         {
             try

@@ -117,10 +117,11 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _lifetime?.ApplicationStopping ?? CancellationToken.None);
         var loops = _subscriptions.Consumers
             .Where(c => c.Delivery == BusDelivery.Shared)
-            .Select(c => (Func<Task>)(() => ConsumeSharedAsync(c, stopping.Token)))
-            .Concat(_instanceConsumers.Select(c => (Func<Task>)(() => c.RunAsync(stopping.Token))));
-        await Task.WhenAll(loops.Select(loop =>
-            Task.Factory.StartNew(loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
+            .Select(c => (Name: $"Kafka consumer of group {c.Group}", Loop: (Func<Task>)(() => ConsumeSharedAsync(c, stopping.Token))))
+            .Concat(_instanceConsumers.Select(c => (Name: $"Kafka reader {c.Name}", Loop: (Func<Task>)(() => c.RunAsync(stopping.Token)))));
+        await Task.WhenAll(loops.Select(consumer => Task.Factory.StartNew(
+            () => BackgroundLoop.RunAsync(consumer.Name, consumer.Loop, _lifetime, _logger, stopping.Token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
     }
 
     public override void Dispose()

@@ -27,7 +27,8 @@ public sealed record SessionWrite(
 /// each write is retried alone, so one bad write cannot fail the others. A write whose lease epoch is no
 /// longer the session's (another worker took the turn over) is refused with <see cref="LeaseLostException"/>.
 /// </summary>
-public sealed partial class SessionWriteQueue(IDbContextFactory<SessionDbContext> dbFactory, ILogger<SessionWriteQueue> logger) : IHostedService
+public sealed partial class SessionWriteQueue(
+    IDbContextFactory<SessionDbContext> dbFactory, ILogger<SessionWriteQueue> logger, IHostApplicationLifetime? lifetime = null) : IHostedService
 {
     public const int MaxBatch = 256;
 
@@ -45,7 +46,7 @@ public sealed partial class SessionWriteQueue(IDbContextFactory<SessionDbContext
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _writer = Task.Run(RunAsync, CancellationToken.None);
+        _writer = Task.Run(() => BackgroundLoop.RunAsync("session store writer", RunAsync, lifetime, logger, CancellationToken.None), CancellationToken.None);
         return Task.CompletedTask;
     }
 
