@@ -12,7 +12,7 @@
 #   eng/bench.sh --help
 #
 # The kafka scenario: the production shape over the Kafka wire protocol (librdkafka's mock cluster in the bench
-# process, a gateway and Workers processes on one store, Workers joining and replaced under load; issue 11):
+# process, a gateway and Workers processes on one store, Workers joining and replaced under load):
 #   eng/bench.sh kafka                                  20 clients, 10000 runs; exits 1 on any wrong answer,
 #                                                       late stream, late tool result or client error
 #   eng/bench.sh kafka --runs 500 --restart-every 0     a short run, no replacements

@@ -6,7 +6,7 @@ using SomaAgent.Runtime.Tools.BuiltIn;
 namespace SomaAgent.Bench.ToolCache;
 
 /// <summary>
-/// The tool result cache under a realistic mix (issue 4, point 7): calculator calls with Zipf-distributed
+/// The tool result cache under a realistic mix: calculator calls with Zipf-distributed
 /// arguments over many sessions and a few tenants, from concurrent workers, through the real
 /// <c>ToolExecutor</c> and HybridCache of one or more in-process worker hosts, optionally sharing a private
 /// redis-server. Bounded by the call count and a time cap; touches nothing but loopback.
