@@ -14,7 +14,8 @@ namespace SomaAgent.Runtime.Security.Audit;
 /// append only: nothing already written is ever rewritten, and a restart continues it.
 /// </summary>
 public sealed partial class JsonLinesAuditLog(
-    IOptions<AuditOptions> options, IConfiguration configuration, IHostEnvironment environment, ILogger<JsonLinesAuditLog> logger)
+    IOptions<AuditOptions> options, IConfiguration configuration, IHostEnvironment environment, ILogger<JsonLinesAuditLog> logger,
+    IHostApplicationLifetime? lifetime = null)
     : BackgroundService, IAuditLog
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
@@ -55,7 +56,11 @@ public sealed partial class JsonLinesAuditLog(
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // A writer that cannot write stops the service: refusals must not go unaudited while it looks healthy.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundLoop.RunAsync("audit log writer", WriteAllAsync, lifetime, logger, CancellationToken.None);
+
+    private async Task WriteAllAsync()
     {
         var file = _file!;
         try
