@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace SomaAgent.Runtime.Messaging;
 
 /// <summary>
-/// The embedded bus: every (topic, group) this process subscribes to gets a fixed number of partitions,
+/// The embedded bus: every (topic, consumer) of this process gets a fixed number of partitions,
 /// chosen by session id like Kafka's keyed partitioning, so one session is handled in order while
 /// different sessions run in parallel. Messages live in memory only: durability comes from the store
 /// (queued turns are re-dispatched at start-up). With one instance, <see cref="BusDelivery.Shared"/> and
