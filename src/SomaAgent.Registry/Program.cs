@@ -5,7 +5,7 @@ using SomaAgent.Runtime.Security.Policy;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.AddProblemDetails();
+builder.Services.AddSomaAgentProblemDetails("registry");
 // The platform's one JSON shape: snake_case, as the gateway answers.
 builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>

@@ -34,7 +34,7 @@ public static class GatewayExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         // Ahead of the default writer: problems on the OpenAI-compatible routes are written in OpenAI's error shape.
         services.AddSingleton<IProblemDetailsWriter, OpenAIProblemDetailsWriter>();
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
+        services.AddSomaAgentProblemDetails("gateway");
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<AccessCheckUnavailableHandler>();
         services.AddGatewayOpenApi();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Runtime.Problems;
 
 namespace SomaAgent.Gateway.OpenApi;
 
@@ -76,7 +77,7 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
     {
         var properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
         {
-            ["type"] = Text($"Stable URN naming the kind of problem, such as `{ProblemTypes.NotFound}`; clients branch on this, never on `title` or `detail`."),
+            ["type"] = Text($"Stable URN naming the kind of problem, such as `{ProblemCatalog.SessionNotFound.Type}`; clients branch on this, never on `title` or `detail`."),
             ["title"] = Text("Short summary of the kind of problem."),
             ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = "The HTTP status code." },
             ["detail"] = Text("What went wrong with this request and how to fix it."),

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using SomaAgent.Gateway.Configuration;
-using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
+using SomaAgent.Runtime.Problems;
 
 namespace SomaAgent.Gateway.OpenApi;
 
@@ -50,65 +50,64 @@ internal static class ProblemExamples
                 break;
             case 401:
                 yield return new("missing_credential", "No API key was sent",
-                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "This route needs an API key or a bearer token: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.", instance));
+                    Build(ProblemCatalog.Unauthorized, "This route needs an API key or a bearer token: send 'Authorization: Bearer <key or token>' or 'X-API-Key: <key>'.", instance));
                 yield return new("revoked_key", "The key was revoked",
-                    Build(ProblemTypes.Unauthorized, "Authentication required", 401, "The API key has been revoked; create a new one.", instance));
+                    Build(ProblemCatalog.Unauthorized, "The API key has been revoked; create a new one.", instance));
                 break;
             case 403:
                 yield return new("insufficient_scope", "The key lacks the route's scope",
-                    Build(ProblemTypes.Forbidden, "Insufficient scope", 403, "This route needs the scope 'sessions:write', which the credential does not carry.", instance));
+                    Build(ProblemCatalog.InsufficientScope, "This route needs the scope 'sessions:write', which the credential does not carry.", instance));
                 yield return new("tenant_mismatch", "X-Tenant-Id names another tenant",
-                    Build(ProblemTypes.Forbidden, "Tenant mismatch", 403, "The X-Tenant-Id header names another tenant than the credential's ('acme'); omit it or send 'acme'.", instance));
+                    Build(ProblemCatalog.TenantMismatch, "The X-Tenant-Id header names another tenant than the credential's ('acme'); omit it or send 'acme'.", instance));
                 break;
-            case 404 when operationId == "RevokeKey":
+            case 404 when operationId is "RevokeKey" or "GetKey":
                 yield return new("not_found", "The key does not exist for this tenant",
-                    Build(ProblemTypes.NotFound, "Key not found", 404, $"No key with id '{OpenApiExamples.SessionId}' exists for this tenant.", instance));
+                    Build(ProblemCatalog.KeyNotFound, $"No key with id '{OpenApiExamples.SessionId}' exists for this tenant.", instance));
                 break;
-            case 404 when operationId == "CreateKey":
+            case 404 when operationId is "CreateKey" or "GetTenant":
                 yield return new("not_found", "The named tenant does not exist",
-                    Build(ProblemTypes.NotFound, "Tenant not found", 404, "No tenant 'acme' exists.", instance));
+                    Build(ProblemCatalog.TenantNotFound, "No tenant 'acme' exists.", instance));
                 break;
             case 409 when operationId == "CreateTenant":
                 yield return new("tenant_exists", "The tenant exists",
-                    Build(ProblemTypes.Conflict, "Tenant exists", 409, "A tenant 'acme' already exists.", instance));
+                    Build(ProblemCatalog.TenantExists, "A tenant 'acme' already exists.", instance));
                 break;
             case 404:
                 yield return new("not_found", "The session does not exist",
-                    Build(ProblemTypes.NotFound, "Session not found", 404, $"No session with id '{OpenApiExamples.SessionId}' exists for this tenant.", instance));
+                    Build(ProblemCatalog.SessionNotFound, $"No session with id '{OpenApiExamples.SessionId}' exists for this tenant.", instance));
                 break;
             case 409 when operationId == "CancelTurn":
                 yield return new("turn_not_running", "The latest turn has ended",
-                    Build(ProblemTypes.TurnNotRunning, "No turn to cancel", 409, "Turn 1 has already ended (completed); there is nothing to cancel.", instance));
+                    Build(ProblemCatalog.TurnNotRunning, "Turn 1 has already ended (completed); there is nothing to cancel.", instance));
                 break;
             case 409:
                 yield return new("turn_in_progress", "A turn is running",
-                    Build(ProblemTypes.TurnInProgress, "A turn is in progress", 409, "Turn 2 is running; post the next message when it has ended, or cancel it first.", instance));
+                    Build(ProblemCatalog.TurnInProgress, "Turn 2 is running; post the next message when it has ended, or cancel it first.", instance));
                 break;
             case 413:
                 yield return new("payload_too_large", "The body is too large",
-                    Build(ProblemTypes.PayloadTooLarge, "Request body too large", 413, $"The request body is larger than the limit of {new GatewayOptions().MaxRequestBodyBytes} bytes.", instance));
+                    Build(ProblemCatalog.PayloadTooLarge, $"The request body is larger than the limit of {new GatewayOptions().MaxRequestBodyBytes} bytes.", instance));
                 break;
             case 415:
                 yield return new("unsupported_media_type", "The body is not JSON",
-                    Build(ProblemTypes.UnsupportedMediaType, "Unsupported media type", 415, "Send the body as application/json, not 'text/plain'.", instance));
+                    Build(ProblemCatalog.UnsupportedMediaType, "Send the body as application/json, not 'text/plain'.", instance));
                 break;
             case 422:
                 yield return new("idempotency_key_reused", "The key was used with another body",
-                    Build(ProblemTypes.IdempotencyKeyReused, "Idempotency key reused", 422,
+                    Build(ProblemCatalog.IdempotencyKeyReused,
                         "This Idempotency-Key was already used with a different request body; use a new key for a new request.", instance));
                 break;
             case 429:
                 yield return new("rate_limited", "Over the request rate",
-                    Build(ProblemTypes.RateLimited, RateLimitProblems.Title, 429,
+                    Build(ProblemCatalog.RateLimited,
                         RateLimitProblems.RequestDetail(RateLimitScope.Key, new RateLimitOptions().KeyRequestsPerMinute, 12), instance));
                 break;
             case >= 500:
                 yield return new("internal", "An unexpected failure",
-                    Build(ProblemTypes.Internal, "An error occurred while processing your request.", status,
-                        "The gateway failed to handle the request; the trace id identifies it in the logs.", instance));
+                    Build(ProblemCatalog.Internal, "The gateway failed to handle the request; the trace id identifies it in the logs.", instance, status));
                 break;
             default:
-                yield return new("problem", "A problem", Build(ProblemTypes.BadRequest, "Bad request", status, "The request failed.", instance));
+                yield return new("problem", "A problem", Build(ProblemCatalog.BadRequest, "The request failed.", instance, status));
                 break;
         }
     }
@@ -156,21 +155,22 @@ internal static class ProblemExamples
 
     private static Example MalformedJson(string instance) =>
         new("malformed_json", "A body that is not valid JSON",
-            Build(ProblemTypes.MalformedJson, "Malformed JSON", 400,
+            Build(ProblemCatalog.MalformedJson,
                 "The request body is not valid JSON for this route: '}' is an invalid start of a value (at $.input, line 1, position 10).", instance));
 
     private static Example Invalid(string name, string summary, string instance, string field, string message)
     {
-        var problem = Build(ProblemTypes.Validation, "The request is not valid", 400, message, instance);
+        var problem = Build(ProblemCatalog.Validation, message, instance);
         problem["errors"] = new JsonObject { [field] = new JsonArray(message) };
         return new(name, summary, problem);
     }
 
-    private static JsonObject Build(string type, string title, int status, string detail, string instance) => new()
+    /// <summary>The problem a response of <paramref name="kind"/> carries (<paramref name="status"/> where the kind's varies).</summary>
+    private static JsonObject Build(ProblemKind kind, string detail, string instance, int? status = null) => new()
     {
-        ["type"] = type,
-        ["title"] = title,
-        ["status"] = status,
+        ["type"] = kind.Type,
+        ["title"] = kind.Title,
+        ["status"] = status ?? kind.Status,
         ["detail"] = detail,
         ["instance"] = instance,
         ["trace_id"] = TraceId,

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Mvc;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security.Access;
 
 namespace SomaAgent.Gateway.Problems;
@@ -8,7 +8,7 @@ namespace SomaAgent.Gateway.Problems;
 /// The access checker could not answer, on a check or while recording a new resource's owner: 503 with
 /// <c>Retry-After</c>, and nothing was stored. The checker's own words go to the log, not to the caller.
 /// </summary>
-internal sealed partial class AccessCheckUnavailableHandler(IProblemDetailsService problems, ILogger<AccessCheckUnavailableHandler> logger) : IExceptionHandler
+internal sealed partial class AccessCheckUnavailableHandler(ILogger<AccessCheckUnavailableHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -17,20 +17,10 @@ internal sealed partial class AccessCheckUnavailableHandler(IProblemDetailsServi
             return false;
         }
         LogUnavailable(logger, unavailable.Message);
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = "1";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Type = ProblemTypes.AccessCheckUnavailable,
-                Title = "Access check unavailable",
-                Detail = "The access-control service did not answer, so the request was refused and nothing was stored. Retry shortly.",
-            },
-        });
+        await ProblemWriter.WriteAsync(httpContext, ProblemCatalog.AccessCheckUnavailable,
+            "The access-control service did not answer, so the request was refused and nothing was stored. Retry shortly.", exception);
+        return true;
     }
 
     [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "Access check unavailable, request refused with 503: {Reason}")]

@@ -59,7 +59,7 @@ public static class KeysApi
         var caller = callers.Current;
         if (!await store.TenantExistsAsync(caller.TenantId, cancellationToken))
         {
-            return TenantNotFound(caller.TenantId);
+            return Problem.TenantNotFound(caller.TenantId);
         }
         var created = await store.CreateAsync(caller.TenantId, request.Name!.Trim(), request.Scopes!, request.ExpiresAt?.UtcDateTime, caller.Subject, cancellationToken);
         await audit.RecordAsync(http, AuditEvents.KeyCreated, AuditDecisions.Allow,
@@ -102,9 +102,6 @@ public static class KeysApi
 
     private static ProblemHttpResult MalformedKeyId(string id) =>
         Problem.Validation("id", $"'{Problem.Truncate(id)}' is not a key id; key ids are UUIDs.");
-
-    internal static ProblemHttpResult TenantNotFound(string tenant) =>
-        Problem.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Tenant not found", $"No tenant '{Problem.Truncate(tenant)}' exists.");
 
     private static Dictionary<string, string[]> Validate(CreateKeyRequest request, CallerAccessor callers, TimeProvider time)
     {

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 
@@ -51,7 +52,7 @@ public static partial class TenantsApi
         }
         if (await store.CreateTenantAsync(request.Id, name, callers.Current.Subject, cancellationToken) is not var (tenant, key))
         {
-            return Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Tenant exists", $"A tenant '{request.Id}' already exists.");
+            return Problem.Of(ProblemCatalog.TenantExists, $"A tenant '{request.Id}' already exists.");
         }
         await audit.RecordAsync(http, AuditEvents.TenantCreated, AuditDecisions.Allow, $"tenant '{tenant.Id}' created with admin key {key.Record.Id}", tenant.Id);
         return TypedResults.Created($"/v1/tenants/{tenant.Id}",
@@ -66,7 +67,7 @@ public static partial class TenantsApi
         }
         return await store.FindTenantAsync(id, cancellationToken) is { } tenant
             ? TypedResults.Ok(new TenantInfo(tenant.Id, tenant.Name, tenant.CreatedAt))
-            : KeysApi.TenantNotFound(id);
+            : Problem.TenantNotFound(id);
     }
 
     public static async Task<Ok<TenantList>> ListTenants(ApiKeyStore store, CancellationToken cancellationToken) =>

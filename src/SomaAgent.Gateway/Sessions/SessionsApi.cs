@@ -6,6 +6,7 @@ using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Runtime.Conversations;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
@@ -121,7 +122,7 @@ public static class SessionsApi
                 http.Response.Headers["Idempotent-Replayed"] = "true";
                 return TypedResults.Created($"/v1/sessions/{replayed.Session.Id}", ToCreated(replayed.Session));
             default:
-                return Problem.Of(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused, "Idempotency key reused",
+                return Problem.Of(ProblemCatalog.IdempotencyKeyReused,
                     "This Idempotency-Key was already used with a different request body; use a new key for a new request.");
         }
     }
@@ -207,7 +208,7 @@ public static class SessionsApi
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),
             NextTurn.Queued queued => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, queued.RunningTurn + queued.Position, queued.Position)),
-            NextTurn.Busy busy => Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.TurnInProgress, "A turn is in progress",
+            NextTurn.Busy busy => Problem.Of(ProblemCatalog.TurnInProgress,
                 $"Turn {busy.Turn} is {busy.Status}; post the next message when it has ended, cancel it first, or post with ?strategy=enqueue or ?strategy=interrupt."),
             _ => Problem.SessionNotFound(sessionId),
         };
@@ -238,7 +239,7 @@ public static class SessionsApi
         return await commands.RequestCancelAsync(caller.Current, sessionId, cancellationToken) switch
         {
             TurnOutcome.Accepted accepted => TypedResults.Accepted($"/v1/sessions/{sessionId}", new TurnAccepted(sessionId, accepted.Status, accepted.Turn)),
-            TurnOutcome.Conflict conflict => Problem.Of(StatusCodes.Status409Conflict, ProblemTypes.TurnNotRunning, "No turn to cancel",
+            TurnOutcome.Conflict conflict => Problem.Of(ProblemCatalog.TurnNotRunning,
                 $"Turn {conflict.Turn} has already ended ({conflict.Status}); there is nothing to cancel."),
             _ => Problem.SessionNotFound(sessionId),
         };

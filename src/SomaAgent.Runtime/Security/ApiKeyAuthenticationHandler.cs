@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security.Audit;
 using SomaAgent.Runtime.Security.Jwt;
 
@@ -88,8 +89,7 @@ public sealed class ApiKeyAuthenticationHandler(
             ? $"Bearer error=\"invalid_token\", error_description=\"{ChallengeText(_failure)}\""
             : "Bearer";
         await audit.RecordAsync(Context, AuditEvents.AuthenticationFailed, AuditDecisions.Deny, _failure ?? "no credential");
-        await SecurityProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, SecurityProblems.Unauthorized,
-            "Authentication required", _failure ?? "This route needs a valid API key or token.");
+        await ProblemWriter.WriteAsync(Context, ProblemCatalog.Unauthorized, _failure ?? "This route needs a valid API key or token.");
     }
 
     /// <summary>RFC 6750 allows only printable ASCII without '"' and '\' in error_description.</summary>

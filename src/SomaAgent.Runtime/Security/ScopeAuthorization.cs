@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Runtime.Security;
@@ -64,7 +65,7 @@ internal sealed class ProblemAuthorizationResultHandler(AuditRecorder audit) : I
                 ? "The credential may not use this route."
                 : $"This route needs the scope '{missing}', which the credential does not carry.";
             await audit.RecordAsync(context, AuditEvents.ScopeDenied, AuditDecisions.Deny, detail);
-            await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Insufficient scope", detail);
+            await ProblemWriter.WriteAsync(context, ProblemCatalog.InsufficientScope, detail);
             return;
         }
         if (authorizeResult.Succeeded && context.User.Identity?.IsAuthenticated == true
@@ -76,7 +77,7 @@ internal sealed class ProblemAuthorizationResultHandler(AuditRecorder audit) : I
             {
                 var detail = $"The X-Tenant-Id header names another tenant than the credential's ('{tenant}'); omit it or send '{tenant}'.";
                 await audit.RecordAsync(context, AuditEvents.TenantMismatch, AuditDecisions.Deny, detail);
-                await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Tenant mismatch", detail);
+                await ProblemWriter.WriteAsync(context, ProblemCatalog.TenantMismatch, detail);
                 return;
             }
         }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Problems;
 
 namespace SomaAgent.Runtime.Security;
 
@@ -73,7 +74,7 @@ public static class SomaAgentAuthenticationPipeline
                 && limiter.TryAcquire(context) is { } retryAfter)
             {
                 context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-                await SecurityProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, SecurityProblems.RateLimited, "Too many requests",
+                await ProblemWriter.WriteAsync(context, ProblemCatalog.RateLimited,
                     $"This client sent more than {limiter.PermitsPerMinute} requests a minute without a valid credential; retry after {retryAfter} s with a valid API key or token.");
                 return;
             }

@@ -32,6 +32,21 @@ public sealed class RegistryAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unknown_route_answers_the_platforms_problem_shape_with_a_trace_id()
+    {
+        using var client = _registry.CreateClientWith(GatewayApp.BootstrapKey);
+
+        using var response = await client.GetAsync("/v1/teleport", Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        problem.GetProperty("type").GetString().ShouldBe(SomaAgent.Runtime.Problems.ProblemCatalog.RouteNotFound.Type);
+        problem.GetProperty("detail").GetString().ShouldBe("No endpoint serves GET /v1/teleport. See /openapi.json for the routes.");
+        problem.GetProperty("trace_id").GetString().ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
     public async Task A_key_created_at_the_gateway_works_at_the_registry()
     {
         var (tenant, admin) = await CreateTenantAsync(_gateway);

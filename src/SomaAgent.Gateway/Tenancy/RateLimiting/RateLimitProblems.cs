@@ -5,8 +5,6 @@ namespace SomaAgent.Gateway.Tenancy.RateLimiting;
 /// <summary>The words of a 429: which limit, its number and window, and when to retry.</summary>
 public static class RateLimitProblems
 {
-    public const string Title = "Too many requests";
-
     /// <summary>What a refused session start tells the client to wait: a hint, since a slot frees when some turn ends.</summary>
     public const int SessionRetryAfterSeconds = 5;
 

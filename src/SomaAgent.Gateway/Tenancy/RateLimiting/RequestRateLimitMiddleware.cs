@@ -1,7 +1,6 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using SomaAgent.Gateway.Problems;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 
@@ -18,8 +17,7 @@ internal sealed class RequestRateLimitMiddleware(
     IRateLimitStore store,
     IOptionsMonitor<RateLimitOptions> options,
     CallerAccessor callers,
-    AuditRecorder audit,
-    IProblemDetailsService problems)
+    AuditRecorder audit)
 {
     public async Task InvokeAsync(HttpContext http)
     {
@@ -44,19 +42,8 @@ internal sealed class RequestRateLimitMiddleware(
         var detail = RateLimitProblems.RequestDetail(decision.RefusedBy, limit, retryAfter);
         await audit.RecordAsync(http, AuditEvents.RateLimited, AuditDecisions.Deny,
             $"{(decision.RefusedBy == RateLimitScope.Key ? "key" : "tenant")} over {limit} requests per minute", caller.TenantId);
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         RateLimitProblems.SetRetryAfter(http.Response, retryAfter);
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Type = ProblemTypes.RateLimited,
-                Title = RateLimitProblems.Title,
-                Detail = detail,
-            },
-        });
+        await ProblemWriter.WriteAsync(http, ProblemCatalog.RateLimited, detail);
     }
 
     /// <summary>Every <c>/v1</c> route except <c>/v1/health</c>; nothing outside <c>/v1</c> (probes, metrics, docs).</summary>

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Audit;
 using SomaAgent.Runtime.Sessions;
@@ -53,7 +54,7 @@ public sealed partial class SessionQuota(
         await audit.RecordAsync(http, AuditEvents.RateLimited, AuditDecisions.Deny, $"tenant at its quota of {limit} concurrent sessions", caller.TenantId);
         RateLimitProblems.SetRetryAfter(http.Response, RateLimitProblems.SessionRetryAfterSeconds);
         return new SessionSlot(caller.TenantId, sessionId, Added: false,
-            Problem.Of(StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited, RateLimitProblems.Title, RateLimitProblems.SessionsDetail(limit)));
+            Problem.Of(ProblemCatalog.RateLimited, RateLimitProblems.SessionsDetail(limit)));
     }
 
     /// <summary>

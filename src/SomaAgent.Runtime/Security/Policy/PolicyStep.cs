@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Problems;
 using SomaAgent.Runtime.Security.Audit;
 
 namespace SomaAgent.Runtime.Security.Policy;
@@ -68,15 +69,14 @@ internal sealed class PolicyMiddleware(
                 break;
             case PolicyOutcome.Deny:
                 await audit.RecordAsync(context, AuditEvents.PolicyDenied, AuditDecisions.Deny, decision.Reason, input.Tenant);
-                await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SecurityProblems.Forbidden, "Denied by policy", decision.Reason);
+                await ProblemWriter.WriteAsync(context, ProblemCatalog.DeniedByPolicy, decision.Reason);
                 return;
             case PolicyOutcome.Unavailable when options.Value.FailOpen:
                 await audit.RecordAsync(context, AuditEvents.PolicyFailOpen, AuditDecisions.Allow, decision.Reason, input.Tenant);
                 break;
             default:
                 await audit.RecordAsync(context, AuditEvents.PolicyUnavailable, AuditDecisions.Deny, decision.Reason, input.Tenant);
-                await SecurityProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, SecurityProblems.PolicyUnavailable,
-                    "Policy engine unavailable",
+                await ProblemWriter.WriteAsync(context, ProblemCatalog.PolicyUnavailable,
                     $"The request was refused because the policy engine gave no decision ({decision.Reason}) and POLICY_FAIL_OPEN is off. Try again shortly.");
                 return;
         }

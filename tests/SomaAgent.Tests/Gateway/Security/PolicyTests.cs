@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Security.Policy;
 using SomaAgent.Tests.Infrastructure;
+using SomaAgent.Runtime.Problems;
 
 namespace SomaAgent.Tests.Gateway.Security;
 
@@ -70,7 +71,7 @@ public sealed class PolicyTests
         using var response = await client.GetAsync("/v1/sessions", Ct);
 
         var problem = await ProblemAsync(response, HttpStatusCode.Forbidden);
-        problem.GetProperty("type").GetString().ShouldBe(SecurityProblems.Forbidden);
+        problem.GetProperty("type").GetString().ShouldBe(ProblemCatalog.DeniedByPolicy.Type);
         problem.GetProperty("title").GetString().ShouldBe("Denied by policy");
         problem.GetProperty("detail").GetString().ShouldBe(SuspendedReason);
         var entry = await WaitForAuditAsync(app, "policy_denied", e => e.GetProperty("tenant").GetString() == SuspendedTenant);
@@ -111,7 +112,7 @@ public sealed class PolicyTests
         var elapsed = Stopwatch.GetElapsedTime(started);
 
         var problem = await ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
-        problem.GetProperty("type").GetString().ShouldBe(SecurityProblems.PolicyUnavailable);
+        problem.GetProperty("type").GetString().ShouldBe(ProblemCatalog.PolicyUnavailable.Type);
         problem.GetProperty("detail").GetString()!.ShouldContain("did not answer within 200 ms");
         elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(3), "one attempt, bounded by POLICY_TIMEOUT_MS");
         opa.Requests.ShouldBe(before + 1, "no retries");
