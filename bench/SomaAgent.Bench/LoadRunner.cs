@@ -12,8 +12,8 @@ namespace SomaAgent.Bench;
 /// <param name="MaxStreamLag">Longest a stream may stay open after its turn's final event was stored.</param>
 /// <param name="MaxHopWait">
 /// Longest a turn may wait to start running after it was created, and a <c>tool.result</c> may follow its
-/// <c>tool.call</c>: the built-in tools answer in milliseconds and a request moves to another worker within a
-/// heartbeat of the consumer group, so a longer wait is a lost message that something rescued later.
+/// <c>tool.call</c>: the built-in tools answer in milliseconds and a request on a partition that moves reaches its
+/// new owner within two heartbeats of the consumer group, so a longer wait is a lost message that something rescued later.
 /// </param>
 internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxHopWait)
 {
