@@ -6,11 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace SomaAgent.Runtime.Messaging;
 
 /// <summary>
-/// The embedded bus: every (topic, consumer) of this process gets a fixed number of partitions,
+/// The embedded bus: every (topic, group) of this process gets a fixed number of partitions,
 /// chosen by session id like Kafka's keyed partitioning, so one session is handled in order while
 /// different sessions run in parallel. Messages live in memory only: durability comes from the store
 /// (queued turns are re-dispatched at start-up). With one instance, <see cref="BusDelivery.Shared"/> and
-/// <see cref="BusDelivery.EveryInstance"/> mean the same: each consumer gets every message of its topics.
+/// <see cref="BusDelivery.EveryInstance"/> mean the same, so each group is one consumer of all its topics.
 /// </summary>
 public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
 {
@@ -33,7 +33,10 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
         _time = time;
         _logger = logger;
         _lifetime = lifetime;
-        foreach (var consumer in subscriptions.Consumers)
+        // In one process every instance is this one: a group's shared and every-instance subscriptions are one
+        // consumer, so each message is queued and handled once, in order with the group's other messages.
+        foreach (var consumer in subscriptions.All.GroupBy(s => s.Group)
+            .Select(g => new BusConsumer(g.Key, BusDelivery.Shared, [.. g.Select(s => s.Topic).Distinct()], [.. g])))
         {
             foreach (var topic in consumer.Topics)
             {
