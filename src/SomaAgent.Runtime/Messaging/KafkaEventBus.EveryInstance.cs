@@ -74,18 +74,8 @@ public sealed partial class KafkaEventBus
                     {
                         AssignNewPartitions(atEnd: false);
                     }
-                    ConsumeResult<string, byte[]>? result;
-                    try
-                    {
-                        // Short, so a stop or a due partition check is never more than this away.
-                        result = _consumer.Consume(TimeSpan.FromMilliseconds(250));
-                    }
-                    catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                    {
-                        _bus.LogConsumeError(_spec.Group, ex.Error.Reason);
-                        await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
-                        continue;
-                    }
+                    // A short poll, so a stop or a due partition check is never more than this away.
+                    var result = await _bus.NextAsync(_spec.Group, () => _consumer.Consume(TimeSpan.FromMilliseconds(250)), stoppingToken);
                     if (result?.Message is null)
                     {
                         continue;

@@ -52,18 +52,7 @@ public sealed partial class KafkaEventBus
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                ConsumeResult<string, byte[]>? result;
-                try
-                {
-                    result = consumer.Consume(stoppingToken);
-                }
-                catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                {
-                    // Transient (a topic not there yet, a broker moving): librdkafka recovers by itself.
-                    LogConsumeError(spec.Group, ex.Error.Reason);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
-                    continue;
-                }
+                var result = await NextAsync(spec.Group, () => consumer.Consume(stoppingToken), stoppingToken);
                 if (result?.Message is null)
                 {
                     continue;

@@ -184,6 +184,24 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
         }
     }
 
+    /// <summary>
+    /// The next message, or null: none came in time, or a transient consume error (a topic not there yet, a broker
+    /// moving) was logged and briefly waited out; librdkafka recovers from those by itself.
+    /// </summary>
+    private async Task<ConsumeResult<string, byte[]>?> NextAsync(string group, Func<ConsumeResult<string, byte[]>?> consume, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return consume();
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            LogConsumeError(group, ex.Error.Reason);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
+            return null;
+        }
+    }
+
     public static string DeadLetterTopic(string topic) => $"{topic}.dead-letter";
 
     private static ActivityContext ParentOf(Headers? headers)
