@@ -100,12 +100,12 @@ public sealed partial class KafkaMockCluster : IAsyncDisposable
     /// Creates SomaAgent's topics and their dead-letter topics as a deployment's Kafka would have them (the mock
     /// brokers refuse the services' CreateTopics).
     /// </summary>
-    public void EnsureSomaAgentTopics()
+    public void EnsureSomaAgentTopics(int partitions = 6, int replicationFactor = 3)
     {
         foreach (var topic in Topics.All)
         {
-            EnsureTopic(topic, 6, 3);
-            EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), 6, 3);
+            EnsureTopic(topic, partitions, replicationFactor);
+            EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), partitions, replicationFactor);
         }
     }
 

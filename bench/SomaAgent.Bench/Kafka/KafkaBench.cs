@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SomaAgent.Runtime.Messaging;
 using SomaAgent.TestServers;
 
 namespace SomaAgent.Bench.Kafka;
@@ -38,11 +37,7 @@ internal static class KafkaBench
         };
 
         await using var kafka = new KafkaMockCluster();
-        foreach (var topic in Topics.All)
-        {
-            kafka.EnsureTopic(topic, options.Partitions, options.Replication);
-            kafka.EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), options.Partitions, options.Replication);
-        }
+        kafka.EnsureSomaAgentTopics(options.Partitions, options.Replication);
         var lateJoiner = options.LateJoin > TimeSpan.Zero ? 1 : 0;
         var services = await KafkaServices.StartAsync(options, kafka, options.Workers - lateJoiner, interrupted.Token);
         KafkaBenchResult result;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace SomaAgent.Bench.ToolCache;
@@ -35,7 +33,7 @@ internal sealed class RedisProcess : IAsyncDisposable
         var binary = Binaries.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is missing; run eng/install-test-deps.sh (installs redis-server), then run the bench again.");
         var root = Directory.CreateTempSubdirectory("somaagent-bench-redis-");
-        var port = FreeLoopbackPort();
+        var port = ServiceProcess.FreeLoopbackPort();
         var startInfo = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
@@ -102,12 +100,5 @@ internal sealed class RedisProcess : IAsyncDisposable
         {
             // A leftover temp dir is not worth failing the run over.
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
