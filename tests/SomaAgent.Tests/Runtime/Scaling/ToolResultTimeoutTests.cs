@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-using SomaAgent.Runtime;
 using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Scaling;
@@ -21,7 +19,7 @@ public sealed class ToolResultTimeoutTests(KafkaMockCluster kafka)
         var gateway = deployment.AddGateway();
         // A conversation worker and no tool executor anywhere: the call can only time out.
         await deployment.StartWorkerAsync(tools: false);
-        using var failures = new FailedToolCalls();
+        using var failures = new RuntimeCounter("somaagent.tool.calls.failed");
 
         var id = await gateway.CreateSessionAsync(new { input = "What is 17 * 23?" }, Ct);
         var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(20));
@@ -31,48 +29,6 @@ public sealed class ToolResultTimeoutTests(KafkaMockCluster kafka)
         result.GetProperty("is_error").GetBoolean().ShouldBeTrue();
         result.GetProperty("result").GetProperty("error").GetString().ShouldBe("The tool executor sent no result within 2 s; the call was given up.");
         session.GetProperty("output").GetString().ShouldBe("The calculator tool failed: The tool executor sent no result within 2 s; the call was given up.");
-        failures.Count("calculator", "timeout").ShouldBeGreaterThanOrEqualTo(1);
-    }
-
-    /// <summary>Counts <c>somaagent.tool.calls.failed</c> by tool and reason while it lives.</summary>
-    private sealed class FailedToolCalls : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly Dictionary<(string?, string?), long> _counts = [];
-
-        public FailedToolCalls()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == RuntimeDiagnostics.Name && instrument.Name == "somaagent.tool.calls.failed")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string? tool = null, reason = null;
-                foreach (var tag in tags)
-                {
-                    tool = tag.Key == "tool" ? tag.Value as string : tool;
-                    reason = tag.Key == "reason" ? tag.Value as string : reason;
-                }
-                lock (_counts)
-                {
-                    _counts[(tool, reason)] = _counts.GetValueOrDefault((tool, reason)) + value;
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Count(string tool, string reason)
-        {
-            lock (_counts)
-            {
-                return _counts.GetValueOrDefault((tool, reason));
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
+        failures.Sum(("tool", "calculator"), ("reason", "timeout")).ShouldBeGreaterThanOrEqualTo(1);
     }
 }

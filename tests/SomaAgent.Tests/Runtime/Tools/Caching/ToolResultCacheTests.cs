@@ -1,6 +1,5 @@
-using System.Diagnostics.Metrics;
-using SomaAgent.Runtime;
 using SomaAgent.Runtime.Tools.BuiltIn;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Tools.Caching;
 
@@ -170,8 +169,7 @@ public sealed class ToolResultCacheTests
         var name = $"counted-{Guid.NewGuid():N}";
         var tool = ScriptedTool.Echo(name, cacheFor: AnHour);
         await using var host = await ToolHost.StartAsync([tool.Tool]);
-        var counts = new Dictionary<string, long> { ["hit"] = 0, ["miss"] = 0 };
-        using var listener = ListenToCacheLookups(name, counts);
+        using var lookups = new RuntimeCounter("somaagent.tool.cache.lookups");
 
         for (var round = 0; round < 5; round++)
         {
@@ -181,49 +179,8 @@ public sealed class ToolResultCacheTests
             }
         }
 
-        lock (counts)
-        {
-            counts["hit"].ShouldBe(80);
-            counts["miss"].ShouldBe(20);
-        }
+        lookups.Sum(("tool", tool.Name), ("result", "hit")).ShouldBe(80);
+        lookups.Sum(("tool", tool.Name), ("result", "miss")).ShouldBe(20);
         tool.Invocations.ShouldBe(20);
-    }
-
-    private static MeterListener ListenToCacheLookups(string toolName, Dictionary<string, long> counts)
-    {
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == RuntimeDiagnostics.Name && instrument.Name == "somaagent.tool.cache.lookups")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            string? tool = null, result = null;
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "tool")
-                {
-                    tool = tag.Value as string;
-                }
-                else if (tag.Key == "result")
-                {
-                    result = tag.Value as string;
-                }
-            }
-            if (tool == toolName && result is not null)
-            {
-                lock (counts)
-                {
-                    counts[result] += value;
-                }
-            }
-        });
-        listener.Start();
-        return listener;
     }
 }
