@@ -2,8 +2,9 @@ using SomaAgent.Gateway.Catalog;
 using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Policy;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -12,7 +12,7 @@ public static partial class WorkerExtensions
     public const string RolesKey = "SomaAgent:Workers:Roles";
 
     /// <summary>Roles a Workers process runs unless <see cref="RolesKey"/> names some: both.</summary>
-    public static IReadOnlyList<string> AllRoles { get; } = [RuntimeServiceCollectionExtensions.ConversationWorkerGroup, RuntimeServiceCollectionExtensions.ToolExecutorGroup];
+    public static IReadOnlyList<string> AllRoles { get; } = [EngineServiceCollectionExtensions.ConversationWorkerGroup, EngineServiceCollectionExtensions.ToolExecutorGroup];
 
     public static IHostApplicationBuilder AddWorkerRoles(this WebApplicationBuilder builder)
     {
@@ -22,12 +22,13 @@ public static partial class WorkerExtensions
             // Each role is its own consumer group, so a deployment may scale them apart: one Workers
             // deployment per role, each with its own replica count.
             var roles = RolesOf(builder.Configuration[RolesKey]);
-            var bus = builder.AddSomaAgentRuntime();
-            if (roles.Contains(RuntimeServiceCollectionExtensions.ConversationWorkerGroup))
+            var bus = builder.AddSomaAgentEngine().UseKafkaOrInMemoryBus(builder.Configuration);
+            builder.Services.AddGgufModels();
+            if (roles.Contains(EngineServiceCollectionExtensions.ConversationWorkerGroup))
             {
                 bus.AddConversationWorker();
             }
-            if (roles.Contains(RuntimeServiceCollectionExtensions.ToolExecutorGroup))
+            if (roles.Contains(EngineServiceCollectionExtensions.ToolExecutorGroup))
             {
                 bus.AddToolExecutor();
             }
@@ -64,7 +65,7 @@ public static partial class WorkerExtensions
         return roles;
     }
 
-    private static string TopicsOf(string role) => role == RuntimeServiceCollectionExtensions.ConversationWorkerGroup
+    private static string TopicsOf(string role) => role == EngineServiceCollectionExtensions.ConversationWorkerGroup
         ? "conversation.inbound and tool.results (conversation worker)"
         : "tool.requests (tool executor)";
 

@@ -105,7 +105,7 @@ public sealed partial class KafkaMockCluster : IAsyncDisposable
         foreach (var topic in Topics.All)
         {
             EnsureTopic(topic, partitions, replicationFactor);
-            EnsureTopic(KafkaEventBus.DeadLetterTopic(topic), partitions, replicationFactor);
+            EnsureTopic(Topics.DeadLetter(topic), partitions, replicationFactor);
         }
     }
 

@@ -2,12 +2,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SomaAgent.Engine.Tools;
 using SomaAgent.Runtime.Tools;
 
 namespace SomaAgent.Bench.ToolCache;
 
 /// <summary>
-/// One simulated tool-executor worker: the real runtime (<c>AddSomaAgentRuntime</c>) in-process, with its own
+/// One simulated tool-executor worker: the real engine (<c>AddSomaAgentEngine</c>) in-process, with its own
 /// SQLite file, its own HybridCache memory level and, when given, Redis as the second level every host shares.
 /// </summary>
 internal sealed class WorkerHost : IAsyncDisposable
@@ -45,7 +46,7 @@ internal sealed class WorkerHost : IAsyncDisposable
         }
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true);
-        builder.AddSomaAgentRuntime();
+        builder.AddSomaAgentEngine().UseInMemoryBus();
         var secondLevel = redis is null ? null : new SecondLevelReads();
         secondLevel?.Observe(builder.Services);
 

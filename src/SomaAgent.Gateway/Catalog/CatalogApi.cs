@@ -3,8 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Runtime.Models;
-using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Tools;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.Catalog;
 

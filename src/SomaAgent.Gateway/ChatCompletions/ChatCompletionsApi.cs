@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
-using SomaAgent.Runtime.Security;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.ChatCompletions;
 

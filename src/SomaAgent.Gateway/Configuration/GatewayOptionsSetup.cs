@@ -23,9 +23,9 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
-        if (configuration[BootstrapKeyName] is { Length: > 0 } bootstrap && SomaAgent.Runtime.Security.ApiKeySecret.PrefixOf(bootstrap.Trim()) is null)
+        if (configuration[BootstrapKeyName] is { Length: > 0 } bootstrap && SomaAgent.Security.Keys.ApiKeySecret.PrefixOf(bootstrap.Trim()) is null)
         {
-            errors.Add($"{BootstrapKeyName} must be at least {SomaAgent.Runtime.Security.ApiKeySecret.MinimumLength} characters of printable ASCII without spaces (it is the platform-admin key's secret); "
+            errors.Add($"{BootstrapKeyName} must be at least {SomaAgent.Security.Keys.ApiKeySecret.MinimumLength} characters of printable ASCII without spaces (it is the platform-admin key's secret); "
                 + "generate one with `openssl rand -base64 32`, or unset it to have the first embedded start generate a key.");
         }
         if (!options.HostWorkers && configuration.KafkaBootstrapServers() is null)

@@ -9,8 +9,9 @@ using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Runtime.Messaging;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Security;
+using SomaAgent.Security.Hardening;
+using SomaAgent.Security.Policy;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -51,12 +52,14 @@ public static class GatewayExtensions
 
         // Every gateway instance reads every new event (streams replay the past from the store), so a client
         // can stream any session from any instance.
-        var bus = builder.AddSomaAgentRuntime()
+        var bus = builder.AddSomaAgentEngine()
+            .UseKafkaOrInMemoryBus(builder.Configuration)
             .AddSubscription<SessionEventsAppended, SessionEventsAppendedHandler>(Topics.SessionEvents, "gateway", BusDelivery.EveryInstance);
         if (builder.Configuration.GetValue($"{GatewayOptions.SectionName}:HostWorkers", true))
         {
             bus.AddConversationWorker().AddToolExecutor();
         }
+        services.AddGgufModels();
         return builder;
     }
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Runtime.Problems;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.OpenApi;
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
-using SomaAgent.Runtime.Problems;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.OpenApi;
 

@@ -26,7 +26,7 @@ internal sealed class SecuritySchemesTransformer : IOpenApiDocumentTransformer
         {
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
-            Name = SomaAgent.Runtime.Security.ApiKeyAuthenticationHandler.HeaderName,
+            Name = SomaAgent.Security.Keys.ApiKeyAuthenticationHandler.HeaderName,
             Description = "The same API key in the `X-API-Key` header.",
         };
 

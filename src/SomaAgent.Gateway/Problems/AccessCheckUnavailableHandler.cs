@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
-using SomaAgent.Runtime.Problems;
-using SomaAgent.Runtime.Security.Access;
+using SomaAgent.Security.Problems;
+using SomaAgent.Security.Access;
 
 namespace SomaAgent.Gateway.Problems;
 

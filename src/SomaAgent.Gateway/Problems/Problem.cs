@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using SomaAgent.Runtime.Problems;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.Problems;
 

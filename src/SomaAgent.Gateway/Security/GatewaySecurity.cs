@@ -1,7 +1,8 @@
 using System.Reflection;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Configuration;
-using SomaAgent.Runtime.Security;
+using SomaAgent.Security;
+using SomaAgent.Security.Keys;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +16,7 @@ internal static class GatewaySecurity
         services.AddSomaAgentAccessChecks(builder.Configuration);
         // The policy step (OPA_URL, else the built-in rules); SomaAgent:Gateway:PolicyFailOpen also opens it.
         services.AddSomaAgentPolicy();
-        services.AddOptions<SomaAgent.Runtime.Security.Policy.PolicyOptions>()
+        services.AddOptions<SomaAgent.Security.Policy.PolicyOptions>()
             .PostConfigure<IOptions<GatewayOptions>>((policy, gateway) => policy.FailOpen |= gateway.Value.PolicyFailOpen);
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.

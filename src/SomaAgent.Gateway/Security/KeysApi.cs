@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Access;
-using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Security;
+using SomaAgent.Security.Access;
+using SomaAgent.Security.Audit;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Keys;
 
 namespace SomaAgent.Gateway.Security;
 

@@ -1,7 +1,8 @@
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Access;
-using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Security;
+using SomaAgent.Security.Access;
+using SomaAgent.Security.Audit;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.Security;
 

@@ -22,7 +22,7 @@ public sealed record KeyInfo(
     [property: Description("When it was revoked; null while it is valid.")] DateTime? RevokedAt)
 {
     public static KeyInfo From(ApiKeyRecord key) => new(key.Id, key.TenantId, key.Name, key.Prefix,
-        SomaAgent.Runtime.Security.ApiKeyScopes.Split(key.Scopes), key.CreatedAt, key.LastUsedAt, key.ExpiresAt, key.RevokedAt);
+        SomaAgent.Security.Identity.ApiKeyScopes.Split(key.Scopes), key.CreatedAt, key.LastUsedAt, key.ExpiresAt, key.RevokedAt);
 }
 
 /// <summary>A new key: the only response that ever carries its secret.</summary>

@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SomaAgent.Gateway.Problems;
-using SomaAgent.Runtime.Problems;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Security;
+using SomaAgent.Security.Audit;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Keys;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.Security;
 

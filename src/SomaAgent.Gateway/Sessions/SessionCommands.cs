@@ -2,12 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using SomaAgent.Runtime.Conversations;
+using SomaAgent.Engine.Conversations;
 using SomaAgent.Runtime.Messaging;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
+using SomaAgent.Security;
+using SomaAgent.Security.Access;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.Sessions;
 

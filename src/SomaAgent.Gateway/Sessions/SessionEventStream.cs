@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using SomaAgent.Runtime.Messaging;
-using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Sessions;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.Sessions;
 

@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using SomaAgent.Runtime.Security;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.Sessions;
 

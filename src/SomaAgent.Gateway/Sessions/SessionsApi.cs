@@ -2,14 +2,15 @@ using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using SomaAgent.Engine.Conversations;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
-using SomaAgent.Runtime.Conversations;
-using SomaAgent.Runtime.Problems;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Access;
 using SomaAgent.Runtime.Sessions;
+using SomaAgent.Security;
+using SomaAgent.Security.Access;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.Sessions;
 

@@ -9,6 +9,9 @@ namespace SomaAgent.Runtime.Messaging;
 /// </summary>
 public sealed class BusDispatcher(IServiceScopeFactory scopeFactory)
 {
+    /// <summary>How often a bus hands a message to its handler before it parks the message as poison.</summary>
+    public const int HandlerAttempts = 3;
+
     public async Task DispatchAsync(BusConsumer consumer, string topic, BusMessage message, ActivityContext parent, string system, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);

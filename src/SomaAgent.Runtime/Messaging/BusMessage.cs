@@ -19,7 +19,7 @@ public abstract record BusMessage
     public DateTime OccurredAt { get; init; }
 
     /// <summary>This message with <see cref="OccurredAt"/> set to <paramref name="time"/>'s now, unless it is set already.</summary>
-    internal BusMessage Stamped(TimeProvider time) => OccurredAt == default ? this with { OccurredAt = time.GetUtcNow().UtcDateTime } : this;
+    public BusMessage Stamped(TimeProvider time) => OccurredAt == default ? this with { OccurredAt = time.GetUtcNow().UtcDateTime } : this;
     public required Guid SessionId { get; init; }
 }
 

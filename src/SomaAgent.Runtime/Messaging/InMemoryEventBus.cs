@@ -18,13 +18,13 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
 
     private readonly Dictionary<string, List<Consumer>> _consumersByTopic = [];
     private readonly BusDispatcher _dispatcher;
-    private readonly DeadLetterRecorder _deadLetters;
+    private readonly IDeadLetterHandler _deadLetters;
     private readonly TimeProvider _time;
     private readonly ILogger<InMemoryEventBus> _logger;
     private readonly IHostApplicationLifetime? _lifetime;
 
     public InMemoryEventBus(
-        BusSubscriptions subscriptions, BusDispatcher dispatcher, DeadLetterRecorder deadLetters, TimeProvider time, ILogger<InMemoryEventBus> logger,
+        BusSubscriptions subscriptions, BusDispatcher dispatcher, IDeadLetterHandler deadLetters, TimeProvider time, ILogger<InMemoryEventBus> logger,
         IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
@@ -89,7 +89,7 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
                         await _dispatcher.DispatchAsync(consumer.Spec, consumer.Topic, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
                         break;
                     }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < KafkaEventBus.HandlerAttempts)
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < BusDispatcher.HandlerAttempts)
                     {
                         LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
                         await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), stoppingToken);
@@ -98,7 +98,7 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
                     {
                         // Same rule as Kafka's dead-letter topic: the message is dropped, the session told why.
                         LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
-                        await _deadLetters.RecordAsync(this, consumer.Topic, delivery.Message.SessionId.ToString(), ex.Message, CancellationToken.None);
+                        await _deadLetters.HandleAsync(this, consumer.Topic, delivery.Message.SessionId.ToString(), ex.Message, CancellationToken.None);
                         break;
                     }
                 }

@@ -10,4 +10,7 @@ public static class Topics
 
     /// <summary>Every topic the services use; the Kafka bus creates the missing ones at start-up.</summary>
     public static IReadOnlyList<string> All { get; } = [ConversationInbound, ToolRequests, ToolResults, SessionEvents];
+
+    /// <summary>Where a bus parks the messages of <paramref name="topic"/> that could not be handled.</summary>
+    public static string DeadLetter(string topic) => $"{topic}.dead-letter";
 }

@@ -1,11 +1,7 @@
 using System.ClientModel;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using SomaAgent.Runtime.Models.Gguf;
 
 namespace SomaAgent.Runtime.Models;
 
@@ -16,26 +12,32 @@ namespace SomaAgent.Runtime.Models;
 /// <param name="Description">What the model is.</param>
 public sealed record ModelInfo(string Id, string Provider, bool Simulated, string Description);
 
-/// <summary>
-/// The models of this deployment and the <see cref="IChatClient"/> behind each. Owns the local GGUF models: their
-/// weights load on first use and are freed when the catalog is disposed.
-/// </summary>
-public sealed class ModelCatalog : IDisposable
+/// <summary>A model and the client that runs it.</summary>
+public sealed record ModelEntry(ModelInfo Info, IChatClient Client);
+
+/// <summary>Models a provider adds to the catalog (the local GGUF models); registered by the hosts that run them.</summary>
+public interface IModelSource
 {
-    private readonly Dictionary<string, (ModelInfo Info, IChatClient Client)> _models = new(StringComparer.Ordinal);
-    private readonly List<GgufModel> _localModels = [];
+    IReadOnlyList<ModelEntry> Models { get; }
+}
+
+/// <summary>
+/// The models of this deployment and the <see cref="IChatClient"/> behind each: the built-in simulated model,
+/// the models of an OpenAI-compatible endpoint, and those of every registered <see cref="IModelSource"/>.
+/// </summary>
+public sealed class ModelCatalog
+{
+    private readonly Dictionary<string, ModelEntry> _models = new(StringComparer.Ordinal);
 
     /// <param name="options">The model settings.</param>
     /// <param name="timeProvider">Clock of the simulated model.</param>
-    /// <param name="environment">Content root that relative GGUF paths resolve against; the working directory without it.</param>
-    /// <param name="loggerFactory">Logs of the local models and of llama.cpp.</param>
-    public ModelCatalog(IOptions<ModelOptions> options, TimeProvider timeProvider, IHostEnvironment? environment = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="sources">Further providers' models.</param>
+    public ModelCatalog(IOptions<ModelOptions> options, TimeProvider timeProvider, IEnumerable<IModelSource>? sources = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var value = options.Value;
-        loggerFactory ??= NullLoggerFactory.Instance;
 
-        _models[SimulatedChatClient.ModelId] = (
+        _models[SimulatedChatClient.ModelId] = new ModelEntry(
             new ModelInfo(SimulatedChatClient.ModelId, "builtin", Simulated: true,
                 "Built-in deterministic model (simulated, not a language model): it calls tools and answers by documented rules."),
             new SimulatedChatClient(value.Simulated, timeProvider));
@@ -48,25 +50,15 @@ public sealed class ModelCatalog : IDisposable
                 new OpenAIClientOptions { Endpoint = new Uri(openAI.BaseUrl) });
             foreach (var model in openAI.Models)
             {
-                _models[model] = (
+                _models[model] = new ModelEntry(
                     new ModelInfo(model, openAI.ProviderName, Simulated: false, $"{model} at an OpenAI-compatible endpoint."),
                     client.GetChatClient(model).AsIChatClient());
             }
         }
 
-        if (value.Gguf.Count > 0)
+        foreach (var model in (sources ?? []).SelectMany(s => s.Models))
         {
-            LlamaNativeLog.Attach(loggerFactory.CreateLogger("LLama.Native"));
-        }
-        var localLogger = loggerFactory.CreateLogger<LlamaChatClient>();
-        foreach (var local in value.Gguf)
-        {
-            var model = new GgufModel(local, local.ResolvePath(environment?.ContentRootPath), localLogger);
-            _localModels.Add(model);
-            _models[local.Id] = (
-                new ModelInfo(local.Id, LlamaChatClient.ProviderName, Simulated: false,
-                    local.Description ?? $"Local GGUF model {Path.GetFileName(model.Path)}, run on the CPU by llama.cpp through LLamaSharp."),
-                new LlamaChatClient(model, localLogger));
+            _models[model.Info.Id] = model;
         }
 
         DefaultModel = value.Default;
@@ -81,12 +73,4 @@ public sealed class ModelCatalog : IDisposable
 
     public IChatClient GetClient(string id) =>
         _models.TryGetValue(id, out var model) ? model.Client : throw new KeyNotFoundException($"Unknown model '{id}'.");
-
-    public void Dispose()
-    {
-        foreach (var model in _localModels)
-        {
-            model.Dispose();
-        }
-    }
 }

@@ -1,9 +1,8 @@
 using System.Text.Json.Serialization;
-using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Runtime.Sessions;
 
-/// <summary>Source-generated JSON for event data and bus messages: no reflection on the hot path.</summary>
+/// <summary>Source-generated JSON for event data: no reflection on the hot path.</summary>
 [JsonSerializable(typeof(StatusEventData))]
 [JsonSerializable(typeof(MessageEventData))]
 [JsonSerializable(typeof(DeltaEventData))]
@@ -17,7 +16,6 @@ namespace SomaAgent.Runtime.Sessions;
 [JsonSerializable(typeof(List<StoredToolCall>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
-[JsonSerializable(typeof(BusMessage))]
 public sealed partial class SessionJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -9,7 +9,11 @@ namespace SomaAgent.Tests.Conventions;
 public sealed partial class EventIdAllocationTests
 {
     /// <summary>The SomaAgent assemblies that must be scanned; each has logging methods today.</summary>
-    private static readonly string[] ServiceAssemblies = ["SomaAgent.Runtime", "SomaAgent.Gateway", "SomaAgent.Workers"];
+    private static readonly string[] ServiceAssemblies =
+    [
+        "SomaAgent.Runtime", "SomaAgent.Security", "SomaAgent.Engine", "SomaAgent.Messaging.Kafka", "SomaAgent.Models.Gguf",
+        "SomaAgent.Gateway", "SomaAgent.Workers",
+    ];
 
     private static readonly List<Allocation> Ranges = ReadRanges();
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Security.Policy;
 
 namespace SomaAgent.Tests.Infrastructure;
 

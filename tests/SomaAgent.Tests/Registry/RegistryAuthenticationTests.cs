@@ -41,7 +41,7 @@ public sealed class RegistryAuthenticationTests : IAsyncLifetime
         response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        problem.GetProperty("type").GetString().ShouldBe(SomaAgent.Runtime.Problems.ProblemCatalog.RouteNotFound.Type);
+        problem.GetProperty("type").GetString().ShouldBe(SomaAgent.Security.Problems.ProblemCatalog.RouteNotFound.Type);
         problem.GetProperty("detail").GetString().ShouldBe("No endpoint serves GET /v1/teleport. See /openapi.json for the routes.");
         problem.GetProperty("trace_id").GetString().ShouldNotBeNullOrEmpty();
     }

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using SomaAgent.Runtime.Problems;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Audit;
+using SomaAgent.Security;
+using SomaAgent.Security.Audit;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.Tenancy.RateLimiting;
 

@@ -4,11 +4,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Runtime.Messaging;
-using SomaAgent.Runtime.Problems;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Audit;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
+using SomaAgent.Security;
+using SomaAgent.Security.Audit;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.Tenancy.RateLimiting;
 

@@ -3,10 +3,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Policy;
+using SomaAgent.Security.Problems;
 using SomaAgent.Tests.Infrastructure;
-using SomaAgent.Runtime.Problems;
 
 namespace SomaAgent.Tests.Gateway.Security;
 

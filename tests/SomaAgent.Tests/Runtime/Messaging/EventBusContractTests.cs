@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SomaAgent.Messaging.Kafka;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Storage;
 using SomaAgent.Tests.Infrastructure;
@@ -130,7 +131,7 @@ public abstract class EventBusContractTests
     public async Task A_message_its_handler_keeps_failing_on_ends_its_session_failed_with_the_reason_and_the_rest_go_on()
     {
         var topic = NewTopic();
-        CreateTopic(KafkaEventBus.DeadLetterTopic(topic));
+        CreateTopic(Topics.DeadLetter(topic));
         await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
         var session = await bus.AddRunningSessionAsync(Ct);
 
@@ -139,7 +140,7 @@ public abstract class EventBusContractTests
 
         (await bus.Recorder.WaitForAsync(1, Ct)).Cast<TurnRequested>().Single().Turn.ShouldBe(2);
         var failed = await bus.WaitForStatusAsync(session, "failed", Ct);
-        failed.StatusReason.ShouldNotBeNull().ShouldContain($"parked in {KafkaEventBus.DeadLetterTopic(topic)}: poison message for the test");
+        failed.StatusReason.ShouldNotBeNull().ShouldContain($"parked in {Topics.DeadLetter(topic)}: poison message for the test");
         failed.LastSequence.ShouldBe(2);
     }
 
@@ -221,7 +222,7 @@ public sealed class KafkaEventBusContractTests(KafkaMockCluster kafka) : EventBu
     {
         var topic = $"contract-{Guid.NewGuid():N}";
         CreateTopic(topic);
-        CreateTopic(KafkaEventBus.DeadLetterTopic(topic));
+        CreateTopic(Topics.DeadLetter(topic));
         await using var bus = await BusHost.StartAsync(BusSettings, b => b.AddSubscription<TurnRequested, RecordingHandler>(topic, topic + "-workers"));
         var session = Guid.NewGuid();
 
@@ -230,7 +231,7 @@ public sealed class KafkaEventBusContractTests(KafkaMockCluster kafka) : EventBu
 
         var received = await bus.Recorder.WaitForAsync(1, Ct);
         received.Cast<TurnRequested>().Single().Turn.ShouldBe(2);
-        var parked = kafka.ReadFromStart(KafkaEventBus.DeadLetterTopic(topic), TimeSpan.FromSeconds(15)).ShouldHaveSingleItem();
+        var parked = kafka.ReadFromStart(Topics.DeadLetter(topic), TimeSpan.FromSeconds(15)).ShouldHaveSingleItem();
         parked.Message.Key.ShouldBe(session.ToString());
         parked.Message.Headers.TryGetLastBytes(KafkaEventBus.ErrorHeader, out var error).ShouldBeTrue();
         System.Text.Encoding.UTF8.GetString(error).ShouldContain("poison");
@@ -358,7 +359,7 @@ public sealed class BusHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("somaagent-bus-").FullName, "bus.db")}";
         builder.Services.AddSingleton<Recorder>();
-        subscribe(builder.AddSomaAgentRuntime());
+        subscribe(builder.AddSomaAgentEngine().UseKafkaOrInMemoryBus(builder.Configuration));
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         return new BusHost(host);

@@ -1,3 +1,4 @@
+using SomaAgent.Messaging.Kafka;
 using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Tests.Runtime.Messaging;

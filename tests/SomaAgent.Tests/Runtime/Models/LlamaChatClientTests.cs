@@ -1,7 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Models;
-using SomaAgent.Runtime.Models.Gguf;
+using SomaAgent.Models.Gguf;
 
 namespace SomaAgent.Tests.Runtime.Models;
 
@@ -10,7 +10,7 @@ public sealed class LlamaChatClientTests(TinyGgufFile tiny) : IClassFixture<Tiny
 {
     private const string Model = "tiny-gguf";
     private static readonly ChatMessage[] Hello = [new(ChatRole.User, "Hello there")];
-    private readonly List<ModelCatalog> _catalogs = [];
+    private readonly List<GgufModelSource> _sources = [];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -171,9 +171,9 @@ public sealed class LlamaChatClientTests(TinyGgufFile tiny) : IClassFixture<Tiny
 
     public void Dispose()
     {
-        foreach (var catalog in _catalogs)
+        foreach (var source in _sources)
         {
-            catalog.Dispose();
+            source.Dispose();
         }
     }
 
@@ -189,8 +189,8 @@ public sealed class LlamaChatClientTests(TinyGgufFile tiny) : IClassFixture<Tiny
             Threads = 1,
             MaxConcurrentRequests = maxConcurrentRequests,
         });
-        var catalog = new ModelCatalog(Options.Create(options), TimeProvider.System);
-        _catalogs.Add(catalog);
-        return catalog;
+        var source = new GgufModelSource(Options.Create(options));
+        _sources.Add(source);
+        return new ModelCatalog(Options.Create(options), TimeProvider.System, [source]);
     }
 }

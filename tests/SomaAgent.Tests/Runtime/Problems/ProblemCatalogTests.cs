@@ -1,4 +1,4 @@
-using SomaAgent.Runtime.Problems;
+using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Tests.Runtime.Problems;
 

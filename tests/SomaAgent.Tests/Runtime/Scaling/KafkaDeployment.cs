@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using SomaAgent.Runtime.Conversations.Leases;
+using SomaAgent.Engine.Conversations.Leases;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Storage;
 using SomaAgent.Tests.Gateway;
@@ -64,7 +64,7 @@ public sealed class KafkaDeployment : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(_settings);
         builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={DatabaseFile}";
-        var bus = builder.AddSomaAgentRuntime();
+        var bus = builder.AddSomaAgentEngine().UseKafkaOrInMemoryBus(builder.Configuration);
         if (conversations)
         {
             bus.AddConversationWorker();

@@ -94,7 +94,7 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
 
         var session = await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
         session.GetProperty("status").GetString().ShouldBe("failed");
-        session.GetProperty("status_reason").GetString()!.ShouldContain($"parked in {KafkaEventBus.DeadLetterTopic(Topics.ConversationInbound)}");
+        session.GetProperty("status_reason").GetString()!.ShouldContain($"parked in {Topics.DeadLetter(Topics.ConversationInbound)}");
         var events = session.GetProperty("events").EnumerateArray().ToList();
         events.Select(e => e.GetProperty("sequence").GetInt64()).ShouldBe(Enumerable.Range(1, events.Count).Select(i => (long)i));
         events.ShouldContain(e => e.GetProperty("type").GetString() == "error" && e.GetProperty("data").GetProperty("code").GetString() == "dead_letter");
@@ -102,7 +102,7 @@ public sealed class WorkerFailoverTests(KafkaMockCluster kafka)
         await Task.Delay(500, Ct);
         var after = await client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{id}", Ct);
         after.GetProperty("events").GetArrayLength().ShouldBe(events.Count);
-        kafka.ReadFromStart(KafkaEventBus.DeadLetterTopic(Topics.ConversationInbound), TimeSpan.FromSeconds(10))
+        kafka.ReadFromStart(Topics.DeadLetter(Topics.ConversationInbound), TimeSpan.FromSeconds(10))
             .Select(m => m.Message.Key).ShouldContain(id.ToString());
     }
 

@@ -1,4 +1,4 @@
-using SomaAgent.Runtime.Security.Jwt;
+using SomaAgent.Security.Jwt;
 
 namespace SomaAgent.Tests.Runtime.Security;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SomaAgent.Engine.Tools;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Tools;
 

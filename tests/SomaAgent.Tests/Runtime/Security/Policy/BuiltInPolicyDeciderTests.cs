@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Security;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Policy;
 using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Security.Policy;

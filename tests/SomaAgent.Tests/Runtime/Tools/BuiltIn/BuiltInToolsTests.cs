@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.Engine.Tools;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Tools;
 using SomaAgent.Tests.Gateway;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
-using SomaAgent.Runtime.Tools.Caching;
+using SomaAgent.Engine.Tools.Caching;
 
 namespace SomaAgent.Tests.Runtime.Tools.Caching;
 

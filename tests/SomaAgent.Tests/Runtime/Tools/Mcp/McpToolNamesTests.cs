@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using SomaAgent.Runtime.Tools.Mcp;
+using SomaAgent.Engine.Tools.Mcp;
 
 namespace SomaAgent.Tests.Runtime.Tools.Mcp;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime.Tools;
-using SomaAgent.Runtime.Tools.Mcp;
+using SomaAgent.Engine.Tools.Mcp;
 
 namespace SomaAgent.Tests.Runtime.Tools.Mcp;
 

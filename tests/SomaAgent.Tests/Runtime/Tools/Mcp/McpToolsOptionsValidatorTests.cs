@@ -1,4 +1,4 @@
-using SomaAgent.Runtime.Tools.Mcp;
+using SomaAgent.Engine.Tools.Mcp;
 using SomaAgent.Tests.Gateway;
 
 namespace SomaAgent.Tests.Runtime.Tools.Mcp;

@@ -313,7 +313,7 @@ internal sealed class CircuitGauge : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             // Only this host's meter: other tests' hosts publish the same instrument name.
-            if (instrument.Name == SomaAgent.Runtime.Tools.Resilience.ToolResiliencePipelines.CircuitStateMetric && instrument.Meter.Scope == _factory)
+            if (instrument.Name == SomaAgent.Engine.Tools.Resilience.ToolResiliencePipelines.CircuitStateMetric && instrument.Meter.Scope == _factory)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

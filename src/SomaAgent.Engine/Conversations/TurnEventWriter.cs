@@ -1,0 +1,95 @@
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Runtime.Sessions;
+using SomaAgent.Runtime.Storage;
+
+namespace SomaAgent.Engine.Conversations;
+
+/// <summary>
+/// Writes a running turn's events, transcript messages and session state. Events are batched: a flush
+/// stores everything pending in one transaction, then announces it on <c>session.events</c>. Deltas flush
+/// when the last flush is older than <see cref="FlushInterval"/> (so a slow model streams every piece at
+/// once and a fast one is written in batches); state changes flush at once. Flushes of many turns share
+/// one commit (<see cref="SessionWriteQueue"/>), fenced by the lease epoch the turn was claimed at. Nothing is announced before
+/// it is stored, so a stream resumed from the store never misses what it saw live.
+/// </summary>
+internal sealed class TurnEventWriter(
+    SessionRecord session,
+    long leaseEpoch,
+    SessionWriteQueue writes,
+    IEventBus bus,
+    TimeProvider time)
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(20);
+    private const int MaxPendingEvents = 64;
+
+    private readonly SessionEventBuilder _events = new(session);
+    private readonly List<MessageRecord> _messages = [];
+    private long _lastFlush = time.GetTimestamp();
+    private int _nextOrdinal;
+
+    public SessionRecord Session => session;
+
+    /// <summary>Assistant text of the turn so far; stored as the session's output at every flush.</summary>
+    public System.Text.StringBuilder Output { get; } = new();
+
+    public DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public void StartOrdinalsAt(int nextOrdinal) => _nextOrdinal = nextOrdinal;
+
+    public void Add<T>(string type, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+        _events.Add(type, data, typeInfo, Now);
+
+    public void AddMessage(string role, string content, string? toolCallsJson = null, string? toolCallId = null, string? toolName = null) =>
+        _messages.Add(new MessageRecord
+        {
+            SessionId = session.Id,
+            Ordinal = _nextOrdinal++,
+            TenantId = session.TenantId,
+            CreatedBy = session.CreatedBy,
+            Turn = session.Turn,
+            Role = role,
+            Content = content,
+            ToolCallsJson = toolCallsJson,
+            ToolCallId = toolCallId,
+            ToolName = toolName,
+            CreatedAt = Now,
+        });
+
+    /// <summary>Records a status change of the turn and stores it with everything pending.</summary>
+    public Task SetStatusAsync(string status, string? reason = null)
+    {
+        session.Status = status;
+        session.StatusReason = reason;
+        _events.Status(status, Now, reason);
+        return FlushAsync();
+    }
+
+    public Task FlushIfDueAsync() =>
+        _events.Pending.Count >= MaxPendingEvents || time.GetElapsedTime(_lastFlush) >= FlushInterval
+            ? FlushAsync()
+            : Task.CompletedTask;
+
+    public async Task FlushAsync()
+    {
+        _lastFlush = time.GetTimestamp();
+        if (_events.Pending.Count == 0 && _messages.Count == 0)
+        {
+            return;
+        }
+        var (records, announcement) = _events.Drain();
+        var messages = _messages.ToList();
+        _messages.Clear();
+        session.LastSequence = _events.LastSequence;
+        session.Output = Output.ToString();
+        session.UpdatedAt = Now;
+
+        // Stored through the group-commit writer; the write lands even when the turn is being cancelled,
+        // because the cancelled status is part of it.
+        await writes.WriteAsync(new SessionWrite(
+            session.Id, leaseEpoch, records, messages, session.LastSequence, session.Status, session.StatusReason, session.Output, session.UpdatedAt));
+        if (records.Count > 0)
+        {
+            await bus.PublishAsync(Topics.SessionEvents, announcement, CancellationToken.None);
+        }
+    }
+}
