@@ -1,6 +1,8 @@
 using Scalar.AspNetCore;
-using SomaAgent.Runtime.Security;
-using SomaAgent.Runtime.Security.Policy;
+using SomaAgent.Security;
+using SomaAgent.Security.Hardening;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Policy;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,7 +19,7 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
 }));
 
 // The same keys and tokens as the gateway, checked by the same component against the same store.
-builder.AddSomaAgentStore();
+builder.AddRegistryStore();
 builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
 builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
 builder.Services.AddSomaAgentPolicy();

@@ -116,27 +116,4 @@ public sealed class RegistryAuthenticationTests : IAsyncLifetime
         (await anonymous.GetAsync("/health", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await anonymous.GetAsync("/", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
-
-    /// <summary>The real registry over the gateway's SQLite file, with its own audit log.</summary>
-    private sealed class RegistryApp(string databaseFile) : WebApplicationFactory<RegistryEntryPoint>
-    {
-        public string AuditFile { get; } = Path.Combine(Path.GetDirectoryName(databaseFile)!, "registry-audit.jsonl");
-
-        public HttpClient CreateClientWith(string? key)
-        {
-            var client = CreateClient();
-            if (key is not null)
-            {
-                client.DefaultRequestHeaders.Authorization = new("Bearer", key);
-            }
-            return client;
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:sqlite", $"Data Source={databaseFile}");
-            builder.UseSetting("SomaAgent:Audit:Path", AuditFile);
-        }
-    }
 }

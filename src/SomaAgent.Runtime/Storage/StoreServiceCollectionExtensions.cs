@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using SomaAgent.Runtime.Storage;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the session store, and the database every service's own tables live in.</summary>
+public static class StoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// The session store alone (sessions, tenants, keys): PostgreSQL with <c>ConnectionStrings:postgres</c>, else
+    /// SQLite. Services that only authenticate need this and nothing else of the runtime.
+    /// </summary>
+    public static IHostApplicationBuilder AddSomaAgentStore(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.Any(d => d.ServiceType == typeof(IDbContextFactory<SessionDbContext>)))
+        {
+            return builder;
+        }
+        builder.AddStoreDbContext<SessionDbContext, SqliteSessionDbContext, PostgresSessionDbContext>(new StoreTables());
+        // Registered first so the schema exists before recovery or the janitor touch it.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SessionStoreInitializer>());
+        builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// A service's own tables in the deployment's one database: PostgreSQL with <c>ConnectionStrings:postgres</c>,
+    /// else SQLite at <c>ConnectionStrings:sqlite</c> or in <c>SomaAgent:DataDirectory</c>. Each provider has its own
+    /// context type, so each owns its migrations; <paramref name="tables"/> says where they and their history live.
+    /// Resolve <see cref="IDbContextFactory{TContext}"/> of <typeparamref name="TContext"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddStoreDbContext<TContext, TSqlite, TPostgres>(this IHostApplicationBuilder builder, StoreTables tables)
+        where TContext : DbContext
+        where TSqlite : TContext
+        where TPostgres : TContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(tables);
+        var services = builder.Services;
+        services.AddOptions<SessionStoreOptions>().BindConfiguration(SessionStoreOptions.SectionName).ValidateOnStart();
+
+        var postgres = builder.Configuration.GetConnectionString("postgres");
+        if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            services.AddPooledDbContextFactory<TPostgres>(o => o.UseNpgsql(postgres, n => n.MigrationsHistoryTable(tables.HistoryTable, tables.PostgresSchema)));
+            services.AddSingleton<IDbContextFactory<TContext>, ContextFactory<TContext, TPostgres>>();
+            return builder;
+        }
+        var sqlite = builder.Configuration.GetConnectionString("sqlite");
+        if (string.IsNullOrWhiteSpace(sqlite))
+        {
+            var folder = Path.GetFullPath(builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data", builder.Environment.ContentRootPath);
+            sqlite = $"Data Source={Path.Combine(folder, "somaagent.db")}";
+        }
+        services.AddPooledDbContextFactory<TSqlite>(o => o
+            .UseSqlite(sqlite, s => s.MigrationsHistoryTable(tables.SqliteHistoryTable ?? tables.HistoryTable))
+            .AddInterceptors(new SqliteConnectionSetup()));
+        services.AddSingleton<IDbContextFactory<TContext>, ContextFactory<TContext, TSqlite>>();
+        return builder;
+    }
+
+    private sealed class ContextFactory<TContext, TProvider>(IDbContextFactory<TProvider> inner) : IDbContextFactory<TContext>
+        where TContext : DbContext
+        where TProvider : TContext
+    {
+        public TContext CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<TContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await inner.CreateDbContextAsync(cancellationToken);
+    }
+}
