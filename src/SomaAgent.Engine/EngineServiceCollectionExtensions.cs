@@ -24,6 +24,8 @@ public static class EngineServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SessionTurns>();
+        // A new session is granted to its tenant before it is stored (OpenFGA when configured, else the store).
+        services.AddSomaAgentAccessChecks(builder.Configuration);
         services.TryAddSingleton<IDeadLetterHandler, DeadLetterRecorder>();
         builder.AddToolExecution();
         // Tools of configured MCP servers join the catalog once their servers answer (none by default).

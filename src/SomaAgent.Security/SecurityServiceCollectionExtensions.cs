@@ -90,6 +90,10 @@ public static class SecurityServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(IAccessChecker)))
+        {
+            return services;
+        }
         services.AddOptions<OpenFgaOptions>().BindConfiguration(OpenFgaOptions.SectionName)
             .PostConfigure<IConfiguration>((options, config) =>
             {

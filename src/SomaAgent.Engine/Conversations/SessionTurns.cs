@@ -1,20 +1,135 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
+using SomaAgent.Security.Access;
 
 namespace SomaAgent.Engine.Conversations;
 
 /// <summary>
-/// Starts the next turn of a session, now or once the running one ends. The gateway calls it for posted
-/// messages and the worker for messages that waited in the queue. Each start stores the turn, its messages
-/// and events in one transaction before it publishes: the stored queued turn is the outbox entry.
+/// The one owner of the writes that open sessions and start or stop their turns: a new session, the next turn
+/// (now, or once the running one ends), a waiting input's turn, a cancel. The gateway calls it for requests and
+/// the worker for inputs that waited in the queue. Every start goes through the group-commit writer
+/// (<see cref="SessionWriteQueue"/>): the session, its messages and events in one transaction, and only then the
+/// bus, so a request is never acknowledged with half of it stored; a turn stored as queued is the outbox entry
+/// (recovery dispatches it again after a crash). Whether a status ends a turn is decided where the events are
+/// built (<see cref="SessionEventBuilder.Status"/>).
 /// </summary>
-public sealed class SessionTurns(IDbContextFactory<SessionDbContext> dbFactory, IEventBus bus, TimeProvider time)
+public sealed class SessionTurns(
+    IDbContextFactory<SessionDbContext> dbFactory, SessionWriteQueue writes, IEventBus bus, IAccessChecker access, TimeProvider time)
 {
+    public static readonly TimeSpan IdempotencyKeyLifetime = TimeSpan.FromHours(24);
+    public const string CreateSessionScope = "POST /v1/sessions";
+
+    /// <summary>
+    /// Stores session <paramref name="sessionId"/> with its first turn queued, or answers an earlier request with
+    /// the same idempotency key (then <paramref name="sessionId"/> is unused).
+    /// </summary>
+    public async Task<CreateOutcome> CreateAsync(Guid sessionId, SessionOpening opening, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(opening);
+        var now = time.GetUtcNow().UtcDateTime;
+        var requestHash = idempotencyKey is null ? null : HashOf(opening);
+        if (idempotencyKey is not null && await FindKeyAsync(opening.TenantId, idempotencyKey, now, cancellationToken) is { } earlier)
+        {
+            return await ReplayAsync(earlier, requestHash!, cancellationToken);
+        }
+
+        var session = new SessionRecord
+        {
+            Id = sessionId,
+            TenantId = opening.TenantId,
+            CreatedBy = opening.CreatedBy,
+            Model = opening.Model,
+            ToolsJson = JsonSerializer.Serialize(opening.Tools.ToList(), SessionJsonContext.Wire.ListString),
+            MetadataJson = JsonSerializer.Serialize(new Dictionary<string, string>(opening.Metadata), SessionJsonContext.Wire.DictionaryStringString),
+            ClientOptionsJson = opening.ClientOptionsJson,
+            Status = SessionStatus.Queued,
+            Turn = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var events = new SessionEventBuilder(session);
+        var messages = ToRecords(session, opening.Messages, firstOrdinal: 0, events, now);
+        events.Status(SessionStatus.Queued, now);
+        session.LastSequence = events.LastSequence;
+        var (records, announcement) = events.Drain();
+        var key = idempotencyKey is null ? null : new IdempotencyRecord
+        {
+            TenantId = opening.TenantId,
+            Scope = CreateSessionScope,
+            Key = idempotencyKey,
+            RequestHash = requestHash!,
+            ResourceId = session.Id,
+            CreatedAt = now,
+            ExpiresAt = now + IdempotencyKeyLifetime,
+        };
+
+        // The relation first: a failure here leaves nothing behind, and a session never exists without it.
+        await access.GrantAsync(opening.TenantId, ResourceRef.Session(session.Id), cancellationToken);
+        try
+        {
+            await writes.WriteAsync(new SessionCreateWrite(session, messages, records, key));
+        }
+        catch (DbUpdateException) when (idempotencyKey is not null)
+        {
+            // A concurrent request with the same key won the insert: answer as its retry.
+            var winner = await FindKeyAsync(opening.TenantId, idempotencyKey, now, cancellationToken) ?? throw new InvalidOperationException("Idempotency key vanished after a conflict.");
+            return await ReplayAsync(winner, requestHash!, cancellationToken);
+        }
+
+        await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
+        return new CreateOutcome.Created(session);
+    }
+
+    /// <summary>
+    /// Adds the next user message. <see cref="TurnStrategy.Reject"/> refuses while a turn runs;
+    /// <see cref="TurnStrategy.Enqueue"/> lets it wait for the running turn; <see cref="TurnStrategy.Interrupt"/>
+    /// lets it wait and cancels the running turn, so it starts as soon as that turn has stopped.
+    /// </summary>
+    public async Task<NextTurn> PostAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, TurnStrategy strategy, CancellationToken cancellationToken)
+    {
+        if (strategy == TurnStrategy.Reject)
+        {
+            return await StartNextAsync(sessionId, tenantId, input, cancellationToken);
+        }
+        var outcome = await EnqueueAsync(sessionId, tenantId, createdBy, input, cancellationToken);
+        if (strategy == TurnStrategy.Interrupt && outcome is NextTurn.Queued)
+        {
+            await RequestCancelAsync(sessionId, tenantId, cancellationToken);
+        }
+        return outcome;
+    }
+
+    /// <summary>Marks the running turn to stop and tells the worker running it.</summary>
+    public async Task<TurnOutcome> RequestCancelAsync(Guid sessionId, string tenantId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var marked = await db.Sessions
+            .Where(s => s.Id == sessionId && s.TenantId == tenantId
+                && (s.Status == SessionStatus.Queued || s.Status == SessionStatus.Running || s.Status == SessionStatus.WaitingTool))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CancelRequested, true), cancellationToken);
+        var session = await db.Sessions.AsNoTracking()
+            .Where(s => s.Id == sessionId && s.TenantId == tenantId)
+            .Select(s => new { s.Status, s.Turn })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (session is null)
+        {
+            return new TurnOutcome.NotFound();
+        }
+        if (marked == 0)
+        {
+            return new TurnOutcome.Conflict(session.Status, session.Turn);
+        }
+        await bus.PublishAsync(Topics.ConversationInbound, new TurnCancelRequested { SessionId = sessionId, Turn = session.Turn }, cancellationToken);
+        return new TurnOutcome.Accepted(session.Turn, session.Status);
+    }
+
     /// <summary>Starts the next turn if the latest one has ended; otherwise reports what runs.</summary>
-    public async Task<NextTurn> StartNextAsync(Guid sessionId, string tenantId, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> StartNextAsync(Guid sessionId, string tenantId, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
@@ -35,7 +150,7 @@ public sealed class SessionTurns(IDbContextFactory<SessionDbContext> dbFactory, 
     /// Starts the next turn now if the session is idle, else stores the input until the running turn ends
     /// (then the worker, or this call if the turn ended meanwhile, starts it).
     /// </summary>
-    public async Task<NextTurn> EnqueueAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> EnqueueAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
@@ -83,7 +198,7 @@ public sealed class SessionTurns(IDbContextFactory<SessionDbContext> dbFactory, 
     }
 
     /// <summary>Stores a new turn's messages and events, numbered after what the session has.</summary>
-    public static List<MessageRecord> ToRecords(SessionRecord session, IReadOnlyList<InputMessage> input, int firstOrdinal, SessionEventBuilder events, DateTime now)
+    private static List<MessageRecord> ToRecords(SessionRecord session, IReadOnlyList<InputMessage> input, int firstOrdinal, SessionEventBuilder events, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(input);
@@ -111,20 +226,19 @@ public sealed class SessionTurns(IDbContextFactory<SessionDbContext> dbFactory, 
     }
 
     /// <summary>Publishes a stored turn: first its events to the streams, then the turn to the workers.</summary>
-    public async Task PublishAsync(Guid sessionId, int turn, SessionEventsAppended announcement, CancellationToken cancellationToken)
+    private async Task PublishAsync(Guid sessionId, int turn, SessionEventsAppended announcement, CancellationToken cancellationToken)
     {
         await bus.PublishAsync(Topics.SessionEvents, announcement, cancellationToken);
         await bus.PublishAsync(Topics.ConversationInbound, new TurnRequested { SessionId = sessionId, Turn = turn }, cancellationToken);
     }
 
     /// <summary>
-    /// Moves <paramref name="session"/> (as read, ended) to its next turn. Only one caller wins: the update
-    /// matches the turn that was seen ended. <paramref name="session"/> then describes the new turn.
+    /// Moves <paramref name="session"/> (as read, ended) to its next turn through the writer. Only one caller wins:
+    /// the write matches the turn that was seen ended. <paramref name="session"/> then describes the new turn.
     /// </summary>
     private async Task<bool> TryStartAsync(SessionDbContext db, SessionRecord session, IReadOnlyList<InputMessage> input, Guid? queuedInput, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var seenTurn = session.Turn;
         session.Turn++;
         session.Status = SessionStatus.Queued;
@@ -134,51 +248,43 @@ public sealed class SessionTurns(IDbContextFactory<SessionDbContext> dbFactory, 
         events.Status(SessionStatus.Queued, now);
         var (records, announcement) = events.Drain();
 
-        var won = await db.Sessions
-            .Where(s => s.Id == session.Id && s.Turn == seenTurn && (s.Status == SessionStatus.Completed || s.Status == SessionStatus.Failed || s.Status == SessionStatus.Cancelled))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Turn, session.Turn)
-                .SetProperty(x => x.Status, SessionStatus.Queued)
-                .SetProperty(x => x.StatusReason, (string?)null)
-                .SetProperty(x => x.Output, "")
-                .SetProperty(x => x.CancelRequested, false)
-                .SetProperty(x => x.TurnAttempts, 0)
-                .SetProperty(x => x.LeaseOwner, (string?)null)
-                .SetProperty(x => x.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(x => x.LastSequence, events.LastSequence)
-                .SetProperty(x => x.UpdatedAt, now), cancellationToken);
-        if (won == 0)
+        if (!await writes.WriteAsync(new TurnStartWrite(session.Id, seenTurn, events.LastSequence, messages, records, queuedInput, now)))
         {
             return false;
         }
-        if (queuedInput is { } id && await db.QueuedInputs.Where(q => q.Id == id).ExecuteDeleteAsync(cancellationToken) == 0)
-        {
-            // Another caller started this input already; leave everything as it was.
-            await transaction.RollbackAsync(cancellationToken);
-            return false;
-        }
-        db.ChangeTracker.Clear();
-        db.Messages.AddRange(messages);
-        db.Events.AddRange(records);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-
         await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
         return true;
     }
-}
 
-/// <summary>How a request for the next turn ended.</summary>
-public abstract record NextTurn
-{
-    /// <summary>The turn was stored as queued and dispatched.</summary>
-    public sealed record Started(int Turn) : NextTurn;
+    private async Task<IdempotencyRecord?> FindKeyAsync(string tenantId, string key, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(
+            k => k.TenantId == tenantId && k.Scope == CreateSessionScope && k.Key == key && k.ExpiresAt > now,
+            cancellationToken);
+    }
 
-    /// <summary>The input waits behind the running turn <paramref name="RunningTurn"/>, at <paramref name="Position"/> (from 1).</summary>
-    public sealed record Queued(int Position, int RunningTurn) : NextTurn;
+    private async Task<CreateOutcome> ReplayAsync(IdempotencyRecord earlier, string requestHash, CancellationToken cancellationToken)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(earlier.RequestHash), Encoding.ASCII.GetBytes(requestHash)))
+        {
+            return new CreateOutcome.KeyReused();
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == earlier.ResourceId, cancellationToken);
+        return new CreateOutcome.Replayed(session);
+    }
 
-    /// <summary>A turn is in progress.</summary>
-    public sealed record Busy(string Status, int Turn) : NextTurn;
-
-    public sealed record NotFound : NextTurn;
+    /// <summary>SHA-256 of the normalized request, so equal requests match whatever their JSON formatting.</summary>
+    private static string HashOf(SessionOpening opening)
+    {
+        var canonical = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            model = opening.Model,
+            messages = opening.Messages.Select(m => new[] { m.Role, m.Content }),
+            tools = opening.Tools,
+            metadata = opening.Metadata,
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(canonical));
+    }
 }

@@ -78,13 +78,10 @@ public sealed class ChatCompletionTurn(SessionRecord session, long promptCharact
             case SessionEventTypes.Error:
                 _error = JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.ErrorEventData)?.Message;
                 return null;
-            case SessionEventTypes.Status:
+            case SessionEventTypes.Status when envelope.EndsTurn:
                 var status = JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData)!;
-                if (SessionStatus.IsEnded(status.Status))
-                {
-                    EndStatus = status.Status;
-                    EndReason = status.Reason;
-                }
+                EndStatus = status.Status;
+                EndReason = status.Reason;
                 return null;
             default:
                 return null;

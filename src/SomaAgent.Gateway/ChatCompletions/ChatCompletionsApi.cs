@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using SomaAgent.Engine.Conversations;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
 using SomaAgent.Security;
@@ -26,6 +27,7 @@ public static class ChatCompletionsApi
         api.MapPost("/completions", CreateChatCompletion)
             .WithName("CreateChatCompletion")
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
+            .RequireSessionSlot()
             .WithSummary("Create a chat completion (OpenAI-compatible)")
             .WithDescription("OpenAI's chat completions API, so OpenAI SDKs work unmodified (point their base URL at `/v1`). The request runs as a session turn (`id` is `chatcmpl-<session id>`; `GET /v1/sessions/{id}` shows it). Tools in the request are the client's: when the model calls them the answer has `finish_reason: tool_calls`, and the client sends their results as `tool` messages in its next request. With `stream: true` the answer is Server-Sent Events of `chat.completion.chunk` objects ending with `data: [DONE]`. Errors use OpenAI's `{\"error\": {...}}` shape.")
             .Accepts<ChatCompletionRequest>("application/json")
@@ -46,11 +48,10 @@ public static class ChatCompletionsApi
     public static async Task<Results<Ok<ChatCompletion>, ChatCompletionStreamResult, OpenAIErrorResult>> CreateChatCompletion(
         ChatCompletionRequest request,
         ChatCompletionRequestValidator validator,
-        SessionCommands commands,
-        SessionQuota quota,
+        SessionTurns turns,
+        SessionSlot slot,
         SessionEventStream events,
         CallerAccessor caller,
-        HttpContext http,
         CancellationToken cancellationToken)
     {
         var (plan, error) = validator.Validate(request);
@@ -58,16 +59,9 @@ public static class ChatCompletionsApi
         {
             return error!;
         }
-        var slot = await quota.AcquireAsync(http, caller.Current, Guid.CreateVersion7(), cancellationToken);
-        if (slot.Refusal is not null)
-        {
-            return new OpenAIErrorResult(StatusCodes.Status429TooManyRequests, new OpenAIError(
-                slot.Refusal.ProblemDetails.Detail!, OpenAIErrors.RateLimitExceeded, null, OpenAIErrors.RateLimitExceeded));
-        }
-        var outcome = await quota.HoldAsync(slot,
-            () => commands.CreateAsync(caller.Current, slot.SessionId, plan.Session, idempotencyKey: null, cancellationToken),
-            startedTurn: o => o is CreateOutcome.Created);
+        var outcome = await turns.CreateAsync(slot.SessionId, plan.Session.ToOpening(caller.Current), idempotencyKey: null, cancellationToken);
         var session = ((CreateOutcome.Created)outcome).Session;
+        slot.TurnStarted = true;
         var turn = new ChatCompletionTurn(session, plan.PromptCharacters);
         // The turn's events after the ones the create stored (the transcript and "queued"), until the turn ends.
         var feed = events.ReadAsync(caller.Current, session.Id, session.LastSequence, (session.Status, session.Turn), cancellationToken);

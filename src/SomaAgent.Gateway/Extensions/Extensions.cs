@@ -44,7 +44,6 @@ public static class GatewayExtensions
         builder.AddSomaAgentHttpHardening();
         builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
-        services.AddSingleton<SessionCommands>();
         services.AddSingleton<SessionQueries>();
         services.AddSingleton<SessionEventHub>();
         services.AddSingleton<SessionEventStream>();

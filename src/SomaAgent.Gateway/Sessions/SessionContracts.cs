@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Gateway.Sessions;
 
@@ -46,6 +47,9 @@ public sealed record MessageInput(
 
     /// <summary>For a tool message: the call it answers.</summary>
     internal string? ToolCallId { get; init; }
+
+    /// <summary>The message as the engine stores it.</summary>
+    internal InputMessage ToInput() => new(Role, Content, ToolCallsJson, ToolCallId, ToolName);
 
     /// <summary>For a tool message: the tool's name.</summary>
     internal string? ToolName { get; init; }

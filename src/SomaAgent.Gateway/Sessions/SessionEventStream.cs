@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Security;
@@ -41,13 +40,13 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 var endedBefore = known is not { } current || (current.Turn == turn && SessionStatus.IsEnded(current.Status));
                 known = null;
                 fromStore.Clear();
-                var ended = await ReplayAsync(caller, sessionId, last, turn, fromStore, cancellationToken);
+                var passedTurn = await ReplayAsync(caller, sessionId, last, turn, fromStore, cancellationToken);
                 foreach (var stored in fromStore)
                 {
                     last = stored.Sequence;
                     yield return stored;
                 }
-                if (ended || endedBefore)
+                if (passedTurn || endedBefore)
                 {
                     yield break;
                 }
@@ -64,6 +63,11 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
             {
                 if (live.Sequence <= last)
                 {
+                    // Sent from the store already; if it ended the turn, so does the stream.
+                    if (live.EndsTurn && live.Turn >= turn)
+                    {
+                        yield break;
+                    }
                     continue;
                 }
                 if (live.Sequence != last + 1)
@@ -73,7 +77,7 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 }
                 last = live.Sequence;
                 yield return live;
-                if (EndsTurn(live, turn))
+                if (live.EndsTurn && live.Turn >= turn)
                 {
                     yield break;
                 }
@@ -95,7 +99,10 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         }
     }
 
-    /// <summary>Reads stored events after <paramref name="after"/>; true when they include the end of the turn.</summary>
+    /// <summary>
+    /// Reads the stored events of turns up to <paramref name="turn"/> after <paramref name="after"/>; true when they
+    /// reach the end of <paramref name="turn"/> (its ending event, or an event of a later turn).
+    /// </summary>
     private async Task<bool> ReplayAsync(Caller caller, Guid sessionId, long after, int turn, List<SessionEventEnvelope> into, CancellationToken cancellationToken)
     {
         while (true)
@@ -103,10 +110,14 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
             var page = await queries.GetEventsAsync(caller, sessionId, after, ReplayPage, cancellationToken);
             foreach (var record in page)
             {
-                var envelope = new SessionEventEnvelope(record.Sequence, record.Type, record.Turn, record.CreatedAt, record.DataJson);
+                if (record.Turn > turn)
+                {
+                    return true;
+                }
+                var envelope = SessionEventBuilder.ToEnvelope(record);
                 into.Add(envelope);
                 after = record.Sequence;
-                if (EndsTurn(envelope, turn))
+                if (envelope.EndsTurn && envelope.Turn == turn)
                 {
                     return true;
                 }
@@ -116,15 +127,5 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 return false;
             }
         }
-    }
-
-    private static bool EndsTurn(SessionEventEnvelope envelope, int turn)
-    {
-        if (envelope.Type != SessionEventTypes.Status || envelope.Turn < turn)
-        {
-            return false;
-        }
-        var data = JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData);
-        return data is not null && SessionStatus.IsEnded(data.Status);
     }
 }

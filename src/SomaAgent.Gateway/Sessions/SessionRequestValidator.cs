@@ -1,6 +1,8 @@
+using SomaAgent.Engine.Conversations;
 using SomaAgent.Runtime.Models;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Tools;
+using SomaAgent.Security.Identity;
 
 namespace SomaAgent.Gateway.Sessions;
 
@@ -138,4 +140,11 @@ public sealed record NewSession(
 {
     /// <summary>Client tools and model settings of an OpenAI-compatible request (<see cref="Runtime.Sessions.ClientModelOptions"/> JSON).</summary>
     public string? ClientOptionsJson { get; init; }
+
+    /// <summary>The session <paramref name="caller"/> opens with this request.</summary>
+    public SessionOpening ToOpening(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new SessionOpening(caller.TenantId, caller.Subject, Model, [.. Messages.Select(m => m.ToInput())], Tools, Metadata, ClientOptionsJson);
+    }
 }

@@ -28,6 +28,7 @@ public static class SessionsApi
         api.MapPost("/sessions", CreateSession)
             .WithName("CreateSession")
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
+            .RequireSessionSlot()
             .WithSummary("Open an agent session")
             .WithDescription("Stores the opening messages and queues the first turn. Send `Idempotency-Key` to make retries safe: the same key and body return the same session for 24 hours.")
             .Accepts<CreateSessionRequest>("application/json")
@@ -55,6 +56,7 @@ public static class SessionsApi
             .WithName("PostMessage")
             .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsWrite)
+            .RequireSessionSlot()
             .WithSummary("Add a user message, starting the next turn")
             .WithDescription("Starts the next turn when the latest one has ended. While a turn runs this answers 409, unless `strategy=enqueue` (the message waits and becomes the next turn when the running one ends; `queue_position` says where it waits) or `strategy=interrupt` (the same, and the running turn is cancelled).")
             .Accepts<PostMessageRequest>("application/json")
@@ -91,8 +93,8 @@ public static class SessionsApi
         CreateSessionRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         SessionRequestValidator validator,
-        SessionCommands commands,
-        SessionQuota quota,
+        SessionTurns turns,
+        SessionSlot slot,
         CallerAccessor caller,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -107,17 +109,11 @@ public static class SessionsApi
             return Problem.Validation(errors);
         }
 
-        var slot = await quota.AcquireAsync(http, caller.Current, Guid.CreateVersion7(), cancellationToken);
-        if (slot.Refusal is not null)
-        {
-            return slot.Refusal;
-        }
-        var outcome = await quota.HoldAsync(slot,
-            () => commands.CreateAsync(caller.Current, slot.SessionId, session, idempotencyKey, cancellationToken),
-            startedTurn: o => o is CreateOutcome.Created);
+        var outcome = await turns.CreateAsync(slot.SessionId, session.ToOpening(caller.Current), idempotencyKey, cancellationToken);
         switch (outcome)
         {
             case CreateOutcome.Created created:
+                slot.TurnStarted = true;
                 return TypedResults.Created($"/v1/sessions/{created.Session.Id}", ToCreated(created.Session));
             case CreateOutcome.Replayed replayed:
                 http.Response.Headers["Idempotent-Replayed"] = "true";
@@ -175,10 +171,9 @@ public static class SessionsApi
         [Description("The session id (a UUID).")] string id,
         PostMessageRequest request,
         SessionRequestValidator validator,
-        SessionCommands commands,
-        SessionQuota quota,
+        SessionTurns turns,
+        SessionSlot slot,
         CallerAccessor caller,
-        HttpContext http,
         CancellationToken cancellationToken,
         [Description("While a turn runs: `reject` (default) answers 409; `enqueue` keeps the message until the running turn ends; `interrupt` keeps it and cancels the running turn.")] string? strategy = null)
     {
@@ -195,16 +190,10 @@ public static class SessionsApi
         {
             return Problem.Validation(errors);
         }
-        var slot = await quota.AcquireAsync(http, caller.Current, sessionId, cancellationToken);
-        if (slot.Refusal is not null)
-        {
-            return slot.Refusal;
-        }
         var location = $"/v1/sessions/{sessionId}";
+        var next = await turns.PostAsync(sessionId, caller.Current.TenantId, caller.Current.Subject, [.. messages.Select(m => m.ToInput())], turnStrategy, cancellationToken);
         // No such session gives back the slot taken for it; a busy session keeps the slot its running turn holds.
-        var next = await quota.HoldAsync(slot,
-            () => commands.PostMessageAsync(caller.Current, sessionId, messages, turnStrategy, cancellationToken),
-            startedTurn: n => n is NextTurn.Started or NextTurn.Queued or NextTurn.Busy);
+        slot.TurnStarted = next is NextTurn.Started or NextTurn.Queued or NextTurn.Busy;
         return next switch
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),
@@ -229,7 +218,7 @@ public static class SessionsApi
 
     public static async Task<Results<Accepted<TurnAccepted>, ProblemHttpResult>> CancelTurn(
         [Description("The session id (a UUID).")] string id,
-        SessionCommands commands,
+        SessionTurns turns,
         CallerAccessor caller,
         CancellationToken cancellationToken)
     {
@@ -237,7 +226,7 @@ public static class SessionsApi
         {
             return Problem.MalformedSessionId(id);
         }
-        return await commands.RequestCancelAsync(caller.Current, sessionId, cancellationToken) switch
+        return await turns.RequestCancelAsync(sessionId, caller.Current.TenantId, cancellationToken) switch
         {
             TurnOutcome.Accepted accepted => TypedResults.Accepted($"/v1/sessions/{sessionId}", new TurnAccepted(sessionId, accepted.Status, accepted.Turn)),
             TurnOutcome.Conflict conflict => Problem.Of(ProblemCatalog.TurnNotRunning,

@@ -59,8 +59,22 @@ public sealed record ToolCallCompleted : BusMessage
 /// <summary>Events were stored for a session and can be streamed (<c>session.events</c>).</summary>
 public sealed record SessionEventsAppended : BusMessage
 {
+    /// <summary>The session's tenant, for whoever keeps per-tenant state on the events (the concurrent-sessions quota).</summary>
+    public string TenantId { get; init; } = "";
+
     public required IReadOnlyList<SessionEventEnvelope> Events { get; init; }
 }
 
-/// <summary>A stored session event as it travels on the bus.</summary>
-public sealed record SessionEventEnvelope(long Sequence, string Type, int Turn, DateTime CreatedAt, string DataJson);
+/// <summary>
+/// A stored session event as it travels on the bus. Besides the public event (sequence, type, turn, time, data) it
+/// says what the writer decided when it stored it, so readers never re-parse the status data: whether the event
+/// queued a new turn, and whether it ended its turn.
+/// </summary>
+public sealed record SessionEventEnvelope(long Sequence, string Type, int Turn, DateTime CreatedAt, string DataJson)
+{
+    /// <summary>This status event queued turn <see cref="Turn"/> (a new session, a next message, a waiting input started).</summary>
+    public bool StartsTurn { get; init; }
+
+    /// <summary>This status event ended turn <see cref="Turn"/> (completed, failed or cancelled); nothing of that turn follows it.</summary>
+    public bool EndsTurn { get; init; }
+}

@@ -12,6 +12,8 @@ namespace SomaAgent.Runtime.Sessions;
 public sealed class SessionEventBuilder(SessionRecord session)
 {
     private readonly List<SessionEventRecord> _pending = [];
+    private long _startSequence;
+    private long _endSequence;
 
     public long LastSequence { get; private set; } = session.LastSequence;
 
@@ -34,8 +36,23 @@ public sealed class SessionEventBuilder(SessionRecord session)
         return record;
     }
 
-    public SessionEventRecord Status(string status, DateTime now, string? reason = null) =>
-        Add(SessionEventTypes.Status, new StatusEventData(status, session.Turn, reason), SessionJsonContext.Wire.StatusEventData, now);
+    /// <summary>
+    /// A status event. This is where a turn is decided started (<see cref="SessionStatus.Queued"/>) or ended
+    /// (<see cref="SessionStatus.IsEnded"/>); the bus envelopes say so (<see cref="SessionEventEnvelope.EndsTurn"/>).
+    /// </summary>
+    public SessionEventRecord Status(string status, DateTime now, string? reason = null)
+    {
+        var record = Add(SessionEventTypes.Status, new StatusEventData(status, session.Turn, reason), SessionJsonContext.Wire.StatusEventData, now);
+        if (status == SessionStatus.Queued)
+        {
+            _startSequence = record.Sequence;
+        }
+        else if (SessionStatus.IsEnded(status))
+        {
+            _endSequence = record.Sequence;
+        }
+        return record;
+    }
 
     /// <summary>Takes the pending events for storing, as the bus message that announces them once stored.</summary>
     public (List<SessionEventRecord> Records, SessionEventsAppended Announcement) Drain()
@@ -45,8 +62,30 @@ public sealed class SessionEventBuilder(SessionRecord session)
         var announcement = new SessionEventsAppended
         {
             SessionId = session.Id,
-            Events = [.. records.Select(r => new SessionEventEnvelope(r.Sequence, r.Type, r.Turn, r.CreatedAt, r.DataJson))],
+            TenantId = session.TenantId,
+            Events = [.. records.Select(r => new SessionEventEnvelope(r.Sequence, r.Type, r.Turn, r.CreatedAt, r.DataJson)
+            {
+                StartsTurn = r.Sequence == _startSequence,
+                EndsTurn = r.Sequence == _endSequence,
+            })],
         };
         return (records, announcement);
+    }
+
+    /// <summary>
+    /// A stored event as the bus would have carried it: replayed streams read events back from the store, where
+    /// the status event itself is the record of what its writer decided.
+    /// </summary>
+    public static SessionEventEnvelope ToEnvelope(SessionEventRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var status = record.Type == SessionEventTypes.Status
+            ? JsonSerializer.Deserialize(record.DataJson, SessionJsonContext.Wire.StatusEventData)?.Status
+            : null;
+        return new SessionEventEnvelope(record.Sequence, record.Type, record.Turn, record.CreatedAt, record.DataJson)
+        {
+            StartsTurn = status == SessionStatus.Queued,
+            EndsTurn = status is not null && SessionStatus.IsEnded(status),
+        };
     }
 }

@@ -6,42 +6,29 @@ using Microsoft.Extensions.Logging;
 namespace SomaAgent.Runtime.Storage;
 
 /// <summary>
-/// The new rows of one session and the session's state after them, stored together, by the worker that
-/// holds the session's lease at <paramref name="LeaseEpoch"/>.
-/// </summary>
-public sealed record SessionWrite(
-    Guid SessionId,
-    long LeaseEpoch,
-    IReadOnlyList<SessionEventRecord> Events,
-    IReadOnlyList<MessageRecord> Messages,
-    long LastSequence,
-    string Status,
-    string? StatusReason,
-    string Output,
-    DateTime UpdatedAt);
-
-/// <summary>
-/// Group commit for running turns: one writer takes every write queued while the previous commit ran and
-/// stores them in a single transaction, so many sessions share one commit and never contend for the
-/// store's write lock (SQLite has one). A write is acknowledged only once committed. If a batch fails,
-/// each write is retried alone, so one bad write cannot fail the others. A write whose lease epoch is no
-/// longer the session's (another worker took the turn over) is refused with <see cref="LeaseLostException"/>.
+/// Group commit for every write of a session (<see cref="SessionStoreWrite"/>: a new session, a turn start, a
+/// running turn's progress): one writer takes every write queued while the previous commit ran and stores them
+/// in a single transaction, so many sessions share one commit and never contend for the store's write lock
+/// (SQLite has one). A write is acknowledged only once committed, with whether its condition held. If a batch
+/// fails, each write is retried alone, so one bad write cannot fail the others.
 /// </summary>
 public sealed partial class SessionWriteQueue(
     IDbContextFactory<SessionDbContext> dbFactory, ILogger<SessionWriteQueue> logger, IHostApplicationLifetime? lifetime = null) : IHostedService
 {
     public const int MaxBatch = 256;
 
-    private readonly Channel<(SessionWrite Write, TaskCompletionSource Done)> _queue =
-        Channel.CreateUnbounded<(SessionWrite, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(SessionStoreWrite Write, TaskCompletionSource<bool> Done)> _queue =
+        Channel.CreateUnbounded<(SessionStoreWrite, TaskCompletionSource<bool>)>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _writer;
 
-    public Task WriteAsync(SessionWrite write)
+    /// <summary>Stores <paramref name="write"/> with the others queued now; true when its condition held and its rows are stored.</summary>
+    public Task<bool> WriteAsync(SessionStoreWrite write)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ArgumentNullException.ThrowIfNull(write);
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         return _queue.Writer.TryWrite((write, done))
             ? done.Task
-            : Task.FromException(new InvalidOperationException("The session store writer has stopped."));
+            : Task.FromException<bool>(new InvalidOperationException("The session store writer has stopped."));
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -62,7 +49,7 @@ public sealed partial class SessionWriteQueue(
 
     private async Task RunAsync()
     {
-        var batch = new List<(SessionWrite Write, TaskCompletionSource Done)>(MaxBatch);
+        var batch = new List<(SessionStoreWrite Write, TaskCompletionSource<bool> Done)>(MaxBatch);
         while (await _queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
@@ -72,8 +59,11 @@ public sealed partial class SessionWriteQueue(
             }
             try
             {
-                await StoreAsync(batch.Select(b => b.Write));
-                batch.ForEach(b => b.Done.TrySetResult());
+                var applied = await StoreAsync([.. batch.Select(b => b.Write)]);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.TrySetResult(applied[i]);
+                }
             }
             catch (Exception ex) when (batch.Count > 1)
             {
@@ -82,8 +72,7 @@ public sealed partial class SessionWriteQueue(
                 {
                     try
                     {
-                        await StoreAsync([write]);
-                        done.TrySetResult();
+                        done.TrySetResult((await StoreAsync([write]))[0]);
                     }
                     catch (Exception single)
                     {
@@ -98,40 +87,18 @@ public sealed partial class SessionWriteQueue(
         }
     }
 
-    private async Task StoreAsync(IEnumerable<SessionWrite> writes)
+    private async Task<bool[]> StoreAsync(IReadOnlyList<SessionStoreWrite> writes)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        var list = writes.ToList();
-        // The session row first: it is the fence. A stale worker's events never reach the table.
-        foreach (var write in list)
+        var applied = new bool[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
         {
-            var ended = Sessions.SessionStatus.IsEnded(write.Status);
-            var updated = await db.Sessions.Where(s => s.Id == write.SessionId && s.LeaseEpoch == write.LeaseEpoch).ExecuteUpdateAsync(s =>
-            {
-                s.SetProperty(x => x.LastSequence, write.LastSequence)
-                    .SetProperty(x => x.Status, write.Status)
-                    .SetProperty(x => x.StatusReason, write.StatusReason)
-                    .SetProperty(x => x.Output, write.Output)
-                    .SetProperty(x => x.UpdatedAt, write.UpdatedAt);
-                if (ended)
-                {
-                    // The turn is over: nobody holds the session until its next turn is claimed.
-                    s.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null);
-                }
-            }, CancellationToken.None);
-            if (updated == 0)
-            {
-                throw new LeaseLostException(write.SessionId);
-            }
-        }
-        foreach (var write in list)
-        {
-            db.Events.AddRange(write.Events);
-            db.Messages.AddRange(write.Messages);
+            applied[i] = await writes[i].ApplyAsync(db, CancellationToken.None);
         }
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
+        return applied;
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "A batch of {Count} session writes failed; storing them one by one")]

@@ -71,37 +71,38 @@ public sealed partial class ProjectLayoutTests
     }
 
     /// <summary>
-    /// Which top-level folder's code names which other's: through <c>using</c> directives and qualified names of
-    /// the project's namespaces, and through the names of types declared in the project's root folder (visible
-    /// from every child namespace without a <c>using</c>).
+    /// Which top-level folder's code names which other's: through qualified names of the project's namespaces, and
+    /// through the names of the types each folder declares (however the code reaches them: a <c>using</c>, a partly
+    /// qualified name, or the enclosing namespace). Comments do not count.
     /// </summary>
     private static Dictionary<string, HashSet<string>> FolderGraph(string project)
     {
         var folder = Path.Combine(RepoPaths.Root, "src", project);
         var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(f => (Folder: FolderOf(folder, f), Text: File.ReadAllText(f)))
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}Migrations{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(f => (Folder: FolderOf(folder, f), Text: Comment().Replace(File.ReadAllText(f), "")))
             .ToList();
-        var rootTypes = files.Where(f => f.Folder == Root)
-            .SelectMany(f => TypeDeclaration().Matches(f.Text).Select(m => m.Groups[1].Value))
-            .ToHashSet(StringComparer.Ordinal);
+        var declared = files
+            .SelectMany(f => TypeDeclaration().Matches(f.Text).Select(m => (f.Folder, Type: m.Groups[1].Value)))
+            .GroupBy(d => d.Type, StringComparer.Ordinal)
+            .Where(g => g.Select(d => d.Folder).Distinct().Count() == 1)
+            .ToDictionary(g => g.Key, g => g.First().Folder, StringComparer.Ordinal);
         var qualified = new Regex($@"\b{Regex.Escape(project)}\.([A-Z]\w*)");
+        var identifier = new Regex(@"\b[A-Z]\w*\b");
 
         var graph = files.Select(f => f.Folder).Distinct().ToDictionary(f => f, _ => new HashSet<string>(StringComparer.Ordinal));
         foreach (var (from, text) in files)
         {
-            foreach (Match match in qualified.Matches(text))
+            var targets = qualified.Matches(text).Select(m => m.Groups[1].Value)
+                .Concat(identifier.Matches(text).Select(m => declared.GetValueOrDefault(m.Value)).OfType<string>());
+            foreach (var to in targets)
             {
-                var to = match.Groups[1].Value;
                 if (to != from && graph.ContainsKey(to))
                 {
                     graph[from].Add(to);
                 }
-            }
-            if (from != Root && rootTypes.Any(type => Regex.IsMatch(text, $@"\b{type}\b")))
-            {
-                graph[from].Add(Root);
             }
         }
         return graph;
@@ -141,6 +142,9 @@ public sealed partial class ProjectLayoutTests
         }
         return graph.Keys.Order(StringComparer.Ordinal).Where(n => state.GetValueOrDefault(n) == 0).Select(Visit).FirstOrDefault(c => c is not null);
     }
+
+    [GeneratedRegex(@"//[^\n]*")]
+    private static partial Regex Comment();
 
     [GeneratedRegex(@"^(?:public|internal)\s+(?:(?:sealed|static|abstract|partial|readonly)\s+)*(?:class|record|interface|struct|enum)\s+(\w+)", RegexOptions.Multiline)]
     private static partial Regex TypeDeclaration();

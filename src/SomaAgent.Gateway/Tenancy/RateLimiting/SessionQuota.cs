@@ -1,32 +1,24 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using SomaAgent.Gateway.Problems;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
-using SomaAgent.Security;
-using SomaAgent.Security.Audit;
-using SomaAgent.Security.Identity;
-using SomaAgent.Security.Problems;
 
 namespace SomaAgent.Gateway.Tenancy.RateLimiting;
 
 /// <summary>
 /// The concurrent-sessions quota: a tenant may have at most N sessions whose latest turn is queued or running.
-/// A request that starts a turn takes a slot for its session first (one atomic check in the shared store, so
-/// the quota holds exactly across replicas); a session whose turn runs keeps its one slot for follow-ups.
-/// The slot is freed when a gateway sees the turn end on <c>session.events</c> and the session store confirms
-/// it (so a follow-up turn that started from the wait queue keeps it). Nothing leaks for long if that event is
-/// missed (a gateway crash, Redis away at that moment): a refused start first frees the slots of sessions the
-/// store shows ended, and every slot has a lease as a last resort.
+/// A request that starts a turn takes a slot for its session first (<see cref="SessionQuotaFilter"/>: one atomic
+/// check in the shared store, so the quota holds exactly across replicas); a session whose turn runs keeps its one
+/// slot for follow-ups. The slot follows the session's events on <c>session.events</c>, as their writer marked them:
+/// a turn that ends frees it, a turn that starts (also one started from the wait queue) holds it. Nothing leaks
+/// for long if an event is missed (a gateway crash, Redis away at that moment): a refused start first frees the
+/// slots of sessions the store shows ended, and every slot has a lease as a last resort.
 /// </summary>
 public sealed partial class SessionQuota(
     IRateLimitStore store,
     IOptionsMonitor<RateLimitOptions> options,
     IDbContextFactory<SessionDbContext> dbFactory,
-    AuditRecorder audit,
     ILogger<SessionQuota> logger)
 {
     /// <summary>A slot younger than this is never reconciled away: its turn may not be stored yet.</summary>
@@ -34,81 +26,43 @@ public sealed partial class SessionQuota(
 
     private TimeSpan Lease => TimeSpan.FromSeconds(options.CurrentValue.SessionSlotLeaseSeconds);
 
-    /// <summary>
-    /// Takes a slot for <paramref name="sessionId"/>; on refusal sets <c>Retry-After</c>, records the refusal in
-    /// the audit log and returns the 429 problem in <see cref="SessionSlot.Refusal"/>.
-    /// </summary>
-    public async Task<SessionSlot> AcquireAsync(HttpContext http, Caller caller, Guid sessionId, CancellationToken cancellationToken)
+    public int LimitOf(string tenantId) => options.CurrentValue.For(tenantId).ConcurrentSessions;
+
+    /// <summary>Takes a slot for <paramref name="sessionId"/>: true when newly taken, false when it held one already, null when the tenant is at its quota.</summary>
+    public async Task<bool?> TryTakeAsync(string tenantId, Guid sessionId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(caller);
-        var limit = options.CurrentValue.For(caller.TenantId).ConcurrentSessions;
-        var decision = await store.TryAcquireSessionAsync(caller.TenantId, sessionId, limit, Lease, cancellationToken);
-        if (!decision.Allowed && await ReconcileAsync(caller.TenantId, cancellationToken) > 0)
+        var limit = LimitOf(tenantId);
+        var decision = await store.TryAcquireSessionAsync(tenantId, sessionId, limit, Lease, cancellationToken);
+        if (!decision.Allowed && await ReconcileAsync(tenantId, cancellationToken) > 0)
         {
-            decision = await store.TryAcquireSessionAsync(caller.TenantId, sessionId, limit, Lease, cancellationToken);
+            decision = await store.TryAcquireSessionAsync(tenantId, sessionId, limit, Lease, cancellationToken);
         }
-        if (decision.Allowed)
-        {
-            return new SessionSlot(caller.TenantId, sessionId, decision.Added, Refusal: null);
-        }
-        await audit.RecordAsync(http, AuditEvents.RateLimited, AuditDecisions.Deny, $"tenant at its quota of {limit} concurrent sessions", caller.TenantId);
-        RateLimitProblems.SetRetryAfter(http.Response, RateLimitProblems.SessionRetryAfterSeconds);
-        return new SessionSlot(caller.TenantId, sessionId, Added: false,
-            Problem.Of(ProblemCatalog.RateLimited, RateLimitProblems.SessionsDetail(limit)));
+        return decision.Allowed ? decision.Added : null;
     }
+
+    /// <summary>Gives back a slot a request took when it started no turn after all.</summary>
+    public async Task GiveBackAsync(string tenantId, Guid sessionId) =>
+        await store.ReleaseSessionsAsync(tenantId, [sessionId], TimeSpan.Zero, Lease, CancellationToken.None);
 
     /// <summary>
-    /// Runs the work that may start a turn inside <paramref name="slot"/>: the slot stays taken when
-    /// <paramref name="startedTurn"/> says the result holds a turn, and is given back otherwise or when the work throws.
+    /// Follows the session's turns: the last turn start or end among <paramref name="appended"/> decides whether its
+    /// slot is held (a turn that started from the wait queue is running already, so it takes its slot whatever the quota).
     /// </summary>
-    public async Task<T> HoldAsync<T>(SessionSlot slot, Func<Task<T>> work, Func<T, bool> startedTurn)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        ArgumentNullException.ThrowIfNull(startedTurn);
-        T result;
-        try
-        {
-            result = await work();
-        }
-        catch
-        {
-            await ReturnAsync(slot);
-            throw;
-        }
-        if (!startedTurn(result))
-        {
-            await ReturnAsync(slot);
-        }
-        return result;
-    }
-
-    /// <summary>Gives back a slot this request took when it started no turn after all.</summary>
-    public async Task ReturnAsync(SessionSlot slot)
-    {
-        ArgumentNullException.ThrowIfNull(slot);
-        if (slot.Added)
-        {
-            await store.ReleaseSessionsAsync(slot.TenantId, [slot.SessionId], TimeSpan.Zero, Lease, CancellationToken.None);
-        }
-    }
-
-    /// <summary>Frees the session's slot when these events end its latest turn and the store agrees.</summary>
     public async Task OnEventsAsync(SessionEventsAppended appended, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appended);
-        if (!appended.Events.Any(EndsTurn))
+        var last = appended.Events.LastOrDefault(e => e.StartsTurn || e.EndsTurn);
+        if (last is null || appended.TenantId.Length == 0)
         {
             return;
         }
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var session = await db.Sessions.AsNoTracking()
-            .Where(s => s.Id == appended.SessionId)
-            .Select(s => new { s.TenantId, s.Status })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (session is not null && SessionStatus.IsEnded(session.Status))
+        if (last.EndsTurn)
         {
-            await store.ReleaseSessionsAsync(session.TenantId, [appended.SessionId], TimeSpan.Zero, Lease, cancellationToken);
+            await store.ReleaseSessionsAsync(appended.TenantId, [appended.SessionId], TimeSpan.Zero, Lease, cancellationToken);
+        }
+        else
+        {
+            await store.TryAcquireSessionAsync(appended.TenantId, appended.SessionId, int.MaxValue, Lease, cancellationToken);
         }
     }
 
@@ -135,15 +89,7 @@ public sealed partial class SessionQuota(
         return freed;
     }
 
-    private static bool EndsTurn(SessionEventEnvelope envelope) =>
-        envelope.Type == SessionEventTypes.Status
-        && JsonSerializer.Deserialize(envelope.DataJson, SessionJsonContext.Wire.StatusEventData) is { } data
-        && SessionStatus.IsEnded(data.Status);
-
     [LoggerMessage(EventId = 6001, EventName = "SessionSlotsReconciled", Level = LogLevel.Information,
         Message = "Freed {Count} concurrent-session slots of tenant {TenantId} whose turns had ended unseen.")]
     private partial void LogReconciled(int count, string tenantId);
 }
-
-/// <summary>A concurrent-session slot: granted (<see cref="Refusal"/> null; <see cref="Added"/> when newly taken) or refused.</summary>
-public sealed record SessionSlot(string TenantId, Guid SessionId, bool Added, ProblemHttpResult? Refusal);

@@ -5,7 +5,10 @@ namespace SomaAgent.Tests.Gateway.Security;
 /// <summary>Reads the audit log's JSON lines the way an operator's tooling would: the file, line by line.</summary>
 internal static class AuditFile
 {
-    /// <summary>Every entry in the file now (the writer may still hold the latest ones for a few milliseconds).</summary>
+    /// <summary>
+    /// Every complete entry in the file now: a line the writer is still appending (no newline yet) is left for the
+    /// next read, and the writer may hold the latest entries for a few milliseconds.
+    /// </summary>
     public static IReadOnlyList<JsonElement> Read(string path)
     {
         if (!File.Exists(path))
@@ -14,12 +17,10 @@ internal static class AuditFile
         }
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
-        var entries = new List<JsonElement>();
-        while (reader.ReadLine() is { } line)
-        {
-            entries.Add(JsonDocument.Parse(line).RootElement.Clone());
-        }
-        return entries;
+        var text = reader.ReadToEnd();
+        return [.. text[..(text.LastIndexOf('\n') + 1)]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.Clone())];
     }
 
     /// <summary>Waits (up to 5 s) for an entry matching <paramref name="match"/> and returns it.</summary>

@@ -223,20 +223,9 @@ public sealed class RateLimitTests(RedisServer redis)
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (true)
         {
-            var count = 0;
-            foreach (var file in new[] { replicas.A.AuditFile, replicas.B.AuditFile }.Where(File.Exists))
-            {
-                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var reader = new StreamReader(stream);
-                while (await reader.ReadLineAsync(Ct) is { } line)
-                {
-                    var entry = JsonDocument.Parse(line).RootElement;
-                    if (entry.GetProperty("event").GetString() == "rate_limited" && entry.GetProperty("tenant").GetString() == tenant)
-                    {
-                        count++;
-                    }
-                }
-            }
+            var count = new[] { replicas.A.AuditFile, replicas.B.AuditFile }
+                .SelectMany(AuditFile.Read)
+                .Count(entry => entry.Field("event") == "rate_limited" && entry.Field("tenant") == tenant);
             if (count >= expected || DateTime.UtcNow > deadline)
             {
                 return count;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 using SomaAgent.Tests.Gateway;
 
@@ -43,6 +44,59 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
         (await db.Sessions.SingleAsync(s => s.Id == session.Id, Ct)).LastSequence.ShouldBe(session.LastSequence);
         (await db.Events.CountAsync(e => e.SessionId == session.Id, Ct)).ShouldBe((int)session.LastSequence);
     }
+
+    [Fact]
+    public async Task A_turn_start_that_finds_the_turn_no_longer_ended_stores_nothing()
+    {
+        var session = await CompletedSessionAsync();
+        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+
+        // Seen at an older turn: another start already moved the session on.
+        var applied = await queue.WriteAsync(StartOf(session, seenTurn: session.Turn - 1, queuedInput: null));
+
+        applied.ShouldBeFalse();
+        await ShouldBeUnchangedAsync(session);
+    }
+
+    [Fact]
+    public async Task A_turn_start_whose_waiting_input_was_taken_first_undoes_its_update_and_stores_nothing()
+    {
+        var session = await CompletedSessionAsync();
+        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+
+        // The session is idle, so the update matches; but no waiting input has this id any more.
+        var applied = await queue.WriteAsync(StartOf(session, seenTurn: session.Turn, queuedInput: Guid.CreateVersion7()));
+
+        applied.ShouldBeFalse();
+        await ShouldBeUnchangedAsync(session);
+    }
+
+    private async Task ShouldBeUnchangedAsync(SessionRecord before)
+    {
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        var after = await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == before.Id, Ct);
+        (after.Turn, after.Status, after.LastSequence).ShouldBe((before.Turn, before.Status, before.LastSequence));
+        (await db.Events.CountAsync(e => e.SessionId == before.Id, Ct)).ShouldBe((int)before.LastSequence);
+    }
+
+    private static TurnStartWrite StartOf(SessionRecord session, int seenTurn, Guid? queuedInput) => new(
+        session.Id,
+        seenTurn,
+        session.LastSequence + 1,
+        [],
+        [new SessionEventRecord
+        {
+            SessionId = session.Id,
+            Sequence = session.LastSequence + 1,
+            TenantId = session.TenantId,
+            CreatedBy = session.CreatedBy,
+            Turn = session.Turn + 1,
+            Type = "status",
+            DataJson = """{"status":"queued","turn":2}""",
+            CreatedAt = DateTime.UtcNow,
+        }],
+        queuedInput,
+        DateTime.UtcNow);
 
     private IDbContextFactory<SessionDbContext> Factory() =>
         gateway.App.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();

@@ -1,0 +1,58 @@
+using SomaAgent.Runtime.Sessions;
+using SomaAgent.Runtime.Storage;
+
+namespace SomaAgent.Engine.Conversations;
+
+/// <summary>A session to open, as the gateway validated it.</summary>
+public sealed record SessionOpening(
+    string TenantId,
+    string CreatedBy,
+    string Model,
+    IReadOnlyList<InputMessage> Messages,
+    IReadOnlyList<string> Tools,
+    SortedDictionary<string, string> Metadata,
+    string? ClientOptionsJson);
+
+/// <summary>How <see cref="SessionTurns.CreateAsync"/> ended.</summary>
+public abstract record CreateOutcome
+{
+    public sealed record Created(SessionRecord Session) : CreateOutcome;
+    public sealed record Replayed(SessionRecord Session) : CreateOutcome;
+    public sealed record KeyReused : CreateOutcome;
+}
+
+/// <summary>How a cancel request ended.</summary>
+public abstract record TurnOutcome
+{
+    public sealed record Accepted(int Turn, string Status) : TurnOutcome;
+    public sealed record NotFound : TurnOutcome;
+    public sealed record Conflict(string Status, int Turn) : TurnOutcome;
+}
+
+/// <summary>What a posted message does while a turn runs (<c>?strategy=</c>).</summary>
+public enum TurnStrategy
+{
+    /// <summary>409: the client posts again once the turn has ended (the default).</summary>
+    Reject,
+
+    /// <summary>The message waits and becomes the next turn when the running one ends.</summary>
+    Enqueue,
+
+    /// <summary>The message waits and the running turn is cancelled, so it starts as soon as that turn stops.</summary>
+    Interrupt,
+}
+
+/// <summary>How a request for the next turn ended.</summary>
+public abstract record NextTurn
+{
+    /// <summary>The turn was stored as queued and dispatched.</summary>
+    public sealed record Started(int Turn) : NextTurn;
+
+    /// <summary>The input waits behind the running turn <paramref name="RunningTurn"/>, at <paramref name="Position"/> (from 1).</summary>
+    public sealed record Queued(int Position, int RunningTurn) : NextTurn;
+
+    /// <summary>A turn is in progress.</summary>
+    public sealed record Busy(string Status, int Turn) : NextTurn;
+
+    public sealed record NotFound : NextTurn;
+}

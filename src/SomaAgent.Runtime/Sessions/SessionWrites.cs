@@ -1,0 +1,123 @@
+using Microsoft.EntityFrameworkCore;
+using SomaAgent.Runtime.Storage;
+
+namespace SomaAgent.Runtime.Sessions;
+
+/// <summary>
+/// The new rows of one session and the session's state after them, stored together, by the worker that
+/// holds the session's lease at <paramref name="LeaseEpoch"/>. A write whose lease epoch is no longer the
+/// session's (another worker took the turn over) is refused with <see cref="LeaseLostException"/>.
+/// </summary>
+public sealed record SessionWrite(
+    Guid SessionId,
+    long LeaseEpoch,
+    IReadOnlyList<SessionEventRecord> Events,
+    IReadOnlyList<MessageRecord> Messages,
+    long LastSequence,
+    string Status,
+    string? StatusReason,
+    string Output,
+    DateTime UpdatedAt) : SessionStoreWrite
+{
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    {
+        var ended = SessionStatus.IsEnded(Status);
+        // The session row first: it is the fence. A stale worker's events never reach the table.
+        var updated = await db.Sessions.Where(s => s.Id == SessionId && s.LeaseEpoch == LeaseEpoch).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(x => x.LastSequence, LastSequence)
+                .SetProperty(x => x.Status, Status)
+                .SetProperty(x => x.StatusReason, StatusReason)
+                .SetProperty(x => x.Output, Output)
+                .SetProperty(x => x.UpdatedAt, UpdatedAt);
+            if (ended)
+            {
+                // The turn is over: nobody holds the session until its next turn is claimed.
+                s.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null);
+            }
+        }, cancellationToken);
+        if (updated == 0)
+        {
+            throw new LeaseLostException(SessionId);
+        }
+        db.Events.AddRange(Events);
+        db.Messages.AddRange(Messages);
+        return true;
+    }
+}
+
+/// <summary>
+/// A new session with its first turn queued (the outbox entry), and the idempotency key that names the request.
+/// A key stored by a concurrent request makes the write fail with <see cref="DbUpdateException"/>.
+/// </summary>
+public sealed record SessionCreateWrite(
+    SessionRecord Session,
+    IReadOnlyList<MessageRecord> Messages,
+    IReadOnlyList<SessionEventRecord> Events,
+    IdempotencyRecord? IdempotencyKey) : SessionStoreWrite
+{
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    {
+        if (IdempotencyKey is { } key)
+        {
+            // An expired key of the same name gives way to this one.
+            await db.IdempotencyKeys
+                .Where(k => k.TenantId == key.TenantId && k.Scope == key.Scope && k.Key == key.Key && k.ExpiresAt <= key.CreatedAt)
+                .ExecuteDeleteAsync(cancellationToken);
+            db.IdempotencyKeys.Add(key);
+        }
+        db.Sessions.Add(Session);
+        db.Messages.AddRange(Messages);
+        db.Events.AddRange(Events);
+        return true;
+    }
+}
+
+/// <summary>
+/// The next turn of a session whose turn <paramref name="SeenTurn"/> was seen ended: only one start wins, the one
+/// whose update still finds that turn ended. <paramref name="QueuedInput"/>, when the turn comes from the wait queue,
+/// is taken off it in the same step; if another start took it first, this one leaves everything as it was.
+/// </summary>
+public sealed record TurnStartWrite(
+    Guid SessionId,
+    int SeenTurn,
+    long LastSequence,
+    IReadOnlyList<MessageRecord> Messages,
+    IReadOnlyList<SessionEventRecord> Events,
+    Guid? QueuedInput,
+    DateTime UpdatedAt) : SessionStoreWrite
+{
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    {
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("A turn start is stored inside the writer's transaction.");
+        var savepoint = $"turn_start_{SessionId:N}";
+        await transaction.CreateSavepointAsync(savepoint, cancellationToken);
+        var won = await db.Sessions
+            .Where(s => s.Id == SessionId && s.Turn == SeenTurn
+                && (s.Status == SessionStatus.Completed || s.Status == SessionStatus.Failed || s.Status == SessionStatus.Cancelled))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Turn, SeenTurn + 1)
+                .SetProperty(x => x.Status, SessionStatus.Queued)
+                .SetProperty(x => x.StatusReason, (string?)null)
+                .SetProperty(x => x.Output, "")
+                .SetProperty(x => x.CancelRequested, false)
+                .SetProperty(x => x.TurnAttempts, 0)
+                .SetProperty(x => x.LeaseOwner, (string?)null)
+                .SetProperty(x => x.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(x => x.LastSequence, LastSequence)
+                .SetProperty(x => x.UpdatedAt, UpdatedAt), cancellationToken);
+        if (won == 0)
+        {
+            return false;
+        }
+        if (QueuedInput is { } id && await db.QueuedInputs.Where(q => q.Id == id).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            await transaction.RollbackToSavepointAsync(savepoint, cancellationToken);
+            return false;
+        }
+        await transaction.ReleaseSavepointAsync(savepoint, cancellationToken);
+        db.Messages.AddRange(Messages);
+        db.Events.AddRange(Events);
+        return true;
+    }
+}
