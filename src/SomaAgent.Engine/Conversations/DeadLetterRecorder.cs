@@ -9,13 +9,15 @@ namespace SomaAgent.Engine.Conversations;
 
 /// <summary>
 /// What happens to a session when a message about it is parked as poison: its latest turn ends <c>failed</c>
-/// with the reason and an <c>error</c> event, so the client sees why instead of waiting forever. The write
-/// takes a new lease epoch, which fences off any worker still running the turn. The events are announced on
-/// the bus that parked the message (passed in: the bus itself depends on this recorder), so streams show the
-/// failure at once.
+/// with the reason and an <c>error</c> event, so the client sees why instead of waiting forever. The write goes
+/// through the group-commit writer (<see cref="TurnFailWrite"/>) and takes a new lease epoch, which fences off any
+/// worker still running the turn. The events are announced on the bus that parked the message (passed in: the
+/// bus itself depends on this recorder, which is why this is not part of <see cref="SessionTurns"/>), so streams
+/// show the failure at once.
 /// </summary>
 public sealed partial class DeadLetterRecorder(
     IDbContextFactory<SessionDbContext> dbFactory,
+    SessionWriteQueue writes,
     TimeProvider time,
     ILogger<DeadLetterRecorder> logger) : IDeadLetterHandler
 {
@@ -65,25 +67,8 @@ public sealed partial class DeadLetterRecorder(
         events.Status(SessionStatus.Failed, now, reason);
         var (records, announcement) = events.Drain();
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var won = await db.Sessions
-            .Where(s => s.Id == sessionId && s.LeaseEpoch == session.LeaseEpoch && s.LastSequence == session.LastSequence)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Status, SessionStatus.Failed)
-                .SetProperty(x => x.StatusReason, reason)
-                .SetProperty(x => x.LastSequence, events.LastSequence)
-                .SetProperty(x => x.LeaseEpoch, session.LeaseEpoch + 1)
-                .SetProperty(x => x.LeaseOwner, (string?)null)
-                .SetProperty(x => x.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(x => x.UpdatedAt, now), cancellationToken);
-        if (won == 0)
-        {
-            return null;
-        }
-        db.Events.AddRange(records);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return announcement;
+        var won = await writes.WriteAsync(new TurnFailWrite(session.Id, session.LeaseEpoch, session.LastSequence, events.LastSequence, reason, records, now));
+        return won ? announcement : null;
     }
 
     private static string Truncate(string reason) => reason.Length <= 2000 ? reason : reason[..2000];

@@ -121,3 +121,38 @@ public sealed record TurnStartWrite(
         return true;
     }
 }
+
+/// <summary>
+/// Ends the latest turn <c>failed</c> from outside the worker running it (its message was parked as poison): only
+/// if nobody wrote to the session since it was read (<paramref name="SeenLeaseEpoch"/>, <paramref name="SeenLastSequence"/>),
+/// and with a new lease epoch, which fences off any worker still running the turn.
+/// </summary>
+public sealed record TurnFailWrite(
+    Guid SessionId,
+    long SeenLeaseEpoch,
+    long SeenLastSequence,
+    long LastSequence,
+    string Reason,
+    IReadOnlyList<SessionEventRecord> Events,
+    DateTime UpdatedAt) : SessionStoreWrite
+{
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    {
+        var won = await db.Sessions
+            .Where(s => s.Id == SessionId && s.LeaseEpoch == SeenLeaseEpoch && s.LastSequence == SeenLastSequence)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, SessionStatus.Failed)
+                .SetProperty(x => x.StatusReason, Reason)
+                .SetProperty(x => x.LastSequence, LastSequence)
+                .SetProperty(x => x.LeaseEpoch, SeenLeaseEpoch + 1)
+                .SetProperty(x => x.LeaseOwner, (string?)null)
+                .SetProperty(x => x.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(x => x.UpdatedAt, UpdatedAt), cancellationToken);
+        if (won == 0)
+        {
+            return false;
+        }
+        db.Events.AddRange(Events);
+        return true;
+    }
+}
