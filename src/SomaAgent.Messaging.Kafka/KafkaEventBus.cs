@@ -162,25 +162,12 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             return;
         }
 
-        var parent = ParentOf(result.Message.Headers);
-        for (var attempt = 1; ; attempt++)
+        var failure = await _dispatcher.DispatchWithRetriesAsync(consumer, result.Topic, message, ParentOf(result.Message.Headers), "kafka",
+            (attempt, ex) => LogHandlerRetry(result.Topic, consumer.Group, message.MessageId, attempt, ex), stoppingToken);
+        if (failure is not null)
         {
-            try
-            {
-                await _dispatcher.DispatchAsync(consumer, result.Topic, message, parent, "kafka", stoppingToken);
-                return;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < BusDispatcher.HandlerAttempts)
-            {
-                LogHandlerRetry(result.Topic, consumer.Group, message.MessageId, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogHandlerGaveUp(result.Topic, consumer.Group, message.MessageId, ex);
-                await giveUp(ex.Message);
-                return;
-            }
+            LogHandlerGaveUp(result.Topic, consumer.Group, message.MessageId, failure);
+            await giveUp(failure.Message);
         }
     }
 

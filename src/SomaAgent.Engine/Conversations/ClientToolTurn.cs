@@ -45,11 +45,7 @@ internal static class ClientToolTurn
     {
         var stored = calls.Select(c => new StoredToolCall(c.CallId, c.Name,
             JsonSerializer.SerializeToElement(c.Arguments ?? new Dictionary<string, object?>(), ToolJson.Options))).ToList();
-        ConversationTurnRunner.CompleteAssistantMessage(writer, text, JsonSerializer.Serialize(stored, SessionJsonContext.Wire.ListStoredToolCall));
-        foreach (var call in stored)
-        {
-            writer.Add(SessionEventTypes.ToolCall, new ToolCallEventData(call.Id, call.Name, call.Arguments), SessionJsonContext.Wire.ToolCallEventData);
-        }
+        writer.AddToolCallStep(text, stored);
         await writer.SetStatusAsync(SessionStatus.Completed, TurnEndReasons.ToolCalls);
     }
 }

@@ -210,7 +210,7 @@ public sealed partial class ConversationTurnRunner(
 
             if (calls.Count == 0)
             {
-                CompleteAssistantMessage(writer, stepText.ToString(), null);
+                writer.CompleteAssistantMessage(stepText.ToString(), toolCallsJson: null);
                 await writer.SetStatusAsync(SessionStatus.Completed, finish == ChatFinishReason.Length ? TurnEndReasons.Length : null);
                 return;
             }
@@ -248,11 +248,7 @@ public sealed partial class ConversationTurnRunner(
         }).ToList();
 
         var stored = requests.Select(r => new StoredToolCall(r.CallId, r.ToolName, JsonElementOf(r.ArgumentsJson))).ToList();
-        CompleteAssistantMessage(writer, text, JsonSerializer.Serialize(stored, SessionJsonContext.Wire.ListStoredToolCall));
-        foreach (var call in stored)
-        {
-            writer.Add(SessionEventTypes.ToolCall, new ToolCallEventData(call.Id, call.Name, call.Arguments), SessionJsonContext.Wire.ToolCallEventData);
-        }
+        writer.AddToolCallStep(text, stored);
         await writer.SetStatusAsync(SessionStatus.WaitingTool);
         return await AwaitToolResultsAsync(writer, requests, allowed, cancellationToken);
     }
@@ -338,20 +334,11 @@ public sealed partial class ConversationTurnRunner(
         })];
     }
 
-    internal static void CompleteAssistantMessage(TurnEventWriter writer, string text, string? toolCallsJson)
-    {
-        writer.AddMessage(MessageRoles.Assistant, text, toolCallsJson);
-        if (text.Length > 0)
-        {
-            writer.Add(SessionEventTypes.MessageCompleted, new MessageEventData(MessageRoles.Assistant, text, writer.Session.Turn), SessionJsonContext.Wire.MessageEventData);
-        }
-    }
-
     private static async Task EndWithPartialAsync(TurnEventWriter writer, StringBuilder stepText, string status, string reason)
     {
         if (stepText.Length > 0)
         {
-            CompleteAssistantMessage(writer, stepText.ToString(), null);
+            writer.CompleteAssistantMessage(stepText.ToString(), toolCallsJson: null);
         }
         await writer.SetStatusAsync(status, reason);
     }

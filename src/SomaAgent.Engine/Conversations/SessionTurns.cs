@@ -132,8 +132,7 @@ public sealed class SessionTurns(
     private async Task<NextTurn> StartNextAsync(Guid sessionId, string tenantId, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
-        if (session is null)
+        if (await FindAsync(db, sessionId, tenantId, cancellationToken) is not { } session)
         {
             return new NextTurn.NotFound();
         }
@@ -153,8 +152,7 @@ public sealed class SessionTurns(
     private async Task<NextTurn> EnqueueAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
-        if (session is null)
+        if (await FindAsync(db, sessionId, tenantId, cancellationToken) is not { } session)
         {
             return new NextTurn.NotFound();
         }
@@ -255,6 +253,9 @@ public sealed class SessionTurns(
         await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
         return true;
     }
+
+    private static Task<SessionRecord?> FindAsync(SessionDbContext db, Guid sessionId, string tenantId, CancellationToken cancellationToken) =>
+        db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
 
     private async Task<IdempotencyRecord?> FindKeyAsync(string tenantId, string key, DateTime now, CancellationToken cancellationToken)
     {

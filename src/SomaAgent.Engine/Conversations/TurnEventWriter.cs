@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
@@ -54,6 +55,26 @@ internal sealed class TurnEventWriter(
             ToolName = toolName,
             CreatedAt = Now,
         });
+
+    /// <summary>The assistant's message of a model step: in the transcript, and as <c>message.completed</c> when it has text.</summary>
+    public void CompleteAssistantMessage(string text, string? toolCallsJson)
+    {
+        AddMessage(MessageRoles.Assistant, text, toolCallsJson);
+        if (text.Length > 0)
+        {
+            Add(SessionEventTypes.MessageCompleted, new MessageEventData(MessageRoles.Assistant, text, session.Turn), SessionJsonContext.Wire.MessageEventData);
+        }
+    }
+
+    /// <summary>A model step that calls tools: the assistant's message carrying the calls, and a <c>tool.call</c> event per call.</summary>
+    public void AddToolCallStep(string text, List<StoredToolCall> calls)
+    {
+        CompleteAssistantMessage(text, JsonSerializer.Serialize(calls, SessionJsonContext.Wire.ListStoredToolCall));
+        foreach (var call in calls)
+        {
+            Add(SessionEventTypes.ToolCall, new ToolCallEventData(call.Id, call.Name, call.Arguments), SessionJsonContext.Wire.ToolCallEventData);
+        }
+    }
 
     /// <summary>Records a status change of the turn and stores it with everything pending.</summary>
     public Task SetStatusAsync(string status, string? reason = null)

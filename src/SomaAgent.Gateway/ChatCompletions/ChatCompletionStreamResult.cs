@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using SomaAgent.Gateway.Sessions;
 using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.Gateway.ChatCompletions;
@@ -16,28 +16,21 @@ namespace SomaAgent.Gateway.ChatCompletions;
 public sealed class ChatCompletionStreamResult(IAsyncEnumerable<SessionEventEnvelope?> events, ChatCompletionTurn turn, bool includeUsage)
     : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
-    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
     public int? StatusCode => StatusCodes.Status200OK;
 
-    public string ContentType => "text/event-stream";
+    public string ContentType => ServerSentEvents.MediaType;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var json = httpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = ContentType;
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
         var cancellationToken = httpContext.RequestAborted;
         try
         {
-            await response.StartAsync(cancellationToken);
+            await ServerSentEvents.StartAsync(httpContext, cancellationToken);
             var frame = new ArrayBufferWriter<byte>(1024);
             await using var writer = new Utf8JsonWriter(frame, new JsonWriterOptions { Encoder = json.Encoder });
             async Task WriteAsync<T>(T value)
@@ -57,7 +50,7 @@ public sealed class ChatCompletionStreamResult(IAsyncEnumerable<SessionEventEnve
             {
                 if (envelope is null)
                 {
-                    await response.Body.WriteAsync(KeepAlive, cancellationToken);
+                    await response.Body.WriteAsync(ServerSentEvents.KeepAlive, cancellationToken);
                 }
                 else if (turn.Apply(envelope) is { } delta)
                 {

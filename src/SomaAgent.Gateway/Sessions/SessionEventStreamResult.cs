@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using SomaAgent.Runtime.Messaging;
 
@@ -17,8 +16,7 @@ namespace SomaAgent.Gateway.Sessions;
 public sealed class SessionEventStreamResult(IAsyncEnumerable<SessionEventEnvelope?> events)
     : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
 {
-    public const string MediaType = "text/event-stream";
-    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+    public const string MediaType = ServerSentEvents.MediaType;
 
     public int? StatusCode => StatusCodes.Status200OK;
 
@@ -28,17 +26,10 @@ public sealed class SessionEventStreamResult(IAsyncEnumerable<SessionEventEnvelo
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = MediaType;
-        response.Headers.CacheControl = "no-cache";
-        // Tell nginx-style proxies not to buffer the stream.
-        response.Headers["X-Accel-Buffering"] = "no";
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
         var cancellationToken = httpContext.RequestAborted;
         try
         {
-            await response.StartAsync(cancellationToken);
+            await ServerSentEvents.StartAsync(httpContext, cancellationToken);
             var frame = new ArrayBufferWriter<byte>(1024);
             using var json = new Utf8JsonWriter(frame);
             await foreach (var envelope in events.WithCancellation(cancellationToken))
@@ -46,7 +37,7 @@ public sealed class SessionEventStreamResult(IAsyncEnumerable<SessionEventEnvelo
                 frame.ResetWrittenCount();
                 if (envelope is null)
                 {
-                    frame.Write(KeepAlive);
+                    frame.Write(ServerSentEvents.KeepAlive.Span);
                 }
                 else
                 {

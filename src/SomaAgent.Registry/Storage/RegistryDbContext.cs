@@ -18,11 +18,8 @@ public abstract class RegistryDbContext(DbContextOptions options) : DbContext(op
 
     public DbSet<CapsuleRecord> Capsules => Set<CapsuleRecord>();
 
-    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
-    {
-        ArgumentNullException.ThrowIfNull(configurationBuilder);
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
-    }
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder) =>
+        UtcDateTimeConverter.ApplyTo(configurationBuilder);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -12,6 +12,34 @@ public sealed class BusDispatcher(IServiceScopeFactory scopeFactory)
     /// <summary>How often a bus hands a message to its handler before it parks the message as poison.</summary>
     public const int HandlerAttempts = 3;
 
+    /// <summary>
+    /// Hands <paramref name="message"/> to its handlers up to <see cref="HandlerAttempts"/> times, waiting 100 ms ×
+    /// the attempt in between (<paramref name="onRetry"/> hears of each failed attempt that is retried). Returns null
+    /// once handled, or the last failure: the bus then parks the message.
+    /// </summary>
+    public async Task<Exception?> DispatchWithRetriesAsync(
+        BusConsumer consumer, string topic, BusMessage message, ActivityContext parent, string system, Action<int, Exception> onRetry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onRetry);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await DispatchAsync(consumer, topic, message, parent, system, cancellationToken);
+                return null;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && attempt < HandlerAttempts)
+            {
+                onRetry(attempt, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return ex;
+            }
+        }
+    }
+
     public async Task DispatchAsync(BusConsumer consumer, string topic, BusMessage message, ActivityContext parent, string system, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);

@@ -82,25 +82,13 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
         {
             await foreach (var delivery in partition.Reader.ReadAllAsync(stoppingToken))
             {
-                for (var attempt = 1; ; attempt++)
+                var failure = await _dispatcher.DispatchWithRetriesAsync(consumer.Spec, consumer.Topic, delivery.Message, delivery.Parent, "in-memory",
+                    (_, ex) => LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex), stoppingToken);
+                if (failure is not null)
                 {
-                    try
-                    {
-                        await _dispatcher.DispatchAsync(consumer.Spec, consumer.Topic, delivery.Message, delivery.Parent, "in-memory", stoppingToken);
-                        break;
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested && attempt < BusDispatcher.HandlerAttempts)
-                    {
-                        LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
-                        await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), stoppingToken);
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        // Same rule as Kafka's dead-letter topic: the message is dropped, the session told why.
-                        LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, ex);
-                        await _deadLetters.HandleAsync(this, consumer.Topic, delivery.Message.SessionId.ToString(), ex.Message, CancellationToken.None);
-                        break;
-                    }
+                    // Same rule as Kafka's dead-letter topic: the message is dropped, the session told why.
+                    LogHandlerFailed(consumer.Topic, consumer.Group, delivery.Message.MessageId, failure);
+                    await _deadLetters.HandleAsync(this, consumer.Topic, delivery.Message.SessionId.ToString(), failure.Message, CancellationToken.None);
                 }
             }
         }

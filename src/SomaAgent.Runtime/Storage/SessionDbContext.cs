@@ -19,9 +19,8 @@ public abstract class SessionDbContext(DbContextOptions options) : DbContext(opt
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        ArgumentNullException.ThrowIfNull(configurationBuilder);
         // Every timestamp is UTC; SQLite forgets the kind, so say it again on the way out.
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        UtcDateTimeConverter.ApplyTo(configurationBuilder);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

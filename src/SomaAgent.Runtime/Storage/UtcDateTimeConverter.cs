@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace SomaAgent.Runtime.Storage;
@@ -8,4 +9,12 @@ namespace SomaAgent.Runtime.Storage;
 /// </summary>
 public sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
     value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),
-    value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
+    value => DateTime.SpecifyKind(value, DateTimeKind.Utc))
+{
+    /// <summary>Every <see cref="DateTime"/> of the model is stored and read as UTC.</summary>
+    public static void ApplyTo(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+}
