@@ -51,6 +51,15 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
+    /// <summary>A prompt the simulated model answers at length: with <see cref="SlowModel"/>, a turn a test can catch mid-stream.</summary>
+    public const string LongInput = "Please describe, in your own words and at some length, what a patient robot does while it waits for the bus";
+
+    /// <summary>A gateway whose simulated model takes 40 ms per token, so turns run long enough to be watched, interrupted or cancelled.</summary>
+    public static GatewayApp SlowModel() => new(settings: new Dictionary<string, string?>
+    {
+        ["SomaAgent:Models:Simulated:TimePerTokenMs"] = "40",
+    });
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

@@ -7,11 +7,8 @@ namespace SomaAgent.Tests.Gateway;
 /// <summary>A message posted while a turn runs: 409 by default, queued with ?strategy=enqueue, or interrupting with ?strategy=interrupt.</summary>
 public sealed class TurnStrategyTests : IAsyncLifetime
 {
-    private const string LongInput = "Please describe, in your own words and at some length, what a patient robot does while it waits for the bus";
-    private readonly GatewayApp _app = new(settings: new Dictionary<string, string?>
-    {
-        ["SomaAgent:Models:Simulated:TimePerTokenMs"] = "40",
-    });
+    private const string LongInput = GatewayApp.LongInput;
+    private readonly GatewayApp _app = GatewayApp.SlowModel();
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

@@ -161,23 +161,11 @@ public sealed class BuiltInToolsTests(SharedGateway gateway)
         return id;
     }
 
-    private Task<ToolOutcome> RunToolAsync(Guid session, string tool, object arguments) =>
+    private Task<ToolRun> RunToolAsync(Guid session, string tool, object arguments) =>
         RunToolAsync(session, tool, JsonSerializer.Serialize(arguments));
 
-    private async Task<ToolOutcome> RunToolAsync(Guid session, string tool, string argumentsJson)
-    {
-        var executor = _app.Services.GetRequiredService<ToolExecutor>();
-        var completed = await executor.ExecuteAsync(new ToolCallRequested
-        {
-            SessionId = session,
-            TenantId = "default",
-            CallId = $"call_{Guid.NewGuid():N}",
-            ToolName = tool,
-            ArgumentsJson = argumentsJson,
-        }, Ct);
-        using var document = JsonDocument.Parse(completed.ResultJson);
-        return new ToolOutcome(document.RootElement.Clone(), completed.IsError);
-    }
+    private Task<ToolRun> RunToolAsync(Guid session, string tool, string argumentsJson) =>
+        _app.RunToolAsync(session, tool, argumentsJson, Ct);
 
     private async Task PostMessageAsync(Guid id, string input, CancellationToken cancellationToken)
     {
@@ -186,5 +174,4 @@ public sealed class BuiltInToolsTests(SharedGateway gateway)
         response.EnsureSuccessStatusCode();
     }
 
-    private sealed record ToolOutcome(JsonElement Json, bool IsError);
 }

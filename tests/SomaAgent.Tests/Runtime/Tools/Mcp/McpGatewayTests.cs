@@ -150,20 +150,6 @@ public sealed class McpGatewayTests(McpGateway gateway)
         return tools.GetProperty("data").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!, StringComparer.Ordinal);
     }
 
-    private async Task<ToolOutcome> RunToolAsync(string tool, string argumentsJson)
-    {
-        var executor = _app.Services.GetRequiredService<ToolExecutor>();
-        var completed = await executor.ExecuteAsync(new ToolCallRequested
-        {
-            SessionId = Guid.NewGuid(),
-            TenantId = "default",
-            CallId = $"call_{Guid.NewGuid():N}",
-            ToolName = tool,
-            ArgumentsJson = argumentsJson,
-        }, Ct);
-        using var document = JsonDocument.Parse(completed.ResultJson);
-        return new ToolOutcome(document.RootElement.Clone(), completed.IsError);
-    }
-
-    private sealed record ToolOutcome(JsonElement Json, bool IsError);
+    private Task<ToolRun> RunToolAsync(string tool, string argumentsJson) =>
+        _app.RunToolAsync(Guid.NewGuid(), tool, argumentsJson, Ct);
 }
