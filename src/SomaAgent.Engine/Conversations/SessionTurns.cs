@@ -92,11 +92,17 @@ public sealed class SessionTurns(
     /// </summary>
     public async Task<NextTurn> PostAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, TurnStrategy strategy, CancellationToken cancellationToken)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
+        if (session is null)
+        {
+            return new NextTurn.NotFound();
+        }
         if (strategy == TurnStrategy.Reject)
         {
-            return await StartNextAsync(sessionId, tenantId, input, cancellationToken);
+            return await StartNextAsync(db, session, input, cancellationToken);
         }
-        var outcome = await EnqueueAsync(sessionId, tenantId, createdBy, input, cancellationToken);
+        var outcome = await EnqueueAsync(db, session, createdBy, input, cancellationToken);
         if (strategy == TurnStrategy.Interrupt && outcome is NextTurn.Queued)
         {
             await RequestCancelAsync(sessionId, tenantId, cancellationToken);
@@ -107,11 +113,8 @@ public sealed class SessionTurns(
     /// <summary>Marks the running turn to stop and tells the worker running it.</summary>
     public async Task<TurnOutcome> RequestCancelAsync(Guid sessionId, string tenantId, CancellationToken cancellationToken)
     {
+        var marked = await writes.WriteAsync(new CancelRequestWrite(sessionId, tenantId));
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var marked = await db.Sessions
-            .Where(s => s.Id == sessionId && s.TenantId == tenantId
-                && (s.Status == SessionStatus.Queued || s.Status == SessionStatus.Running || s.Status == SessionStatus.WaitingTool))
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CancelRequested, true), cancellationToken);
         var session = await db.Sessions.AsNoTracking()
             .Where(s => s.Id == sessionId && s.TenantId == tenantId)
             .Select(s => new { s.Status, s.Turn })
@@ -120,7 +123,7 @@ public sealed class SessionTurns(
         {
             return new TurnOutcome.NotFound();
         }
-        if (marked == 0)
+        if (!marked)
         {
             return new TurnOutcome.Conflict(session.Status, session.Turn);
         }
@@ -129,13 +132,8 @@ public sealed class SessionTurns(
     }
 
     /// <summary>Starts the next turn if the latest one has ended; otherwise reports what runs.</summary>
-    private async Task<NextTurn> StartNextAsync(Guid sessionId, string tenantId, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> StartNextAsync(SessionDbContext db, SessionRecord session, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await FindAsync(db, sessionId, tenantId, cancellationToken) is not { } session)
-        {
-            return new NextTurn.NotFound();
-        }
         if (!SessionStatus.IsEnded(session.Status))
         {
             return new NextTurn.Busy(session.Status, session.Turn);
@@ -149,29 +147,24 @@ public sealed class SessionTurns(
     /// Starts the next turn now if the session is idle, else stores the input until the running turn ends
     /// (then the worker, or this call if the turn ended meanwhile, starts it).
     /// </summary>
-    private async Task<NextTurn> EnqueueAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> EnqueueAsync(SessionDbContext db, SessionRecord session, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await FindAsync(db, sessionId, tenantId, cancellationToken) is not { } session)
-        {
-            return new NextTurn.NotFound();
-        }
+        var sessionId = session.Id;
         var waiting = await db.QueuedInputs.CountAsync(q => q.SessionId == sessionId, cancellationToken);
         if (SessionStatus.IsEnded(session.Status) && waiting == 0 && await TryStartAsync(db, session, input, queuedInput: null, cancellationToken))
         {
             return new NextTurn.Started(session.Turn);
         }
 
-        db.QueuedInputs.Add(new QueuedInputRecord
+        await writes.WriteAsync(new QueuedInputWrite(new QueuedInputRecord
         {
             Id = Guid.CreateVersion7(),
             SessionId = sessionId,
-            TenantId = tenantId,
+            TenantId = session.TenantId,
             CreatedBy = createdBy,
             MessagesJson = JsonSerializer.Serialize(input.ToList(), SessionJsonContext.Wire.ListInputMessage),
             CreatedAt = time.GetUtcNow().UtcDateTime,
-        });
-        await db.SaveChangesAsync(cancellationToken);
+        }));
         // The running turn may have ended between the read and the insert, too late to see this input.
         await StartQueuedAsync(sessionId, cancellationToken);
         return new NextTurn.Queued(waiting + 1, session.Turn);
@@ -253,9 +246,6 @@ public sealed class SessionTurns(
         await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
         return true;
     }
-
-    private static Task<SessionRecord?> FindAsync(SessionDbContext db, Guid sessionId, string tenantId, CancellationToken cancellationToken) =>
-        db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
 
     private async Task<IdempotencyRecord?> FindKeyAsync(string tenantId, string key, DateTime now, CancellationToken cancellationToken)
     {

@@ -156,3 +156,23 @@ public sealed record TurnFailWrite(
         return true;
     }
 }
+
+/// <summary>A posted message that waits for the running turn to end (<c>?strategy=enqueue</c> or <c>interrupt</c>).</summary>
+public sealed record QueuedInputWrite(QueuedInputRecord Input) : SessionStoreWrite
+{
+    internal override Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    {
+        db.QueuedInputs.Add(Input);
+        return Task.FromResult(true);
+    }
+}
+
+/// <summary>Marks the session's turn to stop, if one is queued or running; false when none is.</summary>
+public sealed record CancelRequestWrite(Guid SessionId, string TenantId) : SessionStoreWrite
+{
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken) =>
+        await db.Sessions
+            .Where(s => s.Id == SessionId && s.TenantId == TenantId
+                && (s.Status == SessionStatus.Queued || s.Status == SessionStatus.Running || s.Status == SessionStatus.WaitingTool))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CancelRequested, true), cancellationToken) > 0;
+}
