@@ -37,6 +37,7 @@ app.MapDefaultEndpoints();
 app.MapOpenApi("/openapi.json");
 app.MapScalarApiReference("/scalar", options => options.WithOpenApiRoutePattern("/openapi.json"));
 app.MapRegistryInfo();
+app.MapCapsuleSchemaApi();
 
 // Everything under /v1 needs a credential and a policy decision: a route added here is protected by default.
 var authenticated = app.MapGroup("").RequireAuthorization().RequirePolicy();

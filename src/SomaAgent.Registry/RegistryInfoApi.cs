@@ -15,7 +15,7 @@ public static class RegistryInfoApi
         "somaagent-registry",
         "v1",
         "Capsule registry. Publishing, signing and installing capsules arrive with the marketplace issue.",
-        ["/health", "/alive", "/metrics", "/openapi.json", "/scalar", "/v1/me"]));
+        ["/health", "/alive", "/metrics", "/openapi.json", "/scalar", "/v1/me", "/v1/capsule-schema"]));
 
     public sealed record RegistryInfo(string Service, string ApiVersion, string Description, IReadOnlyList<string> Endpoints);
 }

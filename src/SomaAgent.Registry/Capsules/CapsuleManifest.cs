@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace SomaAgent.Registry.Capsules;
+
+/// <summary>A capsule's <c>capsule.yaml</c>, as <see cref="CapsuleLint"/> accepted it (see <c>capsule.schema.json</c>).</summary>
+public sealed record CapsuleManifest(
+    string Name,
+    string Version,
+    string Description,
+    string Publisher,
+    IReadOnlyList<string>? Tags = null,
+    [property: JsonPropertyName("system_prompt")] string? SystemPrompt = null,
+    CapsuleTools? Tools = null,
+    IReadOnlyList<string>? Permissions = null,
+    CapsuleLimits? Limits = null,
+    CapsuleModels? Models = null,
+    string? Readme = null);
+
+/// <summary>The tools a capsule uses: built-in tools by name, and MCP servers over HTTP.</summary>
+public sealed record CapsuleTools(IReadOnlyList<string>? Builtin = null, IReadOnlyList<CapsuleMcpServer>? Mcp = null);
+
+/// <summary>An MCP server a capsule's sessions call; <see cref="Tools"/> narrows it to some of its tools.</summary>
+public sealed record CapsuleMcpServer(string Name, string Url, IReadOnlyList<string>? Tools = null);
+
+public sealed record CapsuleLimits(
+    [property: JsonPropertyName("max_turns")] int? MaxTurns = null,
+    [property: JsonPropertyName("max_tool_calls")] int? MaxToolCalls = null,
+    [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null);
+
+public sealed record CapsuleModels(IReadOnlyList<string>? Preferred = null);
