@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
-# servers the test fixtures start privately, node + npm and the packages of the test OIDC issuer
+# servers the test fixtures start privately, openssl (which checks capsule signatures as an implementation
+# that is not ours), node + npm and the packages of the test OIDC issuer
 # (tests/SomaAgent.Tests/Infrastructure/oidc), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
@@ -15,6 +16,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # The OIDC issuer of the JWT tests is npm's oidc-provider (Node 20 or later).
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The capsule signature tests check our ECDSA signatures with an implementation that is not ours.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]} (apt)"
@@ -22,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "install-test-deps: postgresql, redis-server, node and npm already installed"
+  echo "install-test-deps: postgresql, redis-server, node, npm and openssl already installed"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
