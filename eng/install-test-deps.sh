@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
 # servers the test fixtures start privately, openssl (which checks capsule signatures as an implementation
-# that is not ours), node + npm and the packages of the test OIDC issuer
-# (tests/SomaAgent.Tests/Infrastructure/oidc), and the repo's dotnet tools. Idempotent: a second run only
+# that is not ours), node + npm and the packages of the test OIDC issuer and S3 server
+# (tests/SomaAgent.Tests/Infrastructure/oidc and s3rver), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,6 +39,15 @@ if [ -d "$oidc/node_modules/oidc-provider" ]; then
 else
   echo "install-test-deps: npm ci in $oidc"
   (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The artifact store tests' S3 server (s3rver, a MinIO stand-in).
+s3rver=tests/SomaAgent.Tests/Infrastructure/s3rver
+if [ -d "$s3rver/node_modules/s3rver" ]; then
+  echo "install-test-deps: $s3rver packages already installed"
+else
+  echo "install-test-deps: npm ci in $s3rver"
+  (cd "$s3rver" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ -f .config/dotnet-tools.json ]; then

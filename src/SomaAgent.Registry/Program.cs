@@ -20,6 +20,7 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
 
 // The same keys and tokens as the gateway, checked by the same component against the same store.
 builder.AddRegistryStore();
+builder.AddArtifactStore();
 builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
 builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
 builder.Services.AddSomaAgentPolicy();

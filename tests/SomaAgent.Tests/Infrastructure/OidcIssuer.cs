@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Reflection;
@@ -16,9 +15,6 @@ namespace SomaAgent.Tests.Infrastructure;
 /// <remarks>Recipe: shared TEST-SERVERS.md, section 5. Clients are in server.js: <c>acme-service</c> (tenant <c>acme</c>) and <c>no-tenant</c>.</remarks>
 public sealed class OidcIssuer : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly string[] NodeBinaries = ["/usr/bin/node", "/usr/local/bin/node"];
-
     /// <summary>The audience the issuer's tokens carry, as the gateway expects it (<c>OIDC_AUDIENCE</c>).</summary>
     public const string Audience = "somaagent";
 
@@ -29,8 +25,7 @@ public sealed class OidcIssuer : IAsyncLifetime
     public const string NoTenantClient = "no-tenant";
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly StringBuilder _output = new();
-    private Process? _process;
+    private NodeServer? _server;
     private string? _issuer;
 
     /// <summary>The issuer URL (<c>OIDC_AUTHORITY</c>), e.g. <c>http://127.0.0.1:PORT</c>.</summary>
@@ -42,60 +37,12 @@ public sealed class OidcIssuer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var node = NodeBinaries.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("node is missing. Run eng/install-test-deps.sh (installs nodejs and npm, then the issuer's packages).");
-        if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "oidc-provider")))
-        {
-            await RunNpmCiAsync();
-        }
-
-        var port = RedisServer.FreeLoopbackPort();
-        var startInfo = new ProcessStartInfo(node)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Directory,
-        };
-        startInfo.ArgumentList.Add("server.js");
-        startInfo.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        startInfo.ArgumentList.Add(Audience);
-        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {node}.");
-        _process.OutputDataReceived += (_, e) =>
-        {
-            Append(e.Data);
-            if (e.Data?.StartsWith("oidc-issuer ready ", StringComparison.Ordinal) == true)
-            {
-                ready.TrySetResult(e.Data["oidc-issuer ready ".Length..].Trim());
-            }
-        };
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.EnableRaisingEvents = true;
-        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"The OIDC issuer exited before it was ready:\n{Output}"));
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        try
-        {
-            _issuer = await ready.Task.WaitAsync(StartTimeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"The OIDC issuer printed no ready line within {StartTimeout}:\n{Output}");
-        }
+        var port = RedisServer.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (_server, _issuer) = await NodeServer.StartAsync(Directory, "oidc-provider", "oidc-issuer ready ", "server.js", port, Audience);
     }
 
     /// <summary>What node printed so far, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _server?.Output ?? "";
 
     /// <summary>An access token (JWT) of <paramref name="clientId"/> by the client_credentials grant.</summary>
     public async Task<string> GetTokenAsync(string clientId = TenantClient, string scope = "sessions:read sessions:write models:read",
@@ -115,48 +62,10 @@ public sealed class OidcIssuer : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_server is not null)
         {
-            _process.Kill();
-            await _process.WaitForExitAsync();
+            await _server.DisposeAsync();
         }
-        _process?.Dispose();
         _http.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private static async Task RunNpmCiAsync()
-    {
-        var startInfo = new ProcessStartInfo("npm")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Directory,
-        };
-        foreach (var argument in new[] { "ci", "--no-audit", "--no-fund" })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var npm = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start npm; run eng/install-test-deps.sh.");
-        var output = npm.StandardOutput.ReadToEndAsync();
-        var errors = npm.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await npm.WaitForExitAsync(timeout.Token);
-        if (npm.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"npm ci in {Directory} failed ({npm.ExitCode}):\n{await output}\n{await errors}");
-        }
     }
 }
