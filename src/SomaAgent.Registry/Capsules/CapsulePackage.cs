@@ -120,7 +120,7 @@ public sealed record CapsulePackage(string ManifestYaml, IReadOnlyList<CapsuleFi
                 kept.Write(buffer, 0, read);
             }
         }
-        return (size, size <= keepUpTo ? Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length) : null);
+        return (size, keepUpTo > 0 && size <= keepUpTo ? Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length) : null);
     }
 
     private static string Describe(TarEntryType type) => type switch

@@ -72,11 +72,13 @@ public sealed class OtlpExportTests(AspireDashboardServer dashboard) : IClassFix
         var id = await app.CreateSessionAsync(new { input = "What is 6*7?" }, Ct);
         await app.WaitForEndAsync(id, Ct);
 
+        // Metrics are exported every 500 ms and spans in batches of their own, so either may land first: wait for
+        // both to show on the service's one resource.
         var resource = await WaitForAsync(async () =>
-            (await dashboard.GetResourcesAsync(Ct)).FirstOrDefault(r => r.Name == service && r.HasMetrics),
-            "metrics");
+            (await dashboard.GetResourcesAsync(Ct)).FirstOrDefault(r => r.Name == service && r.HasMetrics && r.HasTraces),
+            "metrics beside the traces of the same service");
 
-        resource.HasTraces.ShouldBeTrue();
+        resource.Name.ShouldBe(service);
     }
 
     /// <summary>A name per test, so each test reads back only its own gateway's telemetry.</summary>

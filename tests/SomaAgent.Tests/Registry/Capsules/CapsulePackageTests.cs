@@ -17,14 +17,17 @@ public sealed class CapsulePackageTests
             File("capsule.yaml", Manifest),
             File("README.md", "# Weather bot"),
             Folder("prompts"),
-            File("prompts/system.txt", new string('x', 5000)));
+            File("prompts/system.txt", new string('x', 5000)),
+            File("prompts/empty.txt", ""));
 
         var read = CapsulePackage.Read(package);
 
         read.ManifestYaml.ShouldBe(Manifest);
         read.TextFiles["README.md"].ShouldBe("# Weather bot");
-        read.TextFiles.ShouldNotContainKey("prompts/system.txt");
-        read.Files.ShouldBe([new CapsuleFile("capsule.yaml", Manifest.Length), new CapsuleFile("README.md", 13), new CapsuleFile("prompts/system.txt", 5000)]);
+        read.TextFiles.Keys.ShouldBe(["capsule.yaml", "README.md"], ignoreOrder: true);
+        read.Files.ShouldBe([
+            new CapsuleFile("capsule.yaml", Manifest.Length), new CapsuleFile("README.md", 13),
+            new CapsuleFile("prompts/system.txt", 5000), new CapsuleFile("prompts/empty.txt", 0)]);
     }
 
     [Fact]
