@@ -5,7 +5,8 @@ using SomaAgent.Registry;
 namespace SomaAgent.Tests.Registry;
 
 /// <summary>The real registry over a gateway's store (its SQLite file, or a PostgreSQL database), with its own audit log.</summary>
-internal sealed class RegistryApp(string databaseFile, string? postgres = null) : WebApplicationFactory<RegistryEntryPoint>
+internal sealed class RegistryApp(string databaseFile, string? postgres = null, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<RegistryEntryPoint>
 {
     public string AuditFile { get; } = Path.Combine(Path.GetDirectoryName(databaseFile)!, "registry-audit.jsonl");
 
@@ -24,5 +25,9 @@ internal sealed class RegistryApp(string databaseFile, string? postgres = null) 
         builder.UseEnvironment("Testing");
         builder.UseSetting(postgres is null ? "ConnectionStrings:sqlite" : "ConnectionStrings:postgres", postgres ?? $"Data Source={databaseFile}");
         builder.UseSetting("SomaAgent:Audit:Path", AuditFile);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
