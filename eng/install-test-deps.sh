@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
 # servers the test fixtures start privately, openssl (which checks capsule signatures as an implementation
-# that is not ours), node + npm and the packages of the test OIDC issuer and S3 server
-# (tests/SomaAgent.Tests/Infrastructure/oidc and s3rver), and the repo's dotnet tools. Idempotent: a second run only
+# that is not ours), node + npm and the packages of the test OIDC issuer, S3 server and Sigstore verifier
+# (tests/SomaAgent.Tests/Infrastructure/oidc, s3rver, sigstore), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,22 +33,17 @@ if [ "$node_major" -lt 20 ]; then
   echo "install-test-deps: warning: node $(node --version) is older than 20, which oidc-provider 9 (the JWT tests' issuer) needs" >&2
 fi
 
-oidc=tests/SomaAgent.Tests/Infrastructure/oidc
-if [ -d "$oidc/node_modules/oidc-provider" ]; then
-  echo "install-test-deps: $oidc packages already installed"
-else
-  echo "install-test-deps: npm ci in $oidc"
-  (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
-# The artifact store tests' S3 server (s3rver, a MinIO stand-in).
-s3rver=tests/SomaAgent.Tests/Infrastructure/s3rver
-if [ -d "$s3rver/node_modules/s3rver" ]; then
-  echo "install-test-deps: $s3rver packages already installed"
-else
-  echo "install-test-deps: npm ci in $s3rver"
-  (cd "$s3rver" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The node packages of the test servers and tools: the OIDC issuer of the JWT tests, the S3 server (s3rver, a
+# MinIO stand-in) of the artifact store tests, and Sigstore's verifier of the signature tests.
+for folder_package in oidc:oidc-provider s3rver:s3rver sigstore:@sigstore/verify; do
+  folder=tests/SomaAgent.Tests/Infrastructure/${folder_package%%:*}
+  if [ -d "$folder/node_modules/${folder_package#*:}" ]; then
+    echo "install-test-deps: $folder packages already installed"
+  else
+    echo "install-test-deps: npm ci in $folder"
+    (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 if [ -f .config/dotnet-tools.json ]; then
   echo "install-test-deps: dotnet tool restore"

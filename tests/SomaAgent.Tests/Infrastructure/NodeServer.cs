@@ -37,12 +37,7 @@ internal sealed class NodeServer : IAsyncDisposable
     /// </summary>
     public static async Task<(NodeServer Server, string ReadyRest)> StartAsync(string directory, string package, string readyLine, params string[] arguments)
     {
-        var node = NodeBinaries.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("node is missing. Run eng/install-test-deps.sh (installs nodejs and npm, then the test servers' packages).");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", package)))
-        {
-            await RunNpmCiAsync(directory);
-        }
+        var node = await PrepareAsync(directory, package);
         var startInfo = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
         foreach (var argument in arguments)
         {
@@ -73,6 +68,35 @@ internal sealed class NodeServer : IAsyncDisposable
             await server.DisposeAsync();
             throw new TimeoutException($"{package} printed no ready line within {StartTimeout}:\n{server.Output}");
         }
+    }
+
+    /// <summary>Runs a node script of <paramref name="directory"/> to its end (at most 60 s): its exit code and what it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string directory, string package, params string[] arguments)
+    {
+        var node = await PrepareAsync(directory, package);
+        var startInfo = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {node}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await output) + (await errors));
+    }
+
+    /// <summary>The node binary, with <paramref name="package"/> installed in <paramref name="directory"/> (npm ci when it is not).</summary>
+    private static async Task<string> PrepareAsync(string directory, string package)
+    {
+        var node = NodeBinaries.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("node is missing. Run eng/install-test-deps.sh (installs nodejs and npm, then the test servers' packages).");
+        if (!Directory.Exists(Path.Combine(directory, "node_modules", package)))
+        {
+            await RunNpmCiAsync(directory);
+        }
+        return node;
     }
 
     public async ValueTask DisposeAsync()

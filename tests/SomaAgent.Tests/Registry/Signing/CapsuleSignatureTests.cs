@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Security.Cryptography;
-using System.Text;
 using SomaAgent.Registry.Signing;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Registry.Signing;
 
@@ -115,6 +116,60 @@ public sealed class CapsuleSignatureTests : IDisposable
 
         CapsuleSignatures.KeyIdOf(key).ShouldBe($"sha256:{expected}");
     }
+
+    [Fact]
+    public async Task A_bundle_is_verified_offline_by_sigstores_own_verifier()
+    {
+        var (bundle, publicKey, keyId) = BundleOf(_package);
+
+        var (exitCode, output) = await SigstoreVerifyAsync(bundle, WritePackage(), publicKey, keyId);
+
+        (exitCode, output.Trim()).ShouldBe((0, "verified"));
+    }
+
+    [Fact]
+    public async Task Sigstores_verifier_refuses_the_bundle_for_a_changed_package()
+    {
+        var (bundle, publicKey, keyId) = BundleOf(_package);
+        _package[0] ^= 1;
+
+        var (exitCode, output) = await SigstoreVerifyAsync(bundle, WritePackage(), publicKey, keyId);
+
+        exitCode.ShouldBe(1);
+        output.ShouldContain("VerificationError");
+    }
+
+    [Fact]
+    public async Task Sigstores_verifier_refuses_the_bundle_with_another_publishers_key()
+    {
+        var (bundle, _, keyId) = BundleOf(_package);
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var otherKey = Path.Combine(_folder.FullName, "other.pub");
+        File.WriteAllText(otherKey, other.ExportSubjectPublicKeyInfoPem());
+
+        var (exitCode, _) = await SigstoreVerifyAsync(bundle, WritePackage(), otherKey, keyId);
+
+        exitCode.ShouldBe(1);
+    }
+
+    /// <summary>A bundle made the registry's way, with the public key's file and its key id.</summary>
+    private (string Bundle, string PublicKey, string KeyId) BundleOf(byte[] package)
+    {
+        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var publicKey = Path.Combine(_folder.FullName, "pub.pem");
+        File.WriteAllText(publicKey, signer.ExportSubjectPublicKeyInfoPem());
+        using var key = CapsuleSignatures.ReadPublicKey(File.ReadAllText(publicKey));
+        var keyId = CapsuleSignatures.KeyIdOf(key);
+        var bundle = Path.Combine(_folder.FullName, "package.sigstore.json");
+        File.WriteAllText(bundle, SigstoreBundle.Create(package, signer.SignData(package, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), keyId));
+        return (bundle, publicKey, keyId);
+    }
+
+    private static Task<(int ExitCode, string Output)> SigstoreVerifyAsync(string bundle, string package, string publicKey, string keyId) =>
+        NodeServer.RunAsync(SigstoreDirectory, "@sigstore/verify", "verify.js", bundle, package, publicKey, keyId);
+
+    private static string SigstoreDirectory { get; } = typeof(CapsuleSignatureTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SigstoreDirectory").Value!;
 
     private static string SignatureOf(ECDsa signer, byte[] package) =>
         Convert.ToBase64String(signer.SignData(package, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
