@@ -191,9 +191,6 @@ public sealed class SessionTurns(
     /// <summary>Stores a new turn's messages and events, numbered after what the session has.</summary>
     private static List<MessageRecord> ToRecords(SessionRecord session, IReadOnlyList<InputMessage> input, int firstOrdinal, SessionEventBuilder events, DateTime now)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(events);
         var records = new List<MessageRecord>(input.Count);
         foreach (var message in input)
         {

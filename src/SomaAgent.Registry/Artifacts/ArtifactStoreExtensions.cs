@@ -2,7 +2,6 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Microsoft.Extensions.Options;
 using SomaAgent.Registry.Artifacts;
-using SomaAgent.Runtime.Storage;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,9 +16,7 @@ public static class ArtifactStoreExtensions
         services.AddOptions<ArtifactStoreOptions>().BindConfiguration(ArtifactStoreOptions.SectionName).ValidateOnStart();
         if (builder.Configuration[$"{ArtifactStoreOptions.SectionName}:ServiceUrl"] is not { Length: > 0 })
         {
-            var dataDirectory = builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data";
-            var root = Path.Combine(Path.GetFullPath(dataDirectory, builder.Environment.ContentRootPath), "artifacts");
-            services.AddSingleton<IArtifactStore>(new FolderArtifactStore(root));
+            services.AddSingleton<IArtifactStore>(new FolderArtifactStore(Path.Combine(builder.DataDirectory(), "artifacts")));
             return builder;
         }
         services.AddSingleton<IAmazonS3>(sp =>

@@ -1,4 +1,5 @@
 using SomaAgent.Registry.Storage;
+using SomaAgent.Runtime.Storage;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +12,7 @@ public static class RegistryStoreExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddSomaAgentStore();
         builder.AddStoreDbContext<RegistryDbContext, SqliteRegistryDbContext, PostgresRegistryDbContext>(RegistryDbContext.Tables);
-        builder.Services.AddHostedService<RegistryStoreInitializer>();
+        builder.Services.AddHostedService<StoreInitializer<RegistryDbContext>>();
         return builder;
     }
 }

@@ -21,7 +21,7 @@ public static class StoreServiceCollectionExtensions
         }
         builder.AddStoreDbContext<SessionDbContext, SqliteSessionDbContext, PostgresSessionDbContext>(new StoreTables());
         // Registered first so the schema exists before recovery or the janitor touch it.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SessionStoreInitializer>());
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StoreInitializer<SessionDbContext>>());
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: ["ready"]);
         return builder;
     }
@@ -52,14 +52,20 @@ public static class StoreServiceCollectionExtensions
         var sqlite = builder.Configuration.GetConnectionString("sqlite");
         if (string.IsNullOrWhiteSpace(sqlite))
         {
-            var folder = Path.GetFullPath(builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data", builder.Environment.ContentRootPath);
-            sqlite = $"Data Source={Path.Combine(folder, "somaagent.db")}";
+            sqlite = $"Data Source={Path.Combine(builder.DataDirectory(), "somaagent.db")}";
         }
         services.AddPooledDbContextFactory<TSqlite>(o => o
             .UseSqlite(sqlite, s => s.MigrationsHistoryTable(tables.SqliteHistoryTable ?? tables.HistoryTable))
             .AddInterceptors(new SqliteConnectionSetup()));
         services.AddSingleton<IDbContextFactory<TContext>, ContextFactory<TContext, TSqlite>>();
         return builder;
+    }
+
+    /// <summary>The folder of embedded data (<c>SomaAgent:DataDirectory</c>, default <c>.data</c> under the content root), as a full path.</summary>
+    public static string DataDirectory(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return Path.GetFullPath(builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data", builder.Environment.ContentRootPath);
     }
 
     private sealed class ContextFactory<TContext, TProvider>(IDbContextFactory<TProvider> inner) : IDbContextFactory<TContext>

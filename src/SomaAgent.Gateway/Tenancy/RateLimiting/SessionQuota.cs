@@ -40,9 +40,9 @@ public sealed partial class SessionQuota(
         return decision.Allowed ? decision.Added : null;
     }
 
-    /// <summary>Gives back a slot a request took when it started no turn after all.</summary>
-    public async Task GiveBackAsync(string tenantId, Guid sessionId) =>
-        await store.ReleaseSessionsAsync(tenantId, [sessionId], TimeSpan.Zero, Lease, CancellationToken.None);
+    /// <summary>Gives back the session's slot: a request that started no turn after all, or a turn that ended.</summary>
+    public async Task GiveBackAsync(string tenantId, Guid sessionId, CancellationToken cancellationToken = default) =>
+        await store.ReleaseSessionsAsync(tenantId, [sessionId], TimeSpan.Zero, Lease, cancellationToken);
 
     /// <summary>
     /// Follows the session's turns: the last turn start or end among <paramref name="appended"/> decides whether its
@@ -58,7 +58,7 @@ public sealed partial class SessionQuota(
         }
         if (last.EndsTurn)
         {
-            await store.ReleaseSessionsAsync(appended.TenantId, [appended.SessionId], TimeSpan.Zero, Lease, cancellationToken);
+            await GiveBackAsync(appended.TenantId, appended.SessionId, cancellationToken);
         }
         else
         {

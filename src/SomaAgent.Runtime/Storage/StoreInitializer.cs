@@ -3,8 +3,13 @@ using Microsoft.Extensions.Hosting;
 
 namespace SomaAgent.Runtime.Storage;
 
-/// <summary>Brings the store's schema up to date before anything else starts (EF migrations take a lock).</summary>
-public sealed class SessionStoreInitializer(IDbContextFactory<SessionDbContext> dbFactory) : IHostedService
+/// <summary>
+/// Brings one context's tables up to date before anything else starts (EF migrations take a lock): the session
+/// store's, and after it a service's own (the Registry's), so a database that predates a service's tables gains
+/// them in place.
+/// </summary>
+public sealed class StoreInitializer<TContext>(IDbContextFactory<TContext> dbFactory) : IHostedService
+    where TContext : DbContext
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
