@@ -1,4 +1,5 @@
 using Scalar.AspNetCore;
+using SomaAgent.Registry.Extensions;
 using SomaAgent.Security;
 using SomaAgent.Security.Hardening;
 using SomaAgent.Security.Identity;
@@ -14,13 +15,14 @@ builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document,
 {
     document.Info.Title = "SomaAgent Registry API";
     document.Info.Version = "v1";
-    document.Info.Description = "Signed, versioned capsules (agent packages). Publishing and signing arrive with the marketplace issue.";
+    document.Info.Description = "Signed, versioned capsules (agent packages): publish, search, download, yank and install, per tenant.";
     return Task.CompletedTask;
 }));
 
 // The same keys and tokens as the gateway, checked by the same component against the same store.
 builder.AddRegistryStore();
 builder.AddArtifactStore();
+builder.AddRegistryServices();
 builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
 builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
 builder.Services.AddSomaAgentPolicy();
@@ -43,5 +45,6 @@ app.MapCapsuleSchemaApi();
 // Everything under /v1 needs a credential and a policy decision: a route added here is protected by default.
 var authenticated = app.MapGroup("").RequireAuthorization().RequirePolicy();
 authenticated.MapIdentityApi();
+authenticated.MapRegistryApi();
 
 app.Run();

@@ -37,7 +37,6 @@ public static class GatewayExtensions
         services.AddSingleton<IProblemDetailsWriter, OpenAIProblemDetailsWriter>();
         services.AddSomaAgentProblemDetails("gateway");
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.AddExceptionHandler<AccessCheckUnavailableHandler>();
         services.AddGatewayOpenApi();
 
         builder.AddGatewaySecurity();

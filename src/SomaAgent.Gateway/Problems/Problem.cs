@@ -21,12 +21,9 @@ public static class Problem
         Validation("id", $"'{Truncate(id)}' is not a session id; session ids are UUIDs such as 0193a8a0-7c1e-7d3b-9f00-123456789abc.");
 
     /// <summary>A 400 naming each bad field.</summary>
-    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) =>
-        ProblemWriter.Result(ProblemCatalog.Validation, string.Join(" ", errors.SelectMany(e => e.Value)), new Dictionary<string, object?> { ["errors"] = errors });
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) => ProblemWriter.Validation(errors);
 
-    public static ProblemHttpResult Validation(string field, string message) =>
-        Validation(new Dictionary<string, string[]> { [field] = [message] });
+    public static ProblemHttpResult Validation(string field, string message) => ProblemWriter.Validation(field, message);
 
-    internal static string Truncate(string value, int max = 64) =>
-        value.Length <= max ? value : string.Concat(value.AsSpan(0, max), "…");
+    internal static string Truncate(string value, int max = 64) => ProblemWriter.Truncate(value, max);
 }

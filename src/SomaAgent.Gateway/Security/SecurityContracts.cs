@@ -6,7 +6,7 @@ namespace SomaAgent.Gateway.Security;
 /// <summary>Body of <c>POST /v1/keys</c>.</summary>
 public sealed record CreateKeyRequest(
     [property: Description("A name people recognise the key by, 1 to 128 characters.")] string? Name,
-    [property: Description("What the key may do: `tenant:admin`, `sessions:read`, `sessions:write`, `models:read` (`platform:admin` only by a platform admin). A key cannot get a scope its creator lacks.")] IReadOnlyList<string>? Scopes,
+    [property: Description("What the key may do: `tenant:admin`, `sessions:read`, `sessions:write`, `models:read`, `capsules:read`, `capsules:publish`, `capsules:install` (`platform:admin` only by a platform admin). A key cannot get a scope its creator lacks.")] IReadOnlyList<string>? Scopes,
     [property: Description("When the key stops working (ISO 8601, in the future). Default: never.")] DateTimeOffset? ExpiresAt);
 
 /// <summary>An API key as listed: never its secret.</summary>

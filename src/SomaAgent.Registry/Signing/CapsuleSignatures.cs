@@ -61,7 +61,14 @@ public static class CapsuleSignatures
     }
 
     /// <summary>Checks <paramref name="signatureBase64"/> over <paramref name="package"/> with <paramref name="key"/>.</summary>
-    public static SignatureCheck Verify(ReadOnlySpan<byte> package, string signatureBase64, ECDsa key)
+    public static SignatureCheck Verify(ReadOnlySpan<byte> package, string signatureBase64, ECDsa key) =>
+        VerifyDigest(SHA256.HashData(package), signatureBase64, key);
+
+    /// <summary>
+    /// Checks <paramref name="signatureBase64"/> against the package's SHA-256 (what ECDSA with SHA-256 signs), so a
+    /// stored package's signature is checked from its digest without reading it again.
+    /// </summary>
+    public static SignatureCheck VerifyDigest(ReadOnlySpan<byte> sha256, string signatureBase64, ECDsa key)
     {
         ArgumentNullException.ThrowIfNull(signatureBase64);
         ArgumentNullException.ThrowIfNull(key);
@@ -81,7 +88,7 @@ public static class CapsuleSignatures
         }
         try
         {
-            return key.VerifyData(package, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)
+            return key.VerifyHash(sha256, signature, DSASignatureFormat.Rfc3279DerSequence)
                 ? SignatureCheck.Valid
                 : SignatureCheck.Mismatch;
         }

@@ -12,7 +12,11 @@ public static class SigstoreBundle
     public const string MediaType = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
     /// <summary>The bundle of <paramref name="signatureDer"/> over <paramref name="package"/>, by the key <paramref name="keyId"/>.</summary>
-    public static string Create(ReadOnlySpan<byte> package, ReadOnlySpan<byte> signatureDer, string keyId)
+    public static string Create(ReadOnlySpan<byte> package, ReadOnlySpan<byte> signatureDer, string keyId) =>
+        FromDigest(SHA256.HashData(package), signatureDer, keyId);
+
+    /// <summary>The bundle of <paramref name="signatureDer"/> over the package whose SHA-256 is <paramref name="sha256"/>.</summary>
+    public static string FromDigest(ReadOnlySpan<byte> sha256, ReadOnlySpan<byte> signatureDer, string keyId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
         var bundle = new
@@ -21,7 +25,7 @@ public static class SigstoreBundle
             verificationMaterial = new { publicKey = new { hint = keyId } },
             messageSignature = new
             {
-                messageDigest = new { algorithm = "SHA2_256", digest = Convert.ToBase64String(SHA256.HashData(package)) },
+                messageDigest = new { algorithm = "SHA2_256", digest = Convert.ToBase64String(sha256) },
                 signature = Convert.ToBase64String(signatureDer),
             },
         };

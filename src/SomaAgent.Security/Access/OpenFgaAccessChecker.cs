@@ -17,17 +17,44 @@ namespace SomaAgent.Security.Access;
 public sealed partial class OpenFgaAccessChecker(HttpClient http, IOptions<OpenFgaOptions> options, ILogger<OpenFgaAccessChecker> logger)
     : IAccessChecker, IDisposable
 {
+    /// <summary>The owning tenant: every resource type has it.</summary>
     public const string Relation = "tenant";
+
+    /// <summary>Who may read: defined for capsules as the owner or, once public, every tenant.</summary>
+    public const string ReaderRelation = "reader";
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly SemaphoreSlim _setup = new(1, 1);
     private (string StoreId, string? ModelId)? _store;
 
-    public async Task<AccessDecision> CheckAsync(string tenantId, ResourceRef resource, CancellationToken cancellationToken)
+    public Task<AccessDecision> CheckAsync(string tenantId, ResourceRef resource, CancellationToken cancellationToken) =>
+        CheckAsync(tenantId, resource, Relation, cancellationToken);
+
+    /// <summary>The model's <c>reader</c> relation: the owner, or every tenant through <c>tenant:*</c> once public.</summary>
+    public Task<AccessDecision> CheckReadAsync(string tenantId, ResourceRef resource, CancellationToken cancellationToken) =>
+        CheckAsync(tenantId, resource, ReaderRelation, cancellationToken);
+
+    public async Task GrantAsync(string tenantId, ResourceRef resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        await WriteAsync(writes: Tuple($"tenant:{tenantId}", Relation, resource), deletes: null, cancellationToken);
+    }
+
+    public Task SetPublicAsync(ResourceRef resource, bool isPublic, CancellationToken cancellationToken)
+    {
+        var everyTenant = Tuple("tenant:*", ReaderRelation, resource);
+        return isPublic
+            ? WriteAsync(writes: everyTenant, deletes: null, cancellationToken)
+            : WriteAsync(writes: null, deletes: everyTenant, cancellationToken);
+    }
+
+    public void Dispose() => _setup.Dispose();
+
+    private async Task<AccessDecision> CheckAsync(string tenantId, ResourceRef resource, string relation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenantId);
         var (store, model) = await StoreAsync(cancellationToken);
         var check = await SendAsync<CheckResponse>($"stores/{store}/check",
-            new { tuple_key = Tuple(tenantId, resource), authorization_model_id = model }, cancellationToken);
+            new { tuple_key = Tuple($"tenant:{tenantId}", relation, resource), authorization_model_id = model }, cancellationToken);
         if (check.Allowed)
         {
             return AccessDecision.Allowed;
@@ -37,21 +64,20 @@ public sealed partial class OpenFgaAccessChecker(HttpClient http, IOptions<OpenF
         return owners.Tuples is { Count: > 0 } ? AccessDecision.OtherTenant : AccessDecision.NotFound;
     }
 
-    public async Task GrantAsync(string tenantId, ResourceRef resource, CancellationToken cancellationToken)
+    /// <summary>Writes and deletes tuples; a tuple already there, or already gone, is not an error (OpenFGA ≥ 1.10).</summary>
+    private async Task WriteAsync(object? writes, object? deletes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(tenantId);
         var (store, model) = await StoreAsync(cancellationToken);
         await SendAsync<JsonObject>($"stores/{store}/write", new
         {
-            writes = new { tuple_keys = new[] { Tuple(tenantId, resource) }, on_duplicate = "ignore" },
+            writes = writes is null ? null : new { tuple_keys = new[] { writes }, on_duplicate = "ignore" },
+            deletes = deletes is null ? null : new { tuple_keys = new[] { deletes }, on_missing = "ignore" },
             authorization_model_id = model,
         }, cancellationToken);
     }
 
-    public void Dispose() => _setup.Dispose();
-
-    private static object Tuple(string tenantId, ResourceRef resource) =>
-        new { user = $"tenant:{tenantId}", relation = Relation, @object = resource.FgaObject };
+    private static object Tuple(string user, string relation, ResourceRef resource) =>
+        new { user, relation, @object = resource.FgaObject };
 
     /// <summary>The configured store, or the one named <c>StoreName</c> (created with the model when missing).</summary>
     private async Task<(string StoreId, string? ModelId)> StoreAsync(CancellationToken cancellationToken)

@@ -19,7 +19,10 @@ public static class ResourceTypes
     public const string Session = "session";
     public const string ApiKey = "api_key";
 
-    /// <summary>A capsule installed for a tenant (the marketplace issue creates them).</summary>
+    /// <summary>A capsule name (<c>capsule:&lt;name&gt;</c>): its owner publishes, yanks and unyanks; every tenant reads it once it is public.</summary>
+    public const string Capsule = "capsule";
+
+    /// <summary>A capsule version installed for a tenant.</summary>
     public const string CapsuleInstallation = "capsule_installation";
 }
 

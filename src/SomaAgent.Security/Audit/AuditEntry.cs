@@ -45,6 +45,17 @@ public static class AuditEvents
     public const string KeyCreated = "key_created";
     public const string KeyRevoked = "key_revoked";
     public const string TenantCreated = "tenant_created";
+
+    /// <summary>A capsule version published (allow), or refused for its package or signature (deny).</summary>
+    public const string CapsulePublished = "capsule_published";
+    public const string CapsuleYanked = "capsule_yanked";
+    public const string CapsuleUnyanked = "capsule_unyanked";
+    public const string SigningKeyAdded = "signing_key_added";
+    public const string SigningKeyRevoked = "signing_key_revoked";
+
+    /// <summary>A capsule version installed for a tenant (allow), or refused: yanked, or its signature no longer verifies (deny).</summary>
+    public const string CapsuleInstalled = "capsule_installed";
+    public const string CapsuleUninstalled = "capsule_uninstalled";
 }
 
 /// <summary>The outcome recorded with each entry.</summary>

@@ -21,11 +21,20 @@ public static class ApiKeyScopes
     /// <summary>List models and tools.</summary>
     public const string ModelsRead = "models:read";
 
+    /// <summary>Search the capsule marketplace, read capsules and download their packages.</summary>
+    public const string CapsulesRead = "capsules:read";
+
+    /// <summary>Publish, yank and unyank the tenant's capsules, and manage its signing keys.</summary>
+    public const string CapsulesPublish = "capsules:publish";
+
+    /// <summary>Install capsule versions for the tenant and remove them.</summary>
+    public const string CapsulesInstall = "capsules:install";
+
     /// <summary>Every scope, in the order documentation lists them.</summary>
-    public static IReadOnlyList<string> All { get; } = [PlatformAdmin, TenantAdmin, SessionsRead, SessionsWrite, ModelsRead];
+    public static IReadOnlyList<string> All { get; } = [PlatformAdmin, TenantAdmin, SessionsRead, SessionsWrite, ModelsRead, CapsulesRead, CapsulesPublish, CapsulesInstall];
 
     /// <summary>What a tenant's own admin may grant: everything but <see cref="PlatformAdmin"/>.</summary>
-    public static IReadOnlyList<string> TenantGrantable { get; } = [TenantAdmin, SessionsRead, SessionsWrite, ModelsRead];
+    public static IReadOnlyList<string> TenantGrantable { get; } = [TenantAdmin, SessionsRead, SessionsWrite, ModelsRead, CapsulesRead, CapsulesPublish, CapsulesInstall];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 

@@ -16,6 +16,7 @@ public static class ProblemDetailsSetup
     public static IServiceCollection AddSomaAgentProblemDetails(this IServiceCollection services, string serviceName)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddExceptionHandler<AccessCheckUnavailableHandler>();
         return services.AddProblemDetails(options => options.CustomizeProblemDetails = context => Customize(context, serviceName));
     }
 

@@ -18,6 +18,23 @@ public static class ProblemWriter
         return TypedResults.Problem(detail: detail, statusCode: kind.Status, title: kind.Title, type: kind.Type, extensions: extensions);
     }
 
+    /// <summary>A 400 naming each bad field: the detail joins the messages, <c>errors</c> maps each field to its own.</summary>
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return Result(ProblemCatalog.Validation, string.Join(" ", errors.SelectMany(e => e.Value)), new Dictionary<string, object?> { ["errors"] = errors });
+    }
+
+    public static ProblemHttpResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>A caller's value quoted in a detail, cut short so a problem never echoes a whole payload.</summary>
+    public static string Truncate(string value, int max = 64)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Length <= max ? value : string.Concat(value.AsSpan(0, max), "…");
+    }
+
     /// <summary>Writes the problem from middleware, a handler or an exception handler (<paramref name="status"/> overrides the kind's).</summary>
     public static async Task WriteAsync(HttpContext http, ProblemKind kind, string detail, Exception? exception = null, int? status = null)
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using SomaAgent.Registry.Capsules;
 using SomaAgent.Registry.Storage;
 using SomaAgent.Runtime.Storage;
 using SomaAgent.Tests.Gateway;

@@ -1,8 +1,6 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Security.Cryptography;
 using SomaAgent.Registry.Signing;
-using SomaAgent.Tests.Infrastructure;
+using static SomaAgent.Tests.Registry.Signing.ExternalVerifiers;
 
 namespace SomaAgent.Tests.Registry.Signing;
 
@@ -165,12 +163,6 @@ public sealed class CapsuleSignatureTests : IDisposable
         return (bundle, publicKey, keyId);
     }
 
-    private static Task<(int ExitCode, string Output)> SigstoreVerifyAsync(string bundle, string package, string publicKey, string keyId) =>
-        NodeServer.RunAsync(SigstoreDirectory, "@sigstore/verify", "verify.js", bundle, package, publicKey, keyId);
-
-    private static string SigstoreDirectory { get; } = typeof(CapsuleSignatureTests).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SigstoreDirectory").Value!;
-
     private static string SignatureOf(ECDsa signer, byte[] package) =>
         Convert.ToBase64String(signer.SignData(package, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
 
@@ -179,21 +171,5 @@ public sealed class CapsuleSignatureTests : IDisposable
         var path = Path.Combine(_folder.FullName, "package.tar.gz");
         File.WriteAllBytes(path, _package);
         return path;
-    }
-
-    /// <summary>Runs openssl (installed by eng/install-test-deps.sh) and returns its output; fails the test on a non-zero exit.</summary>
-    private static string OpenSsl(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit(30_000).ShouldBeTrue("openssl did not finish within 30 s");
-        process.ExitCode.ShouldBe(0, $"openssl {string.Join(' ', arguments)}: {error}");
-        return output.Result;
     }
 }

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Diagnostics;
-using SomaAgent.Security.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using SomaAgent.Security.Access;
 
-namespace SomaAgent.Gateway.Problems;
+namespace SomaAgent.Security.Problems;
 
 /// <summary>
 /// The access checker could not answer, on a check or while recording a new resource's owner: 503 with
@@ -23,6 +24,6 @@ internal sealed partial class AccessCheckUnavailableHandler(ILogger<AccessCheckU
         return true;
     }
 
-    [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "Access check unavailable, request refused with 503: {Reason}")]
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Access check unavailable, request refused with 503: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 }

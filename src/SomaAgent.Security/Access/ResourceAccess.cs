@@ -1,10 +1,10 @@
-using SomaAgent.Gateway.Problems;
-using SomaAgent.Security;
-using SomaAgent.Security.Access;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using SomaAgent.Security.Audit;
 using SomaAgent.Security.Identity;
 
-namespace SomaAgent.Gateway.Security;
+namespace SomaAgent.Security.Access;
 
 /// <summary>
 /// Puts a route's resource behind <see cref="IAccessChecker"/>: before the handler runs, the caller's tenant
@@ -34,7 +34,7 @@ public static class ResourceAccess
                     }
                     var tenant = callers.Current.TenantId;
                     var resource = new ResourceRef(resourceType, id.ToString());
-                    // A checker that cannot answer throws; AccessCheckUnavailableHandler answers 503.
+                    // A checker that cannot answer throws; the host's exception handler answers 503.
                     var decision = await checker.CheckAsync(tenant, resource, http.RequestAborted);
                     if (decision == AccessDecision.OtherTenant)
                     {
