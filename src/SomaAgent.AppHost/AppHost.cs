@@ -6,6 +6,8 @@ var topology = builder.ChooseTopology();
 
 // The platform-admin key of the default tenant: generated once per AppHost user secrets, shown in the dashboard.
 var bootstrapKey = builder.AddParameter("bootstrap-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+// Signs the caller the gateway forwards to the registry, so a request is authenticated once.
+var internalSecret = builder.AddParameter("internal-secret", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true);
 
 var gateway = builder.AddProject<Projects.SomaAgent_Gateway>("gateway")
     .WithGatewayEndpoint()
@@ -14,7 +16,11 @@ var gateway = builder.AddProject<Projects.SomaAgent_Gateway>("gateway")
 var workers = builder.AddProject<Projects.SomaAgent_Workers>("workers")
     .WithHttpHealthCheck("/health");
 var registry = builder.AddProject<Projects.SomaAgent_Registry>("registry")
+    .WithEnvironment("SOMAAGENT_INTERNAL_SECRET", internalSecret)
     .WithHttpHealthCheck("/health");
+// One base URL: the gateway forwards the registry's routes. No WaitFor, so the gateway's health never depends
+// on the registry's; while the registry is down its routes answer 503.
+gateway.WithReference(registry).WithEnvironment("SOMAAGENT_INTERNAL_SECRET", internalSecret);
 
 if (topology == Topology.Containers)
 {

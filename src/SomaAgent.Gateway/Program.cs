@@ -1,5 +1,6 @@
 using SomaAgent.Gateway.Catalog;
 using SomaAgent.Gateway.ChatCompletions;
+using SomaAgent.Gateway.Registry;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Security;
@@ -18,6 +19,8 @@ app.MapDefaultEndpoints();
 app.MapGatewayDocs();
 
 app.MapHealthApi();
+// The registry's routes, forwarded: each route states its own authorization; the registry decides the rest.
+app.MapRegistryForwarding();
 // Everything else needs a credential (when GATEWAY_REQUIRE_AUTH is on) and the policy's consent: a route added
 // here is protected by default.
 var authenticated = app.MapGroup("").RequireAuthorization().RequirePolicy();

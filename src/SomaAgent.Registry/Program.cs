@@ -24,6 +24,8 @@ builder.AddRegistryStore();
 builder.AddArtifactStore();
 builder.AddRegistryServices();
 builder.Services.AddSomaAgentAuthentication(_ => SecuritySettings.RequireAuth(builder.Configuration));
+// Behind the gateway: a request it forwards comes with the caller it authenticated, signed with the internal secret.
+builder.Services.Configure<InternalAuthOptions>(options => options.AcceptForwardedCallers = true);
 builder.Services.AddSomaAgentAccessChecks(builder.Configuration);
 builder.Services.AddSomaAgentPolicy();
 builder.AddSomaAgentHttpHardening();

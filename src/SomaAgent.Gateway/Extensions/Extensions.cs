@@ -6,6 +6,7 @@ using Scalar.AspNetCore;
 using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Problems;
+using SomaAgent.Gateway.Registry;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
 using SomaAgent.Runtime.Messaging;
@@ -58,13 +59,15 @@ public static class GatewayExtensions
             bus.AddConversationWorker().AddToolExecutor();
         }
         services.AddGgufModels();
+        builder.AddRegistryForwarding();
         return builder;
     }
 
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var limit = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        var ownLimit = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        var registryLimit = app.Services.GetRequiredService<IOptions<RegistryForwardingOptions>>().Value.MaxBodyBytes;
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -77,6 +80,8 @@ public static class GatewayExtensions
                 ((HttpResponse)state).Headers[ApiVersionHeader] = ApiVersion;
                 return Task.CompletedTask;
             }, context.Response);
+            // Capsules going to the registry may be far larger than the gateway's own JSON bodies.
+            var limit = RegistryForwarding.IsForwarded(context.Request.Path) ? registryLimit : ownLimit;
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             {
                 size.MaxRequestBodySize = limit;

@@ -7,7 +7,9 @@ namespace SomaAgent.Gateway.Problems;
 /// Turns a request the framework could not bind (malformed JSON, wrong content type, body too large) into a
 /// 4xx problem that says why, instead of a bare status or a stack trace.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options) : IExceptionHandler
+internal sealed class BadRequestExceptionHandler(
+    Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options,
+    Microsoft.Extensions.Options.IOptions<Registry.RegistryForwardingOptions> registry) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -15,18 +17,20 @@ internal sealed class BadRequestExceptionHandler(Microsoft.Extensions.Options.IO
         {
             return false;
         }
-        var (kind, detail) = Describe(bad, httpContext, options.Value.MaxRequestBodyBytes);
+        var (kind, detail) = Describe(bad, httpContext, options.Value.MaxRequestBodyBytes, registry.Value.MaxCapsuleBytes);
         // An unexpected bad request keeps the status the server gave it.
         await ProblemWriter.WriteAsync(httpContext, kind, detail, exception, kind == ProblemCatalog.BadRequest ? bad.StatusCode : null);
         return true;
     }
 
-    private static (ProblemKind Kind, string Detail) Describe(BadHttpRequestException bad, HttpContext context, long limit)
+    private static (ProblemKind Kind, string Detail) Describe(BadHttpRequestException bad, HttpContext context, long limit, long capsuleLimit)
     {
         var json = FindJsonError(bad);
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (ProblemCatalog.PayloadTooLarge, $"The request body is larger than the limit of {limit} bytes (GATEWAY_MAX_BODY_BYTES).");
+            return (ProblemCatalog.PayloadTooLarge, Registry.RegistryForwarding.IsForwarded(context.Request.Path)
+                ? $"The package is larger than the registry accepts: {capsuleLimit} bytes (REGISTRY_MAX_CAPSULE_BYTES)."
+                : $"The request body is larger than the limit of {limit} bytes (GATEWAY_MAX_BODY_BYTES).");
         }
         if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
         {

@@ -23,6 +23,7 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     ApiKeyStore store,
     JwtTokenValidator tokens,
+    ForwardedCaller forwarded,
     AuditRecorder audit) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -33,6 +34,15 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // The gateway authenticated this request already and says who the caller is.
+        if (forwarded.Accepts && Request.Headers[ForwardedCaller.HeaderName] is { Count: > 0 } header)
+        {
+            _presented = true;
+            var (caller, failure) = header.Count == 1
+                ? forwarded.Verify(header[0]!, Request.Method, Request.Path.Value ?? "/")
+                : (null, $"Send one {ForwardedCaller.HeaderName} header.");
+            return caller is null ? Fail(failure!) : Success(caller.Credential, caller.Subject, caller.Tenant, caller.Name, caller.Scopes);
+        }
         var (key, problem, bearer) = ReadCredential(Request);
         _presented = key is not null || problem is not null;
         if (problem is not null)

@@ -92,6 +92,26 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
         App.WaitsOf("registry").ShouldBe(["gateway"]);
     }
 
+    [Fact]
+    public async Task Gateway_finds_the_registry_it_forwards_to_without_waiting_for_it()
+    {
+        var gateway = await App.EnvironmentOfAsync("gateway", Ct);
+
+        gateway["services__registry__http__0"].ShouldBe("{registry.bindings.http.url}");
+        App.WaitsOf("gateway").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Gateway_and_registry_share_the_generated_internal_secret()
+    {
+        var gateway = await App.EnvironmentOfAsync("gateway", Ct);
+        var registry = await App.EnvironmentOfAsync("registry", Ct);
+
+        gateway["SOMAAGENT_INTERNAL_SECRET"].ShouldBe("{internal-secret.value}");
+        registry["SOMAAGENT_INTERNAL_SECRET"].ShouldBe("{internal-secret.value}");
+        App.Resource<ParameterResource>("internal-secret").Secret.ShouldBeTrue();
+    }
+
     /// <summary>One embedded model for the class.</summary>
     public sealed class Fixture : IAsyncLifetime
     {

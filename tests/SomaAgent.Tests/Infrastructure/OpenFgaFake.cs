@@ -9,10 +9,12 @@ namespace SomaAgent.Tests.Infrastructure;
 /// <summary>
 /// An HTTP fake of OpenFGA (it cannot run here), faithful to the documented API for what SomaAgent uses:
 /// <c>GET /stores?name=</c>, <c>POST /stores</c>, <c>POST /stores/{id}/authorization-models</c>,
-/// <c>POST /stores/{id}/write</c> (duplicate tuples refused with <c>write_failed_due_to_invalid_input</c>
-/// unless <c>on_duplicate: ignore</c>; types and relations checked against the written model),
-/// <c>POST /stores/{id}/check</c> (direct relations only, which is all the model has) and
-/// <c>POST /stores/{id}/read</c>. Unknown stores answer 404 <c>store_id_not_found</c>. Kestrel on loopback.
+/// <c>POST /stores/{id}/write</c> (writes and deletes; a duplicate write or a missing delete is refused with
+/// <c>write_failed_due_to_invalid_input</c> unless <c>on_duplicate</c>/<c>on_missing</c> is <c>ignore</c>; types,
+/// relations and wildcard users checked against the written model), <c>POST /stores/{id}/check</c> (the model's
+/// rewrites: <c>this</c> with type-bound wildcards such as <c>tenant:*</c>, <c>computedUserset</c> and <c>union</c>,
+/// which is what the model uses) and <c>POST /stores/{id}/read</c>. Unknown stores answer 404
+/// <c>store_id_not_found</c>. Kestrel on loopback.
 /// </summary>
 public sealed class OpenFgaFake : IAsyncLifetime
 {
@@ -64,6 +66,11 @@ public sealed class OpenFgaFake : IAsyncLifetime
             s.Relations = types.Select(t => t!.AsObject()).ToDictionary(
                 t => t["type"]!.GetValue<string>(),
                 t => (t["relations"]?.AsObject().Select(r => r.Key) ?? []).ToHashSet());
+            s.Rewrites = types.Select(t => t!.AsObject()).SelectMany(t => (t["relations"]?.AsObject() ?? []).Select(r =>
+                (Key: $"{t["type"]!.GetValue<string>()}#{r.Key}", Rewrite: r.Value!.DeepClone()))).ToDictionary(r => r.Key, r => r.Rewrite);
+            s.Wildcards = [.. types.Select(t => t!.AsObject()).SelectMany(t => (t["metadata"]?["relations"]?.AsObject() ?? [])
+                .Where(r => r.Value?["directly_related_user_types"]?.AsArray().Any(u => u?["wildcard"] is not null) == true)
+                .Select(r => $"{t["type"]!.GetValue<string>()}#{r.Key}"))];
             return Results.Json(new { authorization_model_id = Ulid() }, statusCode: 201);
         }));
         _app.MapPost("/stores/{store}/write", (string store, JsonObject body) => WithStore(store, s =>
@@ -78,9 +85,23 @@ public sealed class OpenFgaFake : IAsyncLifetime
                 {
                     return Error(400, "validation_error", $"type '{type}' or relation '{relation}' not found in the authorization model");
                 }
+                if (user.EndsWith(":*", StringComparison.Ordinal) && !s.Wildcards.Contains($"{type}#{relation}"))
+                {
+                    return Error(400, "validation_error", $"the relation '{relation}' of type '{type}' does not allow wildcard users");
+                }
                 if (!s.Tuples.TryAdd($"{user} {relation} {@object}", DateTime.UtcNow) && !ignoreDuplicates)
                 {
                     return Error(400, "write_failed_due_to_invalid_input", $"cannot write a tuple which already exists: user: '{user}', relation: '{relation}', object: '{@object}'");
+                }
+            }
+            var deletes = body["deletes"]?.AsObject();
+            var ignoreMissing = deletes?["on_missing"]?.GetValue<string>() == "ignore";
+            foreach (var key in deletes?["tuple_keys"]?.AsArray() ?? [])
+            {
+                var tuple = $"{Text(key, "user")} {Text(key, "relation")} {Text(key, "object")}";
+                if (!s.Tuples.TryRemove(tuple, out _) && !ignoreMissing)
+                {
+                    return Error(400, "write_failed_due_to_invalid_input", $"cannot delete a tuple which does not exist: {tuple}");
                 }
             }
             return Results.Ok(new { });
@@ -89,7 +110,7 @@ public sealed class OpenFgaFake : IAsyncLifetime
         {
             Interlocked.Increment(ref _checks);
             var key = body["tuple_key"];
-            return Results.Ok(new { allowed = s.Tuples.ContainsKey($"{Text(key, "user")} {Text(key, "relation")} {Text(key, "object")}"), resolution = "" });
+            return Results.Ok(new { allowed = s.Check(Text(key, "user"), Text(key, "relation"), Text(key, "object")), resolution = "" });
         }));
         _app.MapPost("/stores/{store}/read", (string store, JsonObject body) => WithStore(store, s =>
         {
@@ -124,6 +145,29 @@ public sealed class OpenFgaFake : IAsyncLifetime
         public string Id { get; } = id;
         public string Name { get; } = name;
         public Dictionary<string, HashSet<string>>? Relations { get; set; }
+        public Dictionary<string, JsonNode> Rewrites { get; set; } = [];
+        public HashSet<string> Wildcards { get; set; } = [];
         public ConcurrentDictionary<string, DateTime> Tuples { get; } = new();
+
+        /// <summary>Evaluates the relation's rewrite: direct tuples (and type-bound wildcards), computed usersets, unions.</summary>
+        public bool Check(string user, string relation, string @object) =>
+            Rewrites.TryGetValue($"{@object.Split(':')[0]}#{relation}", out var rewrite) && Evaluate(rewrite, user, relation, @object);
+
+        private bool Evaluate(JsonNode rewrite, string user, string relation, string @object)
+        {
+            if (rewrite["this"] is not null)
+            {
+                return Tuples.ContainsKey($"{user} {relation} {@object}") || Tuples.ContainsKey($"{user.Split(':')[0]}:* {relation} {@object}");
+            }
+            if (rewrite["computedUserset"]?["relation"]?.GetValue<string>() is { } computed)
+            {
+                return Check(user, computed, @object);
+            }
+            if (rewrite["union"]?["child"] is JsonArray children)
+            {
+                return children.Any(child => Evaluate(child!, user, relation, @object));
+            }
+            throw new NotSupportedException($"The fake does not evaluate this rewrite: {rewrite.ToJsonString()}");
+        }
     }
 }

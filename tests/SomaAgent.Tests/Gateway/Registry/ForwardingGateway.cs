@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using SomaAgent.Tests.Registry;
+
+namespace SomaAgent.Tests.Gateway.Registry;
+
+/// <summary>
+/// A gateway that forwards the registry's routes to a real registry listening on a loopback port (Kestrel, not an
+/// in-memory server), sharing the internal secret as the AppHost has them share it.
+/// </summary>
+public sealed class ForwardingGateway : IAsyncLifetime
+{
+    public const string InternalSecret = "test-internal-secret-0123456789abcdef0123456789";
+
+    /// <summary>A tenant whose requests the gateway limits to a few per minute.</summary>
+    public const string LimitedTenant = "forward-limited";
+
+    public const int LimitedRequestsPerMinute = 3;
+
+    /// <summary>The package limit both services apply, small so proving it is cheap.</summary>
+    public const int MaxCapsuleBytes = 4 * 1024 * 1024;
+
+    internal GatewayApp Gateway { get; private set; } = null!;
+
+    internal RegistryApp Registry { get; private set; } = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        var port = FreeLoopbackPort();
+        var limit = MaxCapsuleBytes.ToString(CultureInfo.InvariantCulture);
+        Gateway = new GatewayApp(settings: new Dictionary<string, string?>
+        {
+            ["services:registry:http:0"] = $"http://127.0.0.1:{port}",
+            ["SOMAAGENT_INTERNAL_SECRET"] = InternalSecret,
+            ["REGISTRY_MAX_CAPSULE_BYTES"] = limit,
+            [$"SomaAgent:RateLimits:Tenants:{LimitedTenant}:RequestsPerMinute"] = LimitedRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
+        });
+        _ = Gateway.Server;
+        Registry = new RegistryApp(Gateway.DatabaseFile, settings: new Dictionary<string, string?>
+        {
+            ["SOMAAGENT_INTERNAL_SECRET"] = InternalSecret,
+            ["REGISTRY_MAX_CAPSULE_BYTES"] = limit,
+            ["SomaAgent:DataDirectory"] = Path.Combine(Path.GetDirectoryName(Gateway.DatabaseFile)!, "registry-data"),
+        });
+        Registry.UseKestrel(port);
+        Registry.StartServer();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Registry.DisposeAsync();
+        await Gateway.DisposeAsync();
+    }
+
+    /// <summary>A port nothing listens on right now.</summary>
+    internal static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ForwardingCollection : ICollectionFixture<ForwardingGateway>
+{
+    public const string Name = "Gateway forwarding to the registry";
+}
