@@ -19,6 +19,10 @@
 #   eng/bench.sh kafka --store postgres                 on a private PostgreSQL 15
 #   eng/bench.sh kafka --help
 #
+# The registry scenario: publish and download 100 KB and 10 MB capsules through the gateway and directly, then
+# search a database of 10,000 capsules (a gateway and a registry as child processes on one SQLite store):
+#   eng/bench.sh registry                               see `eng/bench.sh registry --help`
+#
 # The tool result cache scenario drives the runtime's ToolExecutor in-process instead (no gateway):
 #   eng/bench.sh tool-cache                             memory cache, 20000 Zipf(1.1) calculator calls
 #   eng/bench.sh tool-cache --redis                     two worker hosts sharing a private redis-server
@@ -26,6 +30,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [ "${1:-}" = registry ]; then
+  dotnet build src/SomaAgent.Gateway -c Release -nologo -v quiet
+  dotnet build src/SomaAgent.Registry -c Release -nologo -v quiet
+  dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet
+  exec dotnet bench/SomaAgent.Bench/bin/Release/net10.0/SomaAgent.Bench.dll "$@"
+fi
 
 if [ "${1:-}" = tool-cache ]; then
   dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet

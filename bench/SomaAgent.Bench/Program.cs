@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SomaAgent.Bench;
 using SomaAgent.Bench.Kafka;
+using SomaAgent.Bench.Registry;
 using SomaAgent.Bench.ToolCache;
 
 // The load harness for the performance budget in DESIGN.md. Run it through eng/bench.sh; `--help` lists options.
@@ -9,6 +10,10 @@ using SomaAgent.Bench.ToolCache;
 if (args is [ToolCacheBench.Scenario, .. var cacheArgs])
 {
     return await ToolCacheBench.RunAsync(cacheArgs);
+}
+if (args is [RegistryBench.Scenario, .. var registryArgs])
+{
+    return await RegistryBench.RunAsync(registryArgs);
 }
 if (args is [KafkaBench.Scenario, .. var kafkaArgs])
 {

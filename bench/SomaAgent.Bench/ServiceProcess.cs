@@ -79,8 +79,10 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// Starts <paramref name="dll"/> on a free loopback port (<c>GATEWAY_PORT</c> and <c>ASPNETCORE_URLS</c>) in
     /// Production, with telemetry export off, and waits until <c>/health</c> answers 200.
     /// </summary>
+    /// <param name="port">The port to listen on; default a free one.</param>
     public static async Task<ServiceProcess> StartAsync(
-        string name, string dll, IReadOnlyDictionary<string, string?> environment, DirectoryInfo dataDirectory, bool ownsDataDirectory, CancellationToken cancellationToken)
+        string name, string dll, IReadOnlyDictionary<string, string?> environment, DirectoryInfo dataDirectory, bool ownsDataDirectory, CancellationToken cancellationToken,
+        int? port = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(dataDirectory);
@@ -89,7 +91,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             throw new InvalidOperationException($"{name} not built: {dll} is missing. Run `dotnet build -c Release` (eng/bench.sh does).");
         }
 
-        var port = FreeLoopbackPort();
+        port ??= FreeLoopbackPort();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.GetFullPath(dll) },
@@ -99,7 +101,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var env = start.Environment;
-        env["GATEWAY_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        env["GATEWAY_PORT"] = port.Value.ToString(CultureInfo.InvariantCulture);
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["DOTNET_ENVIRONMENT"] = "Production";
