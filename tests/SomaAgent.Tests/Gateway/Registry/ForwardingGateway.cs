@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using SomaAgent.Tests.Infrastructure;
 using SomaAgent.Tests.Registry;
 
 namespace SomaAgent.Tests.Gateway.Registry;
@@ -27,7 +26,7 @@ public sealed class ForwardingGateway : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        var port = FreeLoopbackPort();
+        var port = RedisServer.FreeLoopbackPort();
         var limit = MaxCapsuleBytes.ToString(CultureInfo.InvariantCulture);
         Gateway = new GatewayApp(settings: new Dictionary<string, string?>
         {
@@ -52,14 +51,6 @@ public sealed class ForwardingGateway : IAsyncLifetime
     {
         await Registry.DisposeAsync();
         await Gateway.DisposeAsync();
-    }
-
-    /// <summary>A port nothing listens on right now.</summary>
-    internal static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

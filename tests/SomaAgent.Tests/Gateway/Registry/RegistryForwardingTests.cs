@@ -175,7 +175,7 @@ public sealed class RegistryDownTests : IAsyncLifetime
     {
         _gateway = new GatewayApp(settings: new Dictionary<string, string?>
         {
-            ["services:registry:http:0"] = $"http://127.0.0.1:{ForwardingGateway.FreeLoopbackPort()}",
+            ["services:registry:http:0"] = $"http://127.0.0.1:{SomaAgent.Tests.Infrastructure.RedisServer.FreeLoopbackPort()}",
             ["SOMAAGENT_INTERNAL_SECRET"] = ForwardingGateway.InternalSecret,
         });
         _ = _gateway.Server;

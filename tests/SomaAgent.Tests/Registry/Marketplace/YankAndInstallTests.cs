@@ -29,6 +29,7 @@ public sealed class YankAndInstallTests(RegistryMarketplace marketplace)
         installed.GetProperty("signature_status").GetString().ShouldBe("valid");
         response.Headers.Location!.ToString().ShouldBe($"/v1/installations/{installed.GetProperty("id").GetGuid()}");
         (await user.GetJsonAsync(response.Headers.Location.ToString())).GetProperty("version").GetString().ShouldBe("1.1.0");
+        await AuditFile.WaitForAsync(marketplace.Registry.AuditFile, e => PublishTests.Is(e, user, "capsule_installed", "allow", $"{name} 1.1.0 installed"), Ct);
     }
 
     [Fact]
@@ -130,6 +131,7 @@ public sealed class YankAndInstallTests(RegistryMarketplace marketplace)
         flagged.GetProperty("signature_status").GetString().ShouldBe("key_revoked");
         (await user.GetJsonAsync($"/v1/capsules/{name}/1.0.0")).GetProperty("signature_status").GetString().ShouldBe("key_revoked");
         await AuditFile.WaitForAsync(marketplace.Registry.AuditFile, e => PublishTests.Is(e, late, "capsule_installed", "deny", "revoked"), Ct);
+        await AuditFile.WaitForAsync(marketplace.Registry.AuditFile, e => PublishTests.Is(e, publisher, "signing_key_revoked", "allow", publisher.Publisher.KeyId), Ct);
     }
 
     [Fact]
