@@ -240,29 +240,13 @@ public static class CapsulesApi
             entityTag: new EntityTagHeaderValue($"\"sha256:{found.PackageDigest}\""));
     }
 
-    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> DownloadSignature(
-        string name, string version, CapsuleAccess access, CapsuleCatalog catalog, HttpContext http, CancellationToken cancellationToken)
-    {
-        if (await access.RefuseReadAsync(http, name) is { } refused)
-        {
-            return refused;
-        }
-        return await catalog.FindVersionRecordAsync(name, version, cancellationToken) is { } found
-            ? TypedResults.Text(found.Signature + "\n", "text/plain", Encoding.ASCII)
-            : CapsuleAccess.NotFound(name, version);
-    }
+    public static Task<Results<ContentHttpResult, ProblemHttpResult>> DownloadSignature(
+        string name, string version, CapsuleAccess access, CapsuleCatalog catalog, HttpContext http, CancellationToken cancellationToken) =>
+        ServeAsync(name, version, access, catalog, http, found => TypedResults.Text(found.Signature + "\n", "text/plain", Encoding.ASCII), cancellationToken);
 
-    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> DownloadBundle(
-        string name, string version, CapsuleAccess access, CapsuleCatalog catalog, HttpContext http, CancellationToken cancellationToken)
-    {
-        if (await access.RefuseReadAsync(http, name) is { } refused)
-        {
-            return refused;
-        }
-        return await catalog.FindVersionRecordAsync(name, version, cancellationToken) is { } found
-            ? TypedResults.Text(found.BundleJson, "application/json", Encoding.UTF8)
-            : CapsuleAccess.NotFound(name, version);
-    }
+    public static Task<Results<ContentHttpResult, ProblemHttpResult>> DownloadBundle(
+        string name, string version, CapsuleAccess access, CapsuleCatalog catalog, HttpContext http, CancellationToken cancellationToken) =>
+        ServeAsync(name, version, access, catalog, http, found => TypedResults.Text(found.BundleJson, "application/json", Encoding.UTF8), cancellationToken);
 
     public static Task<Results<Ok<CapsuleVersionDetail>, ProblemHttpResult>> Yank(
         string name, string version, YankRequest request, CapsuleAccess access, CapsuleCatalog catalog, AuditRecorder audit, HttpContext http, CancellationToken cancellationToken)
@@ -302,6 +286,18 @@ public static class CapsulesApi
         await audit.RecordAsync(http, yanked ? AuditEvents.CapsuleYanked : AuditEvents.CapsuleUnyanked, AuditDecisions.Allow,
             $"{name} {version} {(yanked ? "yanked" : "unyanked")}{(reason is null ? "" : $": {reason}")}");
         return TypedResults.Ok((await catalog.FindVersionAsync(name, version, cancellationToken))!);
+    }
+
+    /// <summary>Something of a version's row, once the caller may read the capsule and the version exists.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ServeAsync(
+        string name, string version, CapsuleAccess access, CapsuleCatalog catalog, HttpContext http,
+        Func<CapsuleVersionRecord, ContentHttpResult> serve, CancellationToken cancellationToken)
+    {
+        if (await access.RefuseReadAsync(http, name) is { } refused)
+        {
+            return refused;
+        }
+        return await catalog.FindVersionRecordAsync(name, version, cancellationToken) is { } found ? serve(found) : CapsuleAccess.NotFound(name, version);
     }
 
     private static ProblemHttpResult TooLarge(long limit) =>

@@ -151,17 +151,7 @@ public sealed class RegistryForwardingTests(ForwardingGateway apps)
     }
 
     /// <summary>A new tenant whose client talks to the gateway, with its signing key registered through it.</summary>
-    private async Task<Tenant> TenantAtGatewayAsync(bool registerKey = true)
-    {
-        var (id, admin) = await CreateTenantAsync(apps.Gateway);
-        var tenant = new Tenant(id, admin, apps.Gateway.CreateClientWith(admin), new TestPublisher());
-        if (registerKey)
-        {
-            using var registered = await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem);
-            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync(Ct));
-        }
-        return tenant;
-    }
+    private Task<Tenant> TenantAtGatewayAsync(bool registerKey = true) => Tenant.CreateAsync(apps.Gateway, apps.Gateway.CreateClientWith, registerKey);
 }
 
 /// <summary>A registry that does not answer costs only its own routes.</summary>

@@ -25,9 +25,7 @@ public sealed class BlobJanitorTests(RegistryMarketplace marketplace)
     public async Task A_blob_a_failed_publish_left_behind_is_removed_after_the_grace_period_and_not_before()
     {
         var (index, store, janitor) = Parts();
-        var bytes = RandomNumberGenerator.GetBytes(4096);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        await index.StoreAsync(() => new MemoryStream(bytes), digest, bytes.Length, Ct);
+        var digest = await StoreOrphanAsync(index, 4096);
 
         _time.Advance(TimeSpan.FromMinutes(4));
         await janitor.SweepAsync(Ct);
@@ -59,11 +57,10 @@ public sealed class BlobJanitorTests(RegistryMarketplace marketplace)
     {
         var (index, store, janitor) = Parts();
         var bytes = RandomNumberGenerator.GetBytes(2048);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        await index.StoreAsync(() => new MemoryStream(bytes), digest, bytes.Length, Ct);
+        var digest = await StoreOrphanAsync(index, bytes);
         _time.Advance(TimeSpan.FromMinutes(4));
 
-        await index.StoreAsync(() => new MemoryStream(bytes), digest, bytes.Length, Ct);
+        await StoreOrphanAsync(index, bytes);
         _time.Advance(TimeSpan.FromMinutes(4));
 
         await janitor.SweepAsync(Ct);
@@ -74,14 +71,22 @@ public sealed class BlobJanitorTests(RegistryMarketplace marketplace)
     public async Task A_claim_refuses_a_blob_being_removed_so_no_version_can_point_at_it()
     {
         var (index, _, _) = Parts();
-        var bytes = RandomNumberGenerator.GetBytes(1024);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        await index.StoreAsync(() => new MemoryStream(bytes), digest, bytes.Length, Ct);
+        var digest = await StoreOrphanAsync(index, 1024);
         await using var db = await Services.GetRequiredService<IDbContextFactory<RegistryDbContext>>().CreateDbContextAsync(Ct);
 
         (await index.ClaimAsync(db, digest, Ct)).ShouldBeTrue();
         await db.Blobs.Where(b => b.Digest == digest).ExecuteUpdateAsync(b => b.SetProperty(x => x.Deleting, true), Ct);
         (await index.ClaimAsync(db, digest, Ct)).ShouldBeFalse();
+    }
+
+    /// <summary>Stores random bytes as a failed publish leaves them: in the store and the index, with no version.</summary>
+    internal static Task<string> StoreOrphanAsync(BlobIndex index, int size) => StoreOrphanAsync(index, RandomNumberGenerator.GetBytes(size));
+
+    private static async Task<string> StoreOrphanAsync(BlobIndex index, byte[] bytes)
+    {
+        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await index.StoreAsync(() => new MemoryStream(bytes), digest, bytes.Length, Ct);
+        return digest;
     }
 
     private (BlobIndex Index, IArtifactStore Store, BlobJanitor Janitor) Parts()

@@ -112,15 +112,5 @@ public sealed class OpenFgaCapsuleAccessTests : IAsyncLifetime
         }
     }
 
-    private async Task<Tenant> TenantAsync(bool registerKey = true)
-    {
-        var (id, admin) = await CreateTenantAsync(_gateway);
-        var tenant = new Tenant(id, admin, _registry.CreateClientWith(admin), new TestPublisher());
-        if (registerKey)
-        {
-            using var registered = await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem);
-            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync(Ct));
-        }
-        return tenant;
-    }
+    private Task<Tenant> TenantAsync(bool registerKey = true) => Tenant.CreateAsync(_gateway, _registry.CreateClientWith, registerKey);
 }

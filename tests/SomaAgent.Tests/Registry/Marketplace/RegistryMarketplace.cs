@@ -42,17 +42,7 @@ public sealed class RegistryMarketplace : IAsyncLifetime
     }
 
     /// <summary>A new tenant, a registry client with its admin key, and a registered signing key.</summary>
-    internal async Task<Tenant> NewTenantAsync(bool registerKey = true)
-    {
-        var (id, admin) = await CreateTenantAsync(_gateway);
-        var tenant = new Tenant(id, admin, Registry.CreateClientWith(admin), new TestPublisher());
-        if (registerKey)
-        {
-            using var registered = await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem);
-            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync(Ct));
-        }
-        return tenant;
-    }
+    internal Task<Tenant> NewTenantAsync(bool registerKey = true) => Tenant.CreateAsync(_gateway, Registry.CreateClientWith, registerKey);
 
     /// <summary>A registry client with a new key of <paramref name="tenant"/> holding only <paramref name="scopes"/>.</summary>
     internal async Task<HttpClient> ClientWithScopesAsync(Tenant tenant, params string[] scopes) =>
@@ -69,6 +59,22 @@ public sealed class MarketplaceCollection : ICollectionFixture<RegistryMarketpla
 internal sealed record Tenant(string Id, string AdminKey, HttpClient Client, TestPublisher Publisher) : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>
+    /// A new tenant made at <paramref name="gateway"/>, a client from <paramref name="clientFor"/> holding its admin key
+    /// (the registry's, or the gateway's for the forwarded routes), and, unless told not to, its signing key registered.
+    /// </summary>
+    public static async Task<Tenant> CreateAsync(GatewayApp gateway, Func<string, HttpClient> clientFor, bool registerKey = true)
+    {
+        var (id, admin) = await CreateTenantAsync(gateway);
+        var tenant = new Tenant(id, admin, clientFor(admin), new TestPublisher());
+        if (registerKey)
+        {
+            using var registered = await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem);
+            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync(Ct));
+        }
+        return tenant;
+    }
 
     public Task<HttpResponseMessage> RegisterKeyAsync(string pem, string name = "release key") =>
         Client.PostAsJsonAsync("/v1/signing-keys", new { name, public_key = pem }, Ct);

@@ -64,9 +64,7 @@ public sealed class S3MarketplaceTests(S3Server s3) : IAsyncLifetime
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var factory = _registry.Services.GetRequiredService<IDbContextFactory<RegistryDbContext>>();
         var store = _registry.Services.GetRequiredService<IArtifactStore>();
-        var bytes = RandomNumberGenerator.GetBytes(10_000);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        await new BlobIndex(factory, store, time).StoreAsync(() => new MemoryStream(bytes), digest, bytes.Length, Ct);
+        var digest = await Artifacts.BlobJanitorTests.StoreOrphanAsync(new BlobIndex(factory, store, time), 10_000);
         (await store.ExistsAsync(digest, Ct)).ShouldBeTrue();
 
         time.Advance(TimeSpan.FromMinutes(6));
@@ -75,12 +73,5 @@ public sealed class S3MarketplaceTests(S3Server s3) : IAsyncLifetime
         (await store.ExistsAsync(digest, Ct)).ShouldBeFalse();
     }
 
-    private async Task<Tenant> TenantAsync()
-    {
-        var (id, admin) = await CreateTenantAsync(_gateway);
-        var tenant = new Tenant(id, admin, _registry.CreateClientWith(admin), new TestPublisher());
-        using var registered = await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem);
-        registered.StatusCode.ShouldBe(HttpStatusCode.Created);
-        return tenant;
-    }
+    private Task<Tenant> TenantAsync() => Tenant.CreateAsync(_gateway, _registry.CreateClientWith);
 }
