@@ -27,6 +27,8 @@ internal sealed class GatewayDocumentTransformer : IOpenApiDocumentTransformer
         - Every error is `application/problem+json` (RFC 7807) with a stable `type` URN to branch on, a human `detail`, and the `trace_id` that finds the request in the logs. Validation problems (400) add `errors`, naming each bad field. The one exception is the OpenAI-compatible `/v1/chat/completions`, whose errors use OpenAI's `{"error": {"message", "type", "param", "code"}}` shape so OpenAI SDKs understand them.
         - `POST /v1/sessions` accepts an `Idempotency-Key` header: a retry with the same key and body returns the same session (with `Idempotent-Replayed: true`) for 24 hours.
         - `GET /v1/sessions/{id}/events` is a Server-Sent Events stream: `id` is the event's sequence, `event` its type, `data` the event as JSON. Reconnect with `Last-Event-ID` to resume exactly after the last event received.
+
+        **Capsules.** The capsule registry's routes (`/v1/capsules`, `/v1/capsule-schema`, `/v1/signing-keys`, `/v1/installations`) are served at this base URL too: the gateway forwards them to the Registry, authenticating and rate-limiting them here. They are described in the Registry's own document (`/openapi.json` of the Registry service) and in docs/capsules.md; while the Registry is down they answer 503 with type `urn:somaagent:problem:registry-unavailable`.
         """;
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
