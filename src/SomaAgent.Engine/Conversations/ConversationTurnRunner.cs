@@ -171,14 +171,17 @@ public sealed partial class ConversationTurnRunner(
         };
         var clientOptions = ClientModelOptions.Parse(session.ClientOptionsJson);
         ClientToolTurn.ApplyTo(clientOptions, chatOptions);
+        var capsule = SessionCapsule.Of(session);
+        // A capsule may bound its turns more tightly than the deployment does, never more loosely.
+        var maxSteps = Math.Min(options.Value.MaxStepsPerTurn, capsule?.MaxStepsPerTurn ?? int.MaxValue);
 
-        if (resumed && UnansweredCalls(transcript) is { Count: > 0 } unanswered)
+        if (resumed && UnansweredCalls(transcript, session, capsule) is { Count: > 0 } unanswered)
         {
             // Resumed while the tools of the last step ran: ask for the results again (same call ids).
             history.Add(new ChatMessage(ChatRole.Tool, [.. await AwaitToolResultsAsync(writer, unanswered, allowed, cancellationToken)]));
         }
 
-        for (var step = 1; step <= options.Value.MaxStepsPerTurn; step++)
+        for (var step = 1; step <= maxSteps; step++)
         {
             stepText.Clear();
             var calls = new List<FunctionCallContent>();
@@ -222,19 +225,19 @@ public sealed partial class ConversationTurnRunner(
 
             var assistant = new ChatMessage(ChatRole.Assistant, [.. stepText.Length > 0 ? [new TextContent(stepText.ToString())] : Array.Empty<AIContent>(), .. calls]);
             history.Add(assistant);
-            var results = await CallToolsAsync(writer, calls, stepText.ToString(), allowed, cancellationToken);
+            var results = await CallToolsAsync(writer, calls, stepText.ToString(), allowed, capsule, cancellationToken);
             history.Add(new ChatMessage(ChatRole.Tool, [.. results]));
             stepText.Clear();
         }
 
         writer.Add(SessionEventTypes.Error,
-            new ErrorEventData("step_limit", $"The model asked for tools {options.Value.MaxStepsPerTurn} times without answering."),
+            new ErrorEventData("step_limit", $"The model asked for tools {maxSteps} times without answering."),
             SessionJsonContext.Wire.ErrorEventData);
-        await writer.SetStatusAsync(SessionStatus.Failed, $"The turn reached its limit of {options.Value.MaxStepsPerTurn} model steps.");
+        await writer.SetStatusAsync(SessionStatus.Failed, $"The turn reached its limit of {maxSteps} model steps{(maxSteps < options.Value.MaxStepsPerTurn ? $" (the capsule {capsule!.Reference} sets it)" : "")}.");
     }
 
     private async Task<List<FunctionResultContent>> CallToolsAsync(
-        TurnEventWriter writer, List<FunctionCallContent> calls, string text, List<string> allowed, CancellationToken cancellationToken)
+        TurnEventWriter writer, List<FunctionCallContent> calls, string text, List<string> allowed, SessionCapsule? capsule, CancellationToken cancellationToken)
     {
         var session = writer.Session;
         var requests = calls.Select(call => new ToolCallRequested
@@ -245,6 +248,7 @@ public sealed partial class ConversationTurnRunner(
             ToolName = call.Name,
             ArgumentsJson = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), ToolJson.Options),
             Model = session.Model,
+            Capsule = capsule?.Name,
         }).ToList();
 
         var stored = requests.Select(r => new StoredToolCall(r.CallId, r.ToolName, JsonElementOf(r.ArgumentsJson))).ToList();
@@ -314,7 +318,7 @@ public sealed partial class ConversationTurnRunner(
     }
 
     /// <summary>The tool calls of the transcript's last assistant message that no tool message answers yet.</summary>
-    private static List<ToolCallRequested> UnansweredCalls(List<MessageRecord> transcript)
+    private static List<ToolCallRequested> UnansweredCalls(List<MessageRecord> transcript, SessionRecord session, SessionCapsule? capsule)
     {
         var last = transcript.FindLastIndex(m => m.Role == MessageRoles.Assistant);
         if (last < 0 || transcript[last].ToolCallsJson is not { } callsJson || transcript.Skip(last + 1).Any(m => m.Role == MessageRoles.User))
@@ -331,6 +335,8 @@ public sealed partial class ConversationTurnRunner(
             CallId = c.Id,
             ToolName = c.Name,
             ArgumentsJson = c.Arguments.GetRawText(),
+            Model = session.Model,
+            Capsule = capsule?.Name,
         })];
     }
 

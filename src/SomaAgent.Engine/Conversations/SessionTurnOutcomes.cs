@@ -11,7 +11,11 @@ public sealed record SessionOpening(
     IReadOnlyList<InputMessage> Messages,
     IReadOnlyList<string> Tools,
     SortedDictionary<string, string> Metadata,
-    string? ClientOptionsJson);
+    string? ClientOptionsJson)
+{
+    /// <summary>The capsule the session takes on from its first turn; its system prompt and tools are already in <see cref="Messages"/> and <see cref="Tools"/>.</summary>
+    public SessionCapsule? Capsule { get; init; }
+}
 
 /// <summary>How <see cref="SessionTurns.CreateAsync"/> ended.</summary>
 public abstract record CreateOutcome

@@ -47,12 +47,17 @@ public sealed class SessionTurns(
             ToolsJson = JsonSerializer.Serialize(opening.Tools.ToList(), SessionJsonContext.Wire.ListString),
             MetadataJson = JsonSerializer.Serialize(new Dictionary<string, string>(opening.Metadata), SessionJsonContext.Wire.DictionaryStringString),
             ClientOptionsJson = opening.ClientOptionsJson,
+            CapsuleJson = opening.Capsule is { } capsule ? JsonSerializer.Serialize(capsule, SessionJsonContext.Wire.SessionCapsule) : null,
             Status = SessionStatus.Queued,
             Turn = 1,
             CreatedAt = now,
             UpdatedAt = now,
         };
         var events = new SessionEventBuilder(session);
+        if (opening.Capsule is { } attached)
+        {
+            events.Add(SessionEventTypes.CapsuleAttached, attached, SessionJsonContext.Wire.SessionCapsule, now);
+        }
         var messages = ToRecords(session, opening.Messages, firstOrdinal: 0, events, now);
         events.Status(SessionStatus.Queued, now);
         session.LastSequence = events.LastSequence;
@@ -272,6 +277,7 @@ public sealed class SessionTurns(
             messages = opening.Messages.Select(m => new[] { m.Role, m.Content }),
             tools = opening.Tools,
             metadata = opening.Metadata,
+            capsule = opening.Capsule?.Reference,
         });
         return Convert.ToHexStringLower(SHA256.HashData(canonical));
     }

@@ -25,6 +25,7 @@ public sealed partial class ToolPolicy(
             Tenant = request.TenantId,
             Tool = request.ToolName,
             Model = request.Model,
+            Capsule = request.Capsule,
             Session = request.SessionId.ToString(),
         }, cancellationToken);
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
+using SomaAgent.Gateway.Capsules;
 using SomaAgent.Gateway.ChatCompletions;
 using SomaAgent.Gateway.Configuration;
 using SomaAgent.Gateway.Problems;
@@ -45,6 +46,7 @@ public static class GatewayExtensions
         builder.AddGatewayRateLimits();
         services.AddSingleton<SessionRequestValidator>();
         services.AddSingleton<SessionQueries>();
+        services.AddHttpClient<SessionCapsules>(client => client.BaseAddress = new Uri($"http://{RegistryForwarding.ServiceName}"));
         services.AddSingleton<SessionEventHub>();
         services.AddSingleton<SessionEventStream>();
         services.AddSingleton<ChatCompletionRequestValidator>();

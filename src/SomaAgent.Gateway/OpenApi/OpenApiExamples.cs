@@ -121,7 +121,8 @@ internal static class OpenApiExamples
             new TranscriptMessage("tool", """{"expression":"(12 + 30) * 2","result":84}""", 1, At(1.1), null, CallId, "calculator"),
             new TranscriptMessage("assistant", Answer, 1, At(1.3), null, null, null),
         ],
-        Events());
+        Events(),
+        Capsule: null);
 
     private static SessionEventDto Event(long sequence, string type, double seconds, string data) =>
         new(sequence, type, At(seconds), 1, Json(data));

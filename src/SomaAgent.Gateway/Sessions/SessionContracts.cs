@@ -23,6 +23,9 @@ public sealed record CreateSessionRequest
 
     [Description("Up to 16 string pairs kept with the session.")]
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    [Description("A capsule installed for the tenant, `name` (its highest installed version) or `name@version`: its system prompt opens the transcript, its built-in tools are the session's tools (`tools`, when given, must be among them), its limits bound the turns. A yanked version, or one whose signature no longer verifies, is refused.")]
+    public string? Capsule { get; init; }
 }
 
 /// <summary>Adds the next user message to a session whose latest turn has ended.</summary>
@@ -82,7 +85,8 @@ public sealed record SessionDetail(
     [property: Description("When the session was created (UTC).")] DateTime CreatedAt,
     [property: Description("When the session last changed (UTC).")] DateTime UpdatedAt,
     [property: Description("The whole transcript.")] IReadOnlyList<TranscriptMessage> Messages,
-    [property: Description("Events with sequence greater than `after`, in order.")] IReadOnlyList<SessionEventDto> Events);
+    [property: Description("Events with sequence greater than `after`, in order.")] IReadOnlyList<SessionEventDto> Events,
+    [property: Description("The capsule the session took on, as it was when attached; null when none.")] SessionCapsule? Capsule);
 
 /// <summary>A session in a list.</summary>
 public sealed record SessionSummary(

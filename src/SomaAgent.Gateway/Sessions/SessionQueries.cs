@@ -38,7 +38,8 @@ public sealed class SessionQueries(IDbContextFactory<SessionDbContext> dbFactory
             session.CreatedAt,
             session.UpdatedAt,
             [.. messages.Select(ToTranscript)],
-            [.. events.Select(ToDto)]);
+            [.. events.Select(ToDto)],
+            SessionCapsule.Of(session));
     }
 
     /// <summary>The session's status and latest turn, or null when the caller cannot see it.</summary>

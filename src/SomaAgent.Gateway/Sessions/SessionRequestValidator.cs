@@ -1,4 +1,5 @@
 using SomaAgent.Engine.Conversations;
+using SomaAgent.Gateway.Capsules;
 using SomaAgent.Runtime.Models;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Tools;
@@ -10,7 +11,7 @@ namespace SomaAgent.Gateway.Sessions;
 /// Checks session requests against the deployment (models, tools) and the limits, and reports every bad
 /// field at once. A request that passes is normalized: defaults applied, whitespace-only input refused.
 /// </summary>
-public sealed class SessionRequestValidator(ModelCatalog models, ToolCatalog tools)
+public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCatalog tools)
 {
     public const int MaxContentLength = 100_000;
     public const int MaxMessages = 64;
@@ -59,10 +60,51 @@ public sealed class SessionRequestValidator(ModelCatalog models, ToolCatalog too
             }
         }
 
+        if (request.Capsule is { } capsule && !CapsuleReference().IsMatch(capsule))
+        {
+            Add(errors, "capsule", $"'{Problems.Problem.Truncate(capsule)}' is not a capsule reference; give a capsule name (lowercase a-z, 0-9, -) or name@version.");
+        }
+
         return errors.Count > 0
             ? (null, errors)
-            : (new NewSession(model, messages, [.. toolNames.Distinct(StringComparer.Ordinal)], new SortedDictionary<string, string>(metadata.ToDictionary(), StringComparer.Ordinal)), errors);
+            : (new NewSession(model, messages, [.. toolNames.Distinct(StringComparer.Ordinal)], new SortedDictionary<string, string>(metadata.ToDictionary(), StringComparer.Ordinal))
+            {
+                CapsuleReference = request.Capsule,
+                ToolsGiven = request.Tools is not null,
+            }, errors);
     }
+
+    /// <summary>
+    /// The session <paramref name="session"/> becomes with the capsule on: the capsule's system prompt opens the
+    /// transcript and its built-in tools are the session's (the request's own tools must be among them).
+    /// </summary>
+    public static (NewSession? Session, Dictionary<string, string[]> Errors) TakeOn(NewSession session, TakenCapsule taken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(taken);
+        var errors = new Dictionary<string, string[]>();
+        var capsule = taken.Capsule;
+        if (taken.DeclaresMcpServers)
+        {
+            Add(errors, "capsule", $"{capsule.Reference} declares MCP servers, which this gateway does not run for capsules yet; use a capsule with built-in tools only.");
+        }
+        var tools = session.ToolsGiven ? session.Tools : capsule.Tools;
+        foreach (var name in tools.Where(t => !capsule.Tools.Contains(t, StringComparer.Ordinal)).Take(5))
+        {
+            Add(errors, "tools", $"'{Problems.Problem.Truncate(name)}' is not one of the tools of {capsule.Reference} ({string.Join(", ", capsule.Tools)}).");
+        }
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+        IReadOnlyList<MessageInput> messages = taken.SystemPrompt is { Length: > 0 } prompt
+            ? [new MessageInput(MessageRoles.System, prompt), .. session.Messages]
+            : session.Messages;
+        return (session with { Messages = messages, Tools = [.. tools], Capsule = capsule with { Tools = [.. tools] } }, errors);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:@[0-9A-Za-z.+-]{1,64})?$")]
+    private static partial System.Text.RegularExpressions.Regex CapsuleReference();
 
     public (IReadOnlyList<MessageInput> Messages, Dictionary<string, string[]> Errors) Validate(PostMessageRequest request)
     {
@@ -141,10 +183,22 @@ public sealed record NewSession(
     /// <summary>Client tools and model settings of an OpenAI-compatible request (<see cref="Runtime.Sessions.ClientModelOptions"/> JSON).</summary>
     public string? ClientOptionsJson { get; init; }
 
+    /// <summary>The capsule the request names (<c>name</c> or <c>name@version</c>), still to be resolved.</summary>
+    public string? CapsuleReference { get; init; }
+
+    /// <summary>Whether the request named its tools (otherwise a capsule's tools are the session's).</summary>
+    public bool ToolsGiven { get; init; }
+
+    /// <summary>The capsule taken on, once resolved (<see cref="SessionRequestValidator.TakeOn"/>).</summary>
+    public SessionCapsule? Capsule { get; init; }
+
     /// <summary>The session <paramref name="caller"/> opens with this request.</summary>
     public SessionOpening ToOpening(Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return new SessionOpening(caller.TenantId, caller.Subject, Model, [.. Messages.Select(m => m.ToInput())], Tools, Metadata, ClientOptionsJson);
+        return new SessionOpening(caller.TenantId, caller.Subject, Model, [.. Messages.Select(m => m.ToInput())], Tools, Metadata, ClientOptionsJson)
+        {
+            Capsule = Capsule,
+        };
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SomaAgent.Engine.Conversations;
+using SomaAgent.Gateway.Capsules;
 using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Tenancy.RateLimiting;
@@ -32,6 +33,8 @@ public static class SessionsApi
             .WithSummary("Open an agent session")
             .WithDescription("Stores the opening messages and queues the first turn. Send `Idempotency-Key` to make retries safe: the same key and body return the same session for 24 hours.")
             .Accepts<CreateSessionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -93,6 +96,7 @@ public static class SessionsApi
         CreateSessionRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         SessionRequestValidator validator,
+        SessionCapsules capsules,
         SessionTurns turns,
         SessionSlot slot,
         CallerAccessor caller,
@@ -104,6 +108,15 @@ public static class SessionsApi
             return Problem.Validation("Idempotency-Key", $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
         }
         var (session, errors) = validator.Validate(request);
+        if (session is { CapsuleReference: { } reference } named)
+        {
+            var (taken, refusal) = await capsules.ResolveAsync(caller.Current, reference, cancellationToken);
+            if (refusal is not null)
+            {
+                return refusal.Kind == ProblemCatalog.Validation ? Problem.Validation("capsule", refusal.Detail) : Problem.Of(refusal.Kind, refusal.Detail);
+            }
+            (session, errors) = SessionRequestValidator.TakeOn(named, taken!);
+        }
         if (session is null)
         {
             return Problem.Validation(errors);

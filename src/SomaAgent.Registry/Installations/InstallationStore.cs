@@ -21,6 +21,21 @@ public sealed record InstallationInfo(
     [property: Description("`sha256:` and the installed package's SHA-256.")] string Digest,
     DateTime CreatedAt);
 
+/// <summary>
+/// An installed capsule version as a session takes it on: the installation, its standing now, and the manifest's
+/// system prompt, tools and limits (the <c>manifest</c> object, snake_case as in <c>capsule.yaml</c>).
+/// </summary>
+public sealed record ResolvedCapsule(
+    Guid InstallationId,
+    string Capsule,
+    string Version,
+    [property: Description("`sha256:` and the package's SHA-256.")] string Digest,
+    string Status,
+    bool Yanked,
+    string? YankReason,
+    string SignatureStatus,
+    System.Text.Json.JsonElement Manifest);
+
 /// <summary>What an install came to.</summary>
 public abstract record InstallOutcome
 {
@@ -106,6 +121,27 @@ public sealed class InstallationStore(IDbContextFactory<RegistryDbContext> dbFac
             return new InstallOutcome.Refused(ProblemCatalog.InstallationExists, $"{name} {version} is installed already for this tenant.");
         }
         return new InstallOutcome.Installed(Describe(installation, found, signature));
+    }
+
+    /// <summary>
+    /// The tenant's installation of <paramref name="name"/> (of <paramref name="version"/>, or the highest version
+    /// installed) with its manifest, or null when the tenant has not installed it. Standing is reported, not judged:
+    /// the caller decides what a yanked or no longer verified version means for it.
+    /// </summary>
+    public async Task<ResolvedCapsule?> ResolveAsync(string tenantId, string name, string? version, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var installed = await Query(db, tenantId).Where(r => r.Installation.CapsuleName == name && (version == null || r.Installation.Version == version))
+            .ToListAsync(cancellationToken);
+        var chosen = installed.MaxBy(r => Capsules.SemanticVersion.TryParse(r.Installation.Version, out var parsed) ? parsed : null);
+        if (chosen is null)
+        {
+            return null;
+        }
+        var info = Describe(chosen);
+        using var manifest = System.Text.Json.JsonDocument.Parse(chosen.Version.ManifestJson);
+        return new ResolvedCapsule(info.Id, info.Capsule, info.Version, info.Digest, info.Status, info.Yanked, info.YankReason, info.SignatureStatus,
+            manifest.RootElement.Clone());
     }
 
     public async Task<InstallationInfo?> FindAsync(string tenantId, Guid id, CancellationToken cancellationToken)

@@ -19,9 +19,10 @@ public static class InstallationsApi
 {
     public static IEndpointRouteBuilder MapInstallationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/installations").WithTags("Installations").RequireAuthorization(ApiKeyScopes.CapsulesInstall);
+        var api = app.MapGroup("/v1/installations").WithTags("Installations");
 
         api.MapPost("", Install)
+            .RequireAuthorization(ApiKeyScopes.CapsulesInstall)
             .WithName("InstallCapsule")
             .WithSummary("Install a capsule version for the tenant")
             .WithDescription("Refused when the version is yanked (409 `capsule-yanked`) or its signature no longer verifies with its publisher's active key (422 `signature-rejected`).")
@@ -31,11 +32,21 @@ public static class InstallationsApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         api.MapGet("", ListInstallations)
+            .RequireAuthorization(ApiKeyScopes.CapsulesInstall)
             .WithName("ListInstallations")
             .WithSummary("List the tenant's installations, newest first, with their status")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
+        api.MapGet("/resolve", Resolve)
+            .RequireAuthorization(ApiKeyScopes.CapsulesRead)
+            .WithName("ResolveInstallation")
+            .WithSummary("The installed capsule a session would take on: version, standing and manifest")
+            .WithDescription("`capsule` is a name (the highest version installed) or `name@version`. Needs `capsules:read`; the gateway calls it when a session takes on a capsule.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/{id}", GetInstallation)
+            .RequireAuthorization(ApiKeyScopes.CapsulesInstall)
             .WithName("GetInstallation")
             .WithSummary("Read one installation and its status")
             .RequiresAccess(ResourceTypes.CapsuleInstallation, NotFound)
@@ -43,6 +54,7 @@ public static class InstallationsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapDelete("/{id}", Uninstall)
+            .RequireAuthorization(ApiKeyScopes.CapsulesInstall)
             .WithName("Uninstall")
             .WithSummary("Remove an installation")
             .RequiresAccess(ResourceTypes.CapsuleInstallation, NotFound)
@@ -83,6 +95,20 @@ public static class InstallationsApi
         await audit.RecordAsync(http, AuditEvents.CapsuleInstalled, AuditDecisions.Allow,
             $"installation {installed.Id}: {installed.Capsule} {installed.Version} installed ({installed.Digest})", caller.TenantId);
         return TypedResults.Created($"/v1/installations/{installed.Id}", installed);
+    }
+
+    public static async Task<Results<Ok<ResolvedCapsule>, ProblemHttpResult>> Resolve(
+        [Description("`name` or `name@version`.")] string? capsule, InstallationStore installations, CallerAccessor callers, CancellationToken cancellationToken)
+    {
+        var (name, version) = Split(capsule?.Trim(), null);
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || version is { Length: 0 or > 64 })
+        {
+            return ProblemWriter.Validation("capsule", "capsule is required: an installed capsule's name, or name@version.");
+        }
+        return await installations.ResolveAsync(callers.Current.TenantId, name, version, cancellationToken) is { } resolved
+            ? TypedResults.Ok(resolved)
+            : ProblemWriter.Result(ProblemCatalog.InstallationNotFound,
+                $"'{ProblemWriter.Truncate(capsule!)}' is not installed for this tenant; install it first (POST /v1/installations).");
     }
 
     public static async Task<Results<Ok<Page<InstallationInfo>>, ProblemHttpResult>> ListInstallations(

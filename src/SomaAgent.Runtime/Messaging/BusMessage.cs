@@ -43,8 +43,11 @@ public sealed record ToolCallRequested : BusMessage
     public required string ToolName { get; init; }
     public required string ArgumentsJson { get; init; }
 
-    /// <summary>The session's model, for the policy; null when not known (calls re-sent after a worker takeover).</summary>
+    /// <summary>The session's model, for the policy.</summary>
     public string? Model { get; init; }
+
+    /// <summary>The name of the capsule the session took on, for the policy; null when it has none.</summary>
+    public string? Capsule { get; init; }
 }
 
 /// <summary>A tool finished, well or badly (<c>tool.results</c>).</summary>

@@ -59,3 +59,29 @@ public sealed record UsageEventData(
     [property: JsonPropertyName("input_tokens")] long InputTokens,
     [property: JsonPropertyName("output_tokens")] long OutputTokens,
     [property: JsonPropertyName("total_tokens")] long TotalTokens);
+
+/// <summary>
+/// The capsule a session took on, as it stood when attached: what the session's record keeps (<c>capsule_json</c>)
+/// and the data of a <c>capsule.attached</c> event. Its system prompt joined the transcript as a system message; its
+/// tools are the session's tools; its limits bound the session's turns.
+/// </summary>
+public sealed record SessionCapsule(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("installation_id")] Guid InstallationId,
+    [property: JsonPropertyName("tools")] IReadOnlyList<string> Tools,
+    [property: JsonPropertyName("max_turns")] int? MaxTurns = null,
+    [property: JsonPropertyName("max_tool_calls")] int? MaxToolCalls = null,
+    [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null)
+{
+    /// <summary>How policies and logs name it: <c>name@version</c>.</summary>
+    public string Reference => $"{Name}@{Version}";
+
+    /// <summary>The capsule a session record keeps, or null.</summary>
+    public static SessionCapsule? Of(Storage.SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.CapsuleJson is { } json ? JsonSerializer.Deserialize(json, SessionJsonContext.Wire.SessionCapsule) : null;
+    }
+}

@@ -6,6 +6,9 @@ public static class SessionEventTypes
     /// <summary>The latest turn changed status. Data: <see cref="StatusEventData"/>.</summary>
     public const string Status = "status";
 
+    /// <summary>The session took on a capsule: from the next turn its system prompt, tools and limits apply. Data: <see cref="SessionCapsule"/>.</summary>
+    public const string CapsuleAttached = "capsule.attached";
+
     /// <summary>A user message was accepted into the transcript. Data: <see cref="MessageEventData"/>.</summary>
     public const string MessageCreated = "message.created";
 

@@ -12,6 +12,7 @@ namespace SomaAgent.Runtime.Sessions;
 [JsonSerializable(typeof(ResumedEventData))]
 [JsonSerializable(typeof(List<InputMessage>))]
 [JsonSerializable(typeof(UsageEventData))]
+[JsonSerializable(typeof(SessionCapsule))]
 [JsonSerializable(typeof(ClientModelOptions))]
 [JsonSerializable(typeof(List<StoredToolCall>))]
 [JsonSerializable(typeof(List<string>))]

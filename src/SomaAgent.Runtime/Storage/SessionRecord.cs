@@ -18,6 +18,9 @@ public sealed class SessionRecord
     /// </summary>
     public string? ClientOptionsJson { get; set; }
 
+    /// <summary>The capsule the session took on (<see cref="Sessions.SessionCapsule"/> JSON), or null.</summary>
+    public string? CapsuleJson { get; set; }
+
     /// <summary>Client metadata, a JSON object of strings.</summary>
     public required string MetadataJson { get; set; }
 

@@ -54,16 +54,30 @@ public sealed class ForwardedCaller(IOptions<InternalAuthOptions> options, TimeP
     public string Sign(ClaimsPrincipal user, string method, string path)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var payload = new Payload(
+        return Sign(new Payload(
             user.FindFirst(SomaAgentClaims.Tenant)?.Value ?? "",
             user.FindFirst(SomaAgentClaims.Subject)?.Value ?? "",
             user.Identity?.AuthenticationType ?? "",
             user.FindFirst(SomaAgentClaims.KeyName)?.Value,
             [.. user.FindAll(SomaAgentClaims.Scope).Select(c => c.Value)],
-            method.ToUpperInvariant(),
-            path,
-            (time.GetUtcNow() + options.Value.Lifetime).ToUnixTimeSeconds());
-        var body = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload, ForwardedCallerJson.Default.Payload));
+            method, path, 0));
+    }
+
+    /// <summary>
+    /// The header value for a call the gateway makes itself on a caller's behalf (resolving the capsule a session
+    /// takes on): the caller's tenant and subject, with only the <paramref name="scopes"/> that call needs.
+    /// </summary>
+    public string SignOnBehalf(string tenant, string subject, IReadOnlyList<string> scopes, string method, string path) =>
+        Sign(new Payload(tenant, subject, "gateway", null, scopes, method, path, 0));
+
+    private string Sign(Payload payload)
+    {
+        var signed = payload with
+        {
+            Method = payload.Method.ToUpperInvariant(),
+            ExpiresAt = (time.GetUtcNow() + options.Value.Lifetime).ToUnixTimeSeconds(),
+        };
+        var body = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(signed, ForwardedCallerJson.Default.Payload));
         return $"{Version}.{body}.{Base64Url.EncodeToString(Mac(body))}";
     }
 

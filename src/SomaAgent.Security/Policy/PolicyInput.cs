@@ -40,7 +40,7 @@ public sealed record PolicyInput
     [JsonPropertyName("tool")]
     public string? Tool { get; init; }
 
-    /// <summary>The capsule the calling agent comes from, when known (tool calls only; not known yet).</summary>
+    /// <summary>The name of the capsule the session took on, or null (tool calls only).</summary>
     [JsonPropertyName("capsule")]
     public string? Capsule { get; init; }
 

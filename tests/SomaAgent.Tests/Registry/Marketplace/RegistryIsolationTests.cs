@@ -30,7 +30,8 @@ public sealed class RegistryIsolationTests(RegistryMarketplace marketplace)
                 .Replace("{name}", secretName, StringComparison.Ordinal)
                 .Replace("{version}", "1.0.0", StringComparison.Ordinal)
                 .Replace("{keyId}", alice.Publisher.KeyId, StringComparison.Ordinal)
-                .Replace("{id}", installation.ToString(), StringComparison.Ordinal);
+                .Replace("{id}", installation.ToString(), StringComparison.Ordinal)
+                + (path.EndsWith("/resolve", StringComparison.Ordinal) ? $"?capsule={secretName}" : "");
             using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), url);
             if (method == "post")
             {
@@ -47,7 +48,7 @@ public sealed class RegistryIsolationTests(RegistryMarketplace marketplace)
                 response.StatusCode.ShouldBe(HttpStatusCode.Forbidden, what);
                 continue;
             }
-            if (path.Contains('{', StringComparison.Ordinal) || (method == "post" && path == "/v1/installations"))
+            if (path.Contains('{', StringComparison.Ordinal) || (method == "post" && path == "/v1/installations") || path.EndsWith("/resolve", StringComparison.Ordinal))
             {
                 // The 404 names what the caller sent, and nothing of it.
                 response.StatusCode.ShouldBe(HttpStatusCode.NotFound, what);

@@ -244,6 +244,9 @@ namespace SomaAgent.Runtime.Storage.Migrations.Postgres
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("CapsuleJson")
+                        .HasColumnType("text");
+
                     b.Property<string>("ClientOptionsJson")
                         .HasColumnType("text");
 

@@ -239,6 +239,9 @@ namespace SomaAgent.Runtime.Storage.Migrations.Sqlite
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CapsuleJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ClientOptionsJson")
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.Json;
+using SomaAgent.Runtime.Sessions;
+using SomaAgent.Security.Identity;
+using SomaAgent.Security.Problems;
+
+namespace SomaAgent.Gateway.Capsules;
+
+/// <summary>A capsule a session may take on, as the Registry resolved it for the caller's tenant.</summary>
+/// <param name="Capsule">What the session keeps.</param>
+/// <param name="SystemPrompt">The manifest's system prompt, or null.</param>
+/// <param name="DeclaresMcpServers">Whether the manifest declares MCP servers.</param>
+public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt, bool DeclaresMcpServers);
+
+/// <summary>Why a session may not take the capsule on; answered as the problem it names.</summary>
+public sealed record CapsuleRefusal(ProblemKind Kind, string Detail);
+
+/// <summary>
+/// Resolves the capsule a session takes on (<c>name</c> or <c>name@version</c>) against the tenant's installations at
+/// the Registry (<c>GET /v1/installations/resolve</c>, found by service discovery as <c>registry</c>), on the caller's
+/// behalf: the caller's tenant and subject with only <c>capsules:read</c>, signed with the internal secret. A version
+/// that is yanked, or whose signature no longer verifies, is refused with the reason.
+/// </summary>
+public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
+{
+    private const string ResolvePath = "/v1/installations/resolve";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task<(TakenCapsule? Capsule, CapsuleRefusal? Refusal)> ResolveAsync(Caller caller, string reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!forwarded.Enabled)
+        {
+            return (null, Unavailable("The gateway has no internal secret (SOMAAGENT_INTERNAL_SECRET) to ask the Registry with, so sessions cannot take on capsules."));
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{ResolvePath}?capsule={Uri.EscapeDataString(reference)}");
+        request.Headers.Add(ForwardedCaller.HeaderName, forwarded.SignOnBehalf(caller.TenantId, caller.Subject, [ApiKeyScopes.CapsulesRead], "GET", ResolvePath));
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return (null, new CapsuleRefusal(ProblemCatalog.Validation,
+                    $"The capsule '{ProblemWriter.Truncate(reference)}' is not installed for this tenant; install it first (POST /v1/installations)."));
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, Unavailable($"The Registry answered {(int)response.StatusCode} when the capsule was resolved."));
+            }
+            var resolved = await response.Content.ReadFromJsonAsync<Resolved>(Json, cancellationToken)
+                ?? throw new JsonException("The Registry answered an empty body.");
+            return Judge(resolved);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, Unavailable($"The Registry could not be asked for the capsule ({ex.GetType().Name})."));
+        }
+    }
+
+    private static (TakenCapsule?, CapsuleRefusal?) Judge(Resolved resolved)
+    {
+        var reference = $"{resolved.Capsule}@{resolved.Version}";
+        if (resolved.Yanked)
+        {
+            return (null, new CapsuleRefusal(ProblemCatalog.CapsuleYanked,
+                $"{reference} is yanked{(resolved.YankReason is { } reason ? $" ({reason})" : "")}; a session cannot take it on. Install and use another version."));
+        }
+        if (resolved.SignatureStatus != "valid")
+        {
+            return (null, new CapsuleRefusal(ProblemCatalog.SignatureRejected,
+                $"The signature of {reference} no longer verifies ({resolved.SignatureStatus}); a session cannot take it on."));
+        }
+        var manifest = resolved.Manifest;
+        var tools = manifest.TryGetProperty("tools", out var declared) ? declared : default;
+        var builtin = tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("builtin", out var names)
+            ? names.EnumerateArray().Select(n => n.GetString()!).ToList()
+            : [];
+        var limits = manifest.TryGetProperty("limits", out var l) ? l : default;
+        var capsule = new SessionCapsule(resolved.Capsule, resolved.Version, resolved.Digest, resolved.InstallationId, builtin,
+            Limit(limits, "max_turns"), Limit(limits, "max_tool_calls"), Limit(limits, "max_steps_per_turn"));
+        var prompt = manifest.TryGetProperty("system_prompt", out var p) ? p.GetString() : null;
+        var mcp = tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("mcp", out var servers) && servers.GetArrayLength() > 0;
+        return (new TakenCapsule(capsule, prompt, mcp), null);
+    }
+
+    private static int? Limit(JsonElement limits, string name) =>
+        limits.ValueKind == JsonValueKind.Object && limits.TryGetProperty(name, out var value) ? value.GetInt32() : null;
+
+    private static CapsuleRefusal Unavailable(string detail) => new(ProblemCatalog.RegistryUnavailable, detail + " Retry shortly.");
+
+    private sealed record Resolved(
+        Guid InstallationId, string Capsule, string Version, string Digest, string Status, bool Yanked, string? YankReason, string SignatureStatus, JsonElement Manifest);
+}

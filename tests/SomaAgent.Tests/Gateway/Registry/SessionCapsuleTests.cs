@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SomaAgent.Tests.Registry.Marketplace;
+
+namespace SomaAgent.Tests.Gateway.Registry;
+
+/// <summary>
+/// A session takes on an installed capsule: its system prompt opens the transcript, its built-in tools are the
+/// session's, its limits bound the turns, the policy sees its name, and the events say so.
+/// </summary>
+[Collection(ForwardingCollection.Name)]
+public sealed class SessionCapsuleTests(ForwardingGateway apps)
+{
+    private const string Prompt = "You are the weather desk. Answer briefly.";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_session_with_an_installed_capsule_takes_its_prompt_and_tools_and_says_so_in_its_events()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"]);
+
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
+        session.GetProperty("status").GetString().ShouldBe("completed");
+        session.GetProperty("output").GetString()!.ShouldContain("42");
+        session.GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ShouldBe(["calculator"]);
+        var capsule = session.GetProperty("capsule");
+        capsule.GetProperty("name").GetString().ShouldBe(name);
+        capsule.GetProperty("version").GetString().ShouldBe("1.0.0");
+        capsule.GetProperty("digest").GetString()!.ShouldStartWith("sha256:");
+        var transcript = session.GetProperty("messages").EnumerateArray().ToList();
+        (transcript[0].GetProperty("role").GetString(), transcript[0].GetProperty("content").GetString()).ShouldBe(("system", Prompt));
+        var events = session.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        events[0].ShouldBe("capsule.attached");
+        events.ShouldContain("tool.call");
+    }
+
+    [Fact]
+    public async Task Tools_the_capsule_does_not_declare_are_not_offered()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["clock"]);
+
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = $"{name}@1.0.0" });
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
+        session.GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ShouldBe(["clock"]);
+        session.GetProperty("events").EnumerateArray().ShouldNotContain(e => e.GetProperty("type").GetString() == "tool.call");
+    }
+
+    [Fact]
+    public async Task Tools_asked_for_must_be_among_the_capsules()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"]);
+
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = name, tools = (string[])["memory"] }, GatewayApp.Json, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).Detail().ShouldContain("not one of the tools of");
+    }
+
+    [Fact]
+    public async Task A_capsule_that_is_not_installed_is_refused_naming_the_field()
+    {
+        using var tenant = await DefaultTenantAsync();
+
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = "never-installed" }, GatewayApp.Json, Ct);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation");
+        problem.GetProperty("errors").GetProperty("capsule")[0].GetString()!.ShouldContain("not installed");
+    }
+
+    [Fact]
+    public async Task A_malformed_capsule_reference_is_refused_before_the_registry_is_asked()
+    {
+        using var tenant = await DefaultTenantAsync();
+
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = "Not A Name" }, GatewayApp.Json, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).Detail().ShouldContain("not a capsule reference");
+    }
+
+    [Fact]
+    public async Task A_yanked_version_is_refused_with_the_reason()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"]);
+        (await tenant.Client.PostAsJsonAsync($"/v1/capsules/{name}/1.0.0/yank", new { reason = "wrong answers" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = name }, GatewayApp.Json, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Conflict, "capsule-yanked")).Detail().ShouldContain("wrong answers");
+    }
+
+    [Fact]
+    public async Task A_version_whose_key_was_revoked_is_refused()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"]);
+        (await tenant.Client.DeleteAsync($"/v1/signing-keys/{tenant.Publisher.KeyId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = name }, GatewayApp.Json, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "signature-rejected")).Detail().ShouldContain("key_revoked");
+    }
+
+    [Fact]
+    public async Task The_policy_decides_per_capsule()
+    {
+        // deploy/policies/data.json denies session memory to agents packaged as 'stateless-example'.
+        using var tenant = await DefaultTenantAsync();
+        await PublishAndInstallAsync(tenant, ["memory"], name: "stateless-example");
+
+        var id = await CreateAsync(tenant, new { input = "remember that my color is blue", capsule = "stateless-example" });
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
+        var result = session.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("type").GetString() == "tool.result").GetProperty("data");
+        result.GetProperty("is_error").GetBoolean().ShouldBeTrue();
+        result.GetProperty("result").ToString().ShouldContain("The capsule may not use session memory.");
+    }
+
+    [Fact]
+    public async Task A_capsules_step_limit_bounds_the_turn()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"], limits: "limits:\n  max_steps_per_turn: 1\n");
+
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
+        session.GetProperty("status").GetString().ShouldBe("failed");
+        session.GetProperty("status_reason").GetString()!.ShouldContain($"the capsule {name}@1.0.0 sets it");
+    }
+
+    /// <summary>The default tenant (the bootstrap key), so the gateway app's own helpers can follow its sessions.</summary>
+    private async Task<Tenant> DefaultTenantAsync()
+    {
+        var tenant = new Tenant("default", GatewayApp.BootstrapKey, apps.Gateway.CreateClient(), new TestPublisher());
+        using var registered = await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem);
+        registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync(Ct));
+        return tenant;
+    }
+
+    private static async Task<string> PublishAndInstallAsync(Tenant tenant, string[] tools, string? name = null, string limits = "")
+    {
+        name ??= "cap-" + Guid.NewGuid().ToString("N")[..12];
+        var manifest = $"""
+            name: {name}
+            version: 1.0.0
+            description: A capsule for the session tests.
+            publisher: Acme Labs
+            system_prompt: {Prompt}
+            tools:
+              builtin: [{string.Join(", ", tools)}]
+            {limits}
+            """;
+        await tenant.PublishNewAsync("1.0.0", name: name, manifest: manifest);
+        using var installed = await tenant.InstallAsync(name);
+        installed.StatusCode.ShouldBe(HttpStatusCode.Created, await installed.Content.ReadAsStringAsync(Ct));
+        return name;
+    }
+
+    private static async Task<Guid> CreateAsync(Tenant tenant, object request)
+    {
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", request, GatewayApp.Json, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+    }
+}
