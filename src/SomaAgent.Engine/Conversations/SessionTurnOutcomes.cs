@@ -25,6 +25,16 @@ public abstract record CreateOutcome
     public sealed record KeyReused : CreateOutcome;
 }
 
+/// <summary>How taking a capsule on between turns ended.</summary>
+public abstract record AttachOutcome
+{
+    public sealed record Attached(SessionCapsule Capsule) : AttachOutcome;
+    public sealed record NotFound : AttachOutcome;
+
+    /// <summary>A turn is queued or running: capsules are taken on between turns.</summary>
+    public sealed record Conflict(string Status, int Turn) : AttachOutcome;
+}
+
 /// <summary>How a cancel request ended.</summary>
 public abstract record TurnOutcome
 {

@@ -218,6 +218,48 @@ public sealed class SessionTurns(
         return records;
     }
 
+    /// <summary>
+    /// Takes <paramref name="capsule"/> on for the session's next turn: its tools become the session's, its system
+    /// prompt (when it has one) joins the transcript, and a <c>capsule.attached</c> event says so. Only between turns.
+    /// </summary>
+    public async Task<AttachOutcome> AttachCapsuleAsync(Guid sessionId, string tenantId, SessionCapsule capsule, string? systemPrompt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capsule);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
+            if (session is null)
+            {
+                return new AttachOutcome.NotFound();
+            }
+            if (!SessionStatus.IsEnded(session.Status))
+            {
+                return new AttachOutcome.Conflict(session.Status, session.Turn);
+            }
+            var now = time.GetUtcNow().UtcDateTime;
+            var seenLastSequence = session.LastSequence;
+            var events = new SessionEventBuilder(session);
+            events.Add(SessionEventTypes.CapsuleAttached, capsule, SessionJsonContext.Wire.SessionCapsule, now);
+            var nextOrdinal = await db.Messages.Where(m => m.SessionId == session.Id).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
+            var messages = systemPrompt is { Length: > 0 }
+                ? ToRecords(session, [new InputMessage(MessageRoles.System, systemPrompt)], nextOrdinal + 1, events, now)
+                : [];
+            var (records, announcement) = events.Drain();
+            var write = new CapsuleAttachWrite(session.Id, session.Turn, seenLastSequence, events.LastSequence,
+                JsonSerializer.Serialize(capsule, SessionJsonContext.Wire.SessionCapsule),
+                JsonSerializer.Serialize(capsule.Tools.ToList(), SessionJsonContext.Wire.ListString),
+                messages, records, now);
+            if (await writes.WriteAsync(write))
+            {
+                await bus.PublishAsync(Topics.SessionEvents, announcement, cancellationToken);
+                return new AttachOutcome.Attached(capsule);
+            }
+            // Something was written between the read and the write (a turn started, another attach): look again.
+        }
+        return new AttachOutcome.Conflict(SessionStatus.Queued, 0);
+    }
+
     /// <summary>Publishes a stored turn: first its events to the streams, then the turn to the workers.</summary>
     private async Task PublishAsync(Guid sessionId, int turn, SessionEventsAppended announcement, CancellationToken cancellationToken)
     {

@@ -9,11 +9,14 @@ namespace SomaAgent.Gateway.Capsules;
 /// <summary>A capsule a session may take on, as the Registry resolved it for the caller's tenant.</summary>
 /// <param name="Capsule">What the session keeps.</param>
 /// <param name="SystemPrompt">The manifest's system prompt, or null.</param>
-/// <param name="DeclaresMcpServers">Whether the manifest declares MCP servers.</param>
-public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt, bool DeclaresMcpServers);
+public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt);
 
-/// <summary>Why a session may not take the capsule on; answered as the problem it names.</summary>
-public sealed record CapsuleRefusal(ProblemKind Kind, string Detail);
+/// <summary>Why a session may not take the capsule on; answered as the problem it names (a validation problem names the <c>capsule</c> field).</summary>
+public sealed record CapsuleRefusal(ProblemKind Kind, string Detail)
+{
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem() =>
+        Kind == ProblemCatalog.Validation ? ProblemWriter.Validation("capsule", Detail) : ProblemWriter.Result(Kind, Detail);
+}
 
 /// <summary>
 /// Resolves the capsule a session takes on (<c>name</c> or <c>name@version</c>) against the tenant's installations at
@@ -78,9 +81,13 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
         var limits = manifest.TryGetProperty("limits", out var l) ? l : default;
         var capsule = new SessionCapsule(resolved.Capsule, resolved.Version, resolved.Digest, resolved.InstallationId, builtin,
             Limit(limits, "max_turns"), Limit(limits, "max_tool_calls"), Limit(limits, "max_steps_per_turn"));
+        if (tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("mcp", out var servers) && servers.GetArrayLength() > 0)
+        {
+            return (null, new CapsuleRefusal(ProblemCatalog.Validation,
+                $"{reference} declares MCP servers, which this gateway does not run for capsules yet; use a capsule with built-in tools only."));
+        }
         var prompt = manifest.TryGetProperty("system_prompt", out var p) ? p.GetString() : null;
-        var mcp = tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("mcp", out var servers) && servers.GetArrayLength() > 0;
-        return (new TakenCapsule(capsule, prompt, mcp), null);
+        return (new TakenCapsule(capsule, prompt), null);
     }
 
     private static int? Limit(JsonElement limits, string name) =>

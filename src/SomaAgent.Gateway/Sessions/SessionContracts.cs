@@ -28,6 +28,10 @@ public sealed record CreateSessionRequest
     public string? Capsule { get; init; }
 }
 
+/// <summary>The capsule a session takes on from its next turn.</summary>
+public sealed record AttachCapsuleRequest(
+    [property: Description("A capsule installed for the tenant: `name` (its highest installed version) or `name@version`.")] string? Capsule);
+
 /// <summary>Adds the next user message to a session whose latest turn has ended.</summary>
 public sealed record PostMessageRequest
 {

@@ -60,7 +60,7 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
             }
         }
 
-        if (request.Capsule is { } capsule && !CapsuleReference().IsMatch(capsule))
+        if (request.Capsule is { } capsule && !IsCapsuleReference(capsule))
         {
             Add(errors, "capsule", $"'{Problems.Problem.Truncate(capsule)}' is not a capsule reference; give a capsule name (lowercase a-z, 0-9, -) or name@version.");
         }
@@ -84,10 +84,6 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
         ArgumentNullException.ThrowIfNull(taken);
         var errors = new Dictionary<string, string[]>();
         var capsule = taken.Capsule;
-        if (taken.DeclaresMcpServers)
-        {
-            Add(errors, "capsule", $"{capsule.Reference} declares MCP servers, which this gateway does not run for capsules yet; use a capsule with built-in tools only.");
-        }
         var tools = session.ToolsGiven ? session.Tools : capsule.Tools;
         foreach (var name in tools.Where(t => !capsule.Tools.Contains(t, StringComparer.Ordinal)).Take(5))
         {
@@ -102,6 +98,9 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
             : session.Messages;
         return (session with { Messages = messages, Tools = [.. tools], Capsule = capsule with { Tools = [.. tools] } }, errors);
     }
+
+    /// <summary>Whether <paramref name="reference"/> is a capsule name or <c>name@version</c> (checked before the Registry is asked).</summary>
+    public static bool IsCapsuleReference(string? reference) => reference is not null && CapsuleReference().IsMatch(reference);
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:@[0-9A-Za-z.+-]{1,64})?$")]
     private static partial System.Text.RegularExpressions.Regex CapsuleReference();

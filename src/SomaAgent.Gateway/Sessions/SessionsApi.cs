@@ -80,6 +80,18 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapPost("/sessions/{id}/capsules", AttachCapsule)
+            .WithName("AttachCapsule")
+            .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
+            .RequireAuthorization(ApiKeyScopes.SessionsWrite)
+            .WithSummary("Take an installed capsule on from the next turn")
+            .WithDescription("Between turns: the capsule's built-in tools become the session's, its system prompt joins the transcript, its limits bound the next turns, and a `capsule.attached` event says so. A yanked version, or one whose signature no longer verifies, is refused with the reason; while a turn runs, 409.")
+            .Accepts<AttachCapsuleRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         api.MapGet("/sessions/{id}/events", StreamEvents)
             .WithName("StreamSessionEvents")
             .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
@@ -113,7 +125,7 @@ public static class SessionsApi
             var (taken, refusal) = await capsules.ResolveAsync(caller.Current, reference, cancellationToken);
             if (refusal is not null)
             {
-                return refusal.Kind == ProblemCatalog.Validation ? Problem.Validation("capsule", refusal.Detail) : Problem.Of(refusal.Kind, refusal.Detail);
+                return refusal.ToProblem();
             }
             (session, errors) = SessionRequestValidator.TakeOn(named, taken!);
         }
@@ -244,6 +256,37 @@ public static class SessionsApi
             TurnOutcome.Accepted accepted => TypedResults.Accepted($"/v1/sessions/{sessionId}", new TurnAccepted(sessionId, accepted.Status, accepted.Turn)),
             TurnOutcome.Conflict conflict => Problem.Of(ProblemCatalog.TurnNotRunning,
                 $"Turn {conflict.Turn} has already ended ({conflict.Status}); there is nothing to cancel."),
+            _ => Problem.SessionNotFound(sessionId),
+        };
+    }
+
+    public static async Task<Results<Ok<SessionCapsule>, ProblemHttpResult>> AttachCapsule(
+        [Description("The session id (a UUID).")] string id,
+        AttachCapsuleRequest request,
+        SessionCapsules capsules,
+        SessionTurns turns,
+        CallerAccessor caller,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Guid.TryParse(id, out var sessionId))
+        {
+            return Problem.MalformedSessionId(id);
+        }
+        if (!SessionRequestValidator.IsCapsuleReference(request.Capsule))
+        {
+            return Problem.Validation("capsule", $"'{Problem.Truncate(request.Capsule ?? "null")}' is not a capsule reference; give a capsule name (lowercase a-z, 0-9, -) or name@version.");
+        }
+        var (taken, refusal) = await capsules.ResolveAsync(caller.Current, request.Capsule!, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal.ToProblem();
+        }
+        return await turns.AttachCapsuleAsync(sessionId, caller.Current.TenantId, taken!.Capsule, taken.SystemPrompt, cancellationToken) switch
+        {
+            AttachOutcome.Attached attached => TypedResults.Ok(attached.Capsule),
+            AttachOutcome.Conflict conflict => Problem.Of(ProblemCatalog.TurnInProgress,
+                $"Turn {conflict.Turn} is {conflict.Status}; a capsule is taken on between turns. Wait for the turn to end (or cancel it) and attach again."),
             _ => Problem.SessionNotFound(sessionId),
         };
     }

@@ -157,6 +157,42 @@ public sealed record TurnFailWrite(
     }
 }
 
+/// <summary>
+/// A capsule taken on between turns: the session's tools and capsule change, and the capsule's system prompt joins
+/// the transcript, only if the session is still as it was read (its latest turn <paramref name="SeenTurn"/> ended, no
+/// event since <paramref name="SeenLastSequence"/>); false when a turn started or anything else was written since.
+/// </summary>
+public sealed record CapsuleAttachWrite(
+    Guid SessionId,
+    int SeenTurn,
+    long SeenLastSequence,
+    long LastSequence,
+    string CapsuleJson,
+    string ToolsJson,
+    IReadOnlyList<MessageRecord> Messages,
+    IReadOnlyList<SessionEventRecord> Events,
+    DateTime UpdatedAt) : SessionStoreWrite
+{
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    {
+        var won = await db.Sessions
+            .Where(s => s.Id == SessionId && s.Turn == SeenTurn && s.LastSequence == SeenLastSequence
+                && (s.Status == SessionStatus.Completed || s.Status == SessionStatus.Failed || s.Status == SessionStatus.Cancelled))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.CapsuleJson, CapsuleJson)
+                .SetProperty(x => x.ToolsJson, ToolsJson)
+                .SetProperty(x => x.LastSequence, LastSequence)
+                .SetProperty(x => x.UpdatedAt, UpdatedAt), cancellationToken);
+        if (won == 0)
+        {
+            return false;
+        }
+        db.Messages.AddRange(Messages);
+        db.Events.AddRange(Events);
+        return true;
+    }
+}
+
 /// <summary>A posted message that waits for the running turn to end (<c>?strategy=enqueue</c> or <c>interrupt</c>).</summary>
 public sealed record QueuedInputWrite(QueuedInputRecord Input) : SessionStoreWrite
 {

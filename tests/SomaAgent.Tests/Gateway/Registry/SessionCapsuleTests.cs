@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SomaAgent.Tests.Gateway.Security;
 using SomaAgent.Tests.Registry.Marketplace;
 
 namespace SomaAgent.Tests.Gateway.Registry;
@@ -134,6 +135,44 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
         var session = await apps.Gateway.WaitForEndAsync(id, Ct);
         session.GetProperty("status").GetString().ShouldBe("failed");
         session.GetProperty("status_reason").GetString()!.ShouldContain($"the capsule {name}@1.0.0 sets it");
+    }
+
+    [Fact]
+    public async Task A_capsule_attached_between_turns_applies_from_the_next_turn()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["clock"]);
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?" });
+        var first = await apps.Gateway.WaitForEndAsync(id, Ct);
+        first.GetProperty("events").EnumerateArray().ShouldContain(e => e.GetProperty("type").GetString() == "tool.call");
+
+        using var attached = await tenant.Client.PostAsJsonAsync($"/v1/sessions/{id}/capsules", new { capsule = name }, GatewayApp.Json, Ct);
+        attached.StatusCode.ShouldBe(HttpStatusCode.OK, await attached.Content.ReadAsStringAsync(Ct));
+        (await tenant.Client.PostAsJsonAsync($"/v1/sessions/{id}/messages", new { input = "What is 6*7 now?" }, GatewayApp.Json, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        var second = await apps.Gateway.WaitForEndAsync(id, Ct, turn: 2);
+        second.GetProperty("capsule").GetProperty("name").GetString().ShouldBe(name);
+        second.GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ShouldBe(["clock"]);
+        second.GetProperty("messages").EnumerateArray().ShouldContain(m => m.GetProperty("role").GetString() == "system" && m.GetProperty("content").GetString() == Prompt);
+        var events = second.GetProperty("events").EnumerateArray().ToList();
+        var attachedAt = events.FindIndex(e => e.GetProperty("type").GetString() == "capsule.attached");
+        attachedAt.ShouldBeGreaterThan(0);
+        events.Skip(attachedAt).ShouldNotContain(e => e.GetProperty("type").GetString() == "tool.call", "turn 2 may not call the calculator, which the capsule does not offer");
+    }
+
+    [Fact]
+    public async Task Attaching_a_capsule_another_tenant_installed_is_refused()
+    {
+        using var owner = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(owner, ["calculator"]);
+        var (_, admin) = await SecurityClient.CreateTenantAsync(apps.Gateway);
+        using var other = apps.Gateway.CreateClientWith(admin);
+        using var created = await other.PostAsJsonAsync("/v1/sessions", new { input = "hi" }, GatewayApp.Json, Ct);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(GatewayApp.Json, Ct)).GetProperty("id").GetGuid();
+
+        using var response = await other.PostAsJsonAsync($"/v1/sessions/{id}/capsules", new { capsule = name }, GatewayApp.Json, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).Detail().ShouldContain("not installed");
     }
 
     /// <summary>The default tenant (the bootstrap key), so the gateway app's own helpers can follow its sessions.</summary>
