@@ -222,14 +222,29 @@ public sealed class SessionTurns(
     /// Takes <paramref name="capsule"/> on for the session's next turn: its tools become the session's, its system
     /// prompt (when it has one) joins the transcript, and a <c>capsule.attached</c> event says so. Only between turns.
     /// </summary>
-    public async Task<AttachOutcome> AttachCapsuleAsync(Guid sessionId, string tenantId, SessionCapsule capsule, string? systemPrompt, CancellationToken cancellationToken)
+    public Task<AttachOutcome> AttachCapsuleAsync(Guid sessionId, string tenantId, SessionCapsule capsule, string? systemPrompt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capsule);
+        return ChangeCapsuleAsync(sessionId, tenantId, _ => capsule, SessionEventTypes.CapsuleAttached, systemPrompt, setTools: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records, between turns, that the session's capsule version fell out of good standing (<paramref name="reason"/>):
+    /// the session goes on with it, its capsule says why, and a <c>capsule.flagged</c> event tells its clients.
+    /// </summary>
+    public Task<AttachOutcome> FlagCapsuleAsync(Guid sessionId, string tenantId, string reason, CancellationToken cancellationToken) =>
+        ChangeCapsuleAsync(sessionId, tenantId, current => current is null ? null : current with { Flagged = reason },
+            SessionEventTypes.CapsuleFlagged, systemPrompt: null, setTools: false, cancellationToken);
+
+    private async Task<AttachOutcome> ChangeCapsuleAsync(
+        Guid sessionId, string tenantId, Func<SessionCapsule?, SessionCapsule?> change, string eventType, string? systemPrompt, bool setTools, CancellationToken cancellationToken)
+    {
+        (string Status, int Turn) seen = (SessionStatus.Queued, 0);
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
-            if (session is null)
+            if (session is null || change(SessionCapsule.Of(session)) is not { } capsule)
             {
                 return new AttachOutcome.NotFound();
             }
@@ -237,10 +252,11 @@ public sealed class SessionTurns(
             {
                 return new AttachOutcome.Conflict(session.Status, session.Turn);
             }
+            seen = (session.Status, session.Turn);
             var now = time.GetUtcNow().UtcDateTime;
             var seenLastSequence = session.LastSequence;
             var events = new SessionEventBuilder(session);
-            events.Add(SessionEventTypes.CapsuleAttached, capsule, SessionJsonContext.Wire.SessionCapsule, now);
+            events.Add(eventType, capsule, SessionJsonContext.Wire.SessionCapsule, now);
             var nextOrdinal = await db.Messages.Where(m => m.SessionId == session.Id).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
             var messages = systemPrompt is { Length: > 0 }
                 ? ToRecords(session, [new InputMessage(MessageRoles.System, systemPrompt)], nextOrdinal + 1, events, now)
@@ -248,16 +264,16 @@ public sealed class SessionTurns(
             var (records, announcement) = events.Drain();
             var write = new CapsuleAttachWrite(session.Id, session.Turn, seenLastSequence, events.LastSequence,
                 JsonSerializer.Serialize(capsule, SessionJsonContext.Wire.SessionCapsule),
-                JsonSerializer.Serialize(capsule.Tools.ToList(), SessionJsonContext.Wire.ListString),
+                setTools ? JsonSerializer.Serialize(capsule.Tools.ToList(), SessionJsonContext.Wire.ListString) : null,
                 messages, records, now);
             if (await writes.WriteAsync(write))
             {
                 await bus.PublishAsync(Topics.SessionEvents, announcement, cancellationToken);
                 return new AttachOutcome.Attached(capsule);
             }
-            // Something was written between the read and the write (a turn started, another attach): look again.
+            // Something was written between the read and the write (a turn started, another change): look again.
         }
-        return new AttachOutcome.Conflict(SessionStatus.Queued, 0);
+        return new AttachOutcome.Conflict(seen.Status, seen.Turn);
     }
 
     /// <summary>Publishes a stored turn: first its events to the streams, then the turn to the workers.</summary>

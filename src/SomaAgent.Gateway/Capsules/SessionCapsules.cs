@@ -12,7 +12,8 @@ namespace SomaAgent.Gateway.Capsules;
 public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt);
 
 /// <summary>Why a session may not take the capsule on; answered as the problem it names (a validation problem names the <c>capsule</c> field).</summary>
-public sealed record CapsuleRefusal(ProblemKind Kind, string Detail)
+/// <param name="Standing">What is wrong with the version itself, in a few words (what a session using it is flagged with); null when the refusal is not about the version.</param>
+public sealed record CapsuleRefusal(ProblemKind Kind, string Detail, string? Standing = null)
 {
     public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem() =>
         Kind == ProblemCatalog.Validation ? ProblemWriter.Validation("capsule", Detail) : ProblemWriter.Result(Kind, Detail);
@@ -44,7 +45,8 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 return (null, new CapsuleRefusal(ProblemCatalog.Validation,
-                    $"The capsule '{ProblemWriter.Truncate(reference)}' is not installed for this tenant; install it first (POST /v1/installations)."));
+                    $"The capsule '{ProblemWriter.Truncate(reference)}' is not installed for this tenant; install it first (POST /v1/installations).",
+                    "no longer installed for this tenant"));
             }
             if (!response.IsSuccessStatusCode)
             {
@@ -60,18 +62,31 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
         }
     }
 
+    /// <summary>
+    /// Why the version a session uses is no longer in good standing, or null when it still is (or the Registry cannot
+    /// say right now: a session is never held up by that).
+    /// </summary>
+    public async Task<string?> StandingAsync(Caller caller, SessionCapsule capsule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capsule);
+        var (_, refusal) = await ResolveAsync(caller, capsule.Reference, cancellationToken);
+        return refusal?.Standing;
+    }
+
     private static (TakenCapsule?, CapsuleRefusal?) Judge(Resolved resolved)
     {
         var reference = $"{resolved.Capsule}@{resolved.Version}";
         if (resolved.Yanked)
         {
+            var why = $"yanked{(resolved.YankReason is { } reason ? $": {reason}" : "")}";
             return (null, new CapsuleRefusal(ProblemCatalog.CapsuleYanked,
-                $"{reference} is yanked{(resolved.YankReason is { } reason ? $" ({reason})" : "")}; a session cannot take it on. Install and use another version."));
+                $"{reference} is {why}; a session cannot take it on. Install and use another version.", why));
         }
         if (resolved.SignatureStatus != "valid")
         {
             return (null, new CapsuleRefusal(ProblemCatalog.SignatureRejected,
-                $"The signature of {reference} no longer verifies ({resolved.SignatureStatus}); a session cannot take it on."));
+                $"The signature of {reference} no longer verifies ({resolved.SignatureStatus}); a session cannot take it on.",
+                $"its signature no longer verifies ({resolved.SignatureStatus})"));
         }
         var manifest = resolved.Manifest;
         var tools = manifest.TryGetProperty("tools", out var declared) ? declared : default;

@@ -19,7 +19,7 @@ internal sealed class ServerSentEventsTransformer : IOpenApiOperationTransformer
     public const string Format = """
         A Server-Sent Events stream (`text/event-stream`). Each message is one event of the session:
 
-        - `event:` the event's type: `status`, `capsule.attached`, `message.created`, `message.delta`, `message.completed`, `tool.call`, `tool.result`, `turn.resumed`, `usage` or `error`;
+        - `event:` the event's type: `status`, `capsule.attached`, `capsule.flagged`, `message.created`, `message.delta`, `message.completed`, `tool.call`, `tool.result`, `turn.resumed`, `usage` or `error`;
         - `data:` the event as one line of JSON, the same object as an item of `events` in `GET /v1/sessions/{id}` (schema `SessionEventDto`: `sequence`, `type`, `created_at`, `turn`, `data`);
         - `id:` the event's `sequence`, gapless from 1 per session.
 

@@ -42,6 +42,14 @@ public sealed class SessionQueries(IDbContextFactory<SessionDbContext> dbFactory
             SessionCapsule.Of(session));
     }
 
+    /// <summary>The capsule the session took on, or null (also when the caller cannot see the session).</summary>
+    public async Task<SessionCapsule?> GetCapsuleAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var json = await db.Sessions.AsNoTracking().Where(s => s.Id == id && s.TenantId == caller.TenantId).Select(s => s.CapsuleJson).SingleOrDefaultAsync(cancellationToken);
+        return json is null ? null : JsonSerializer.Deserialize(json, SessionJsonContext.Wire.SessionCapsule);
+    }
+
     /// <summary>The session's status and latest turn, or null when the caller cannot see it.</summary>
     public async Task<(string Status, int Turn)?> GetStateAsync(Caller caller, Guid id, CancellationToken cancellationToken)
     {

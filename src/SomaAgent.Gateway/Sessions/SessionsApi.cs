@@ -197,6 +197,8 @@ public static class SessionsApi
         PostMessageRequest request,
         SessionRequestValidator validator,
         SessionTurns turns,
+        SessionQueries queries,
+        SessionCapsules capsules,
         SessionSlot slot,
         CallerAccessor caller,
         CancellationToken cancellationToken,
@@ -214,6 +216,13 @@ public static class SessionsApi
         if (errors.Count > 0)
         {
             return Problem.Validation(errors);
+        }
+        // A capsule version yanked (or no longer verified) since the session took it on: the session goes on, flagged.
+        if (await queries.GetCapsuleAsync(caller.Current, sessionId, cancellationToken) is { Flagged: null } capsule
+            && await capsules.StandingAsync(caller.Current, capsule, cancellationToken) is { } standing)
+        {
+            // Between turns only; while a turn runs, the next message after it flags the session instead.
+            await turns.FlagCapsuleAsync(sessionId, caller.Current.TenantId, standing, cancellationToken);
         }
         var location = $"/v1/sessions/{sessionId}";
         var next = await turns.PostAsync(sessionId, caller.Current.TenantId, caller.Current.Subject, [.. messages.Select(m => m.ToInput())], turnStrategy, cancellationToken);

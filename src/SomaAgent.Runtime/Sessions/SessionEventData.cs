@@ -63,7 +63,9 @@ public sealed record UsageEventData(
 /// <summary>
 /// The capsule a session took on, as it stood when attached: what the session's record keeps (<c>capsule_json</c>)
 /// and the data of a <c>capsule.attached</c> event. Its system prompt joined the transcript as a system message; its
-/// tools are the session's tools; its limits bound the session's turns.
+/// tools are the session's tools; its limits bound the session's turns. <see cref="Flagged"/> says why the version is
+/// no longer in good standing (yanked, its signature no longer verifies, uninstalled) once a later turn found out; the
+/// session goes on with it (the data of a <c>capsule.flagged</c> event).
 /// </summary>
 public sealed record SessionCapsule(
     [property: JsonPropertyName("name")] string Name,
@@ -73,7 +75,8 @@ public sealed record SessionCapsule(
     [property: JsonPropertyName("tools")] IReadOnlyList<string> Tools,
     [property: JsonPropertyName("max_turns")] int? MaxTurns = null,
     [property: JsonPropertyName("max_tool_calls")] int? MaxToolCalls = null,
-    [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null)
+    [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null,
+    [property: JsonPropertyName("flagged")] string? Flagged = null)
 {
     /// <summary>How policies and logs name it: <c>name@version</c>.</summary>
     public string Reference => $"{Name}@{Version}";

@@ -9,6 +9,9 @@ public static class SessionEventTypes
     /// <summary>The session took on a capsule: from the next turn its system prompt, tools and limits apply. Data: <see cref="SessionCapsule"/>.</summary>
     public const string CapsuleAttached = "capsule.attached";
 
+    /// <summary>The session's capsule version fell out of good standing (yanked, key revoked); the session goes on with it. Data: <see cref="SessionCapsule"/> with <c>flagged</c>.</summary>
+    public const string CapsuleFlagged = "capsule.flagged";
+
     /// <summary>A user message was accepted into the transcript. Data: <see cref="MessageEventData"/>.</summary>
     public const string MessageCreated = "message.created";
 

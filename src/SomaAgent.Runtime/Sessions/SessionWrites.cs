@@ -158,8 +158,8 @@ public sealed record TurnFailWrite(
 }
 
 /// <summary>
-/// A capsule taken on between turns: the session's tools and capsule change, and the capsule's system prompt joins
-/// the transcript, only if the session is still as it was read (its latest turn <paramref name="SeenTurn"/> ended, no
+/// A capsule taken on (or flagged) between turns: the session's capsule and tools (unless <paramref name="ToolsJson"/>
+/// is null) change, and the capsule's system prompt joins the transcript, only if the session is still as it was read (its latest turn <paramref name="SeenTurn"/> ended, no
 /// event since <paramref name="SeenLastSequence"/>); false when a turn started or anything else was written since.
 /// </summary>
 public sealed record CapsuleAttachWrite(
@@ -168,7 +168,7 @@ public sealed record CapsuleAttachWrite(
     long SeenLastSequence,
     long LastSequence,
     string CapsuleJson,
-    string ToolsJson,
+    string? ToolsJson,
     IReadOnlyList<MessageRecord> Messages,
     IReadOnlyList<SessionEventRecord> Events,
     DateTime UpdatedAt) : SessionStoreWrite
@@ -180,7 +180,7 @@ public sealed record CapsuleAttachWrite(
                 && (s.Status == SessionStatus.Completed || s.Status == SessionStatus.Failed || s.Status == SessionStatus.Cancelled))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.CapsuleJson, CapsuleJson)
-                .SetProperty(x => x.ToolsJson, ToolsJson)
+                .SetProperty(x => x.ToolsJson, x => ToolsJson ?? x.ToolsJson)
                 .SetProperty(x => x.LastSequence, LastSequence)
                 .SetProperty(x => x.UpdatedAt, UpdatedAt), cancellationToken);
         if (won == 0)

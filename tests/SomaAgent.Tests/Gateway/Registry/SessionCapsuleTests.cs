@@ -175,6 +175,26 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
         (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).Detail().ShouldContain("not installed");
     }
 
+    [Fact]
+    public async Task A_session_whose_capsule_version_is_yanked_later_goes_on_flagged()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"]);
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
+        await apps.Gateway.WaitForEndAsync(id, Ct);
+        (await tenant.Client.PostAsJsonAsync($"/v1/capsules/{name}/1.0.0/yank", new { reason = "leaks the prompt" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await tenant.Client.PostAsJsonAsync($"/v1/sessions/{id}/messages", new { input = "And 7*8?" }, GatewayApp.Json, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct, turn: 2);
+        session.GetProperty("status").GetString().ShouldBe("completed");
+        session.GetProperty("output").GetString()!.ShouldContain("56");
+        session.GetProperty("capsule").GetProperty("flagged").GetString().ShouldBe("yanked: leaks the prompt");
+        var flagged = session.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("type").GetString() == "capsule.flagged");
+        flagged.GetProperty("data").GetProperty("flagged").GetString().ShouldBe("yanked: leaks the prompt");
+        flagged.GetProperty("turn").GetInt32().ShouldBe(1);
+    }
+
     /// <summary>The default tenant (the bootstrap key), so the gateway app's own helpers can follow its sessions.</summary>
     private async Task<Tenant> DefaultTenantAsync()
     {
