@@ -174,6 +174,7 @@ public sealed partial class ConversationTurnRunner(
         var capsule = SessionCapsule.Of(session);
         // A capsule may bound its turns more tightly than the deployment does, never more loosely.
         var maxSteps = Math.Min(options.Value.MaxStepsPerTurn, capsule?.MaxStepsPerTurn ?? int.MaxValue);
+        var toolCalls = 0;
 
         if (resumed && UnansweredCalls(transcript, session, capsule) is { Count: > 0 } unanswered)
         {
@@ -223,6 +224,16 @@ public sealed partial class ConversationTurnRunner(
                 return;
             }
 
+            toolCalls += calls.Count;
+            if (capsule?.MaxToolCalls is { } maxToolCalls && toolCalls > maxToolCalls)
+            {
+                writer.Add(SessionEventTypes.Error,
+                    new ErrorEventData("tool_call_limit", $"The model asked for {toolCalls} tool calls in this turn; the capsule {capsule.Reference} allows {maxToolCalls}."),
+                    SessionJsonContext.Wire.ErrorEventData);
+                await EndWithPartialAsync(writer, stepText, SessionStatus.Failed,
+                    $"The turn reached the limit of {maxToolCalls} tool calls the capsule {capsule.Reference} sets.");
+                return;
+            }
             var assistant = new ChatMessage(ChatRole.Assistant, [.. stepText.Length > 0 ? [new TextContent(stepText.ToString())] : Array.Empty<AIContent>(), .. calls]);
             history.Add(assistant);
             var results = await CallToolsAsync(writer, calls, stepText.ToString(), allowed, capsule, cancellationToken);

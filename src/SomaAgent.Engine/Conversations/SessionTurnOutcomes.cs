@@ -68,5 +68,8 @@ public abstract record NextTurn
     /// <summary>A turn is in progress.</summary>
     public sealed record Busy(string Status, int Turn) : NextTurn;
 
+    /// <summary>The session's capsule allows no more turns (<c>limits.max_turns</c>).</summary>
+    public sealed record LimitReached(string Capsule, int MaxTurns) : NextTurn;
+
     public sealed record NotFound : NextTurn;
 }

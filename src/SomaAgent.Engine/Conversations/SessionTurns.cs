@@ -103,6 +103,10 @@ public sealed class SessionTurns(
         {
             return new NextTurn.NotFound();
         }
+        if (SessionCapsule.Of(session) is { } capsule && capsule.AllowsNoTurnAfter(session.Turn))
+        {
+            return new NextTurn.LimitReached(capsule.Reference, capsule.MaxTurns!.Value);
+        }
         if (strategy == TurnStrategy.Reject)
         {
             return await StartNextAsync(db, session, input, cancellationToken);
@@ -225,7 +229,9 @@ public sealed class SessionTurns(
     public Task<AttachOutcome> AttachCapsuleAsync(Guid sessionId, string tenantId, SessionCapsule capsule, string? systemPrompt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capsule);
-        return ChangeCapsuleAsync(sessionId, tenantId, _ => capsule, SessionEventTypes.CapsuleAttached, systemPrompt, setTools: true, cancellationToken);
+        // Its limits count from the turn it applies to: the next one.
+        return ChangeCapsuleAsync(sessionId, tenantId, (_, latestTurn) => capsule with { FromTurn = latestTurn + 1 },
+            SessionEventTypes.CapsuleAttached, systemPrompt, setTools: true, cancellationToken);
     }
 
     /// <summary>
@@ -233,18 +239,18 @@ public sealed class SessionTurns(
     /// the session goes on with it, its capsule says why, and a <c>capsule.flagged</c> event tells its clients.
     /// </summary>
     public Task<AttachOutcome> FlagCapsuleAsync(Guid sessionId, string tenantId, string reason, CancellationToken cancellationToken) =>
-        ChangeCapsuleAsync(sessionId, tenantId, current => current is null ? null : current with { Flagged = reason },
+        ChangeCapsuleAsync(sessionId, tenantId, (current, _) => current is null ? null : current with { Flagged = reason },
             SessionEventTypes.CapsuleFlagged, systemPrompt: null, setTools: false, cancellationToken);
 
     private async Task<AttachOutcome> ChangeCapsuleAsync(
-        Guid sessionId, string tenantId, Func<SessionCapsule?, SessionCapsule?> change, string eventType, string? systemPrompt, bool setTools, CancellationToken cancellationToken)
+        Guid sessionId, string tenantId, Func<SessionCapsule?, int, SessionCapsule?> change, string eventType, string? systemPrompt, bool setTools, CancellationToken cancellationToken)
     {
         (string Status, int Turn) seen = (SessionStatus.Queued, 0);
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
-            if (session is null || change(SessionCapsule.Of(session)) is not { } capsule)
+            if (session is null || change(SessionCapsule.Of(session), session.Turn) is not { } capsule)
             {
                 return new AttachOutcome.NotFound();
             }

@@ -232,6 +232,8 @@ public static class SessionsApi
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),
             NextTurn.Queued queued => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, queued.RunningTurn + queued.Position, queued.Position)),
+            NextTurn.LimitReached limit => Problem.Of(ProblemCatalog.TurnLimitReached,
+                $"The capsule {limit.Capsule} allows {limit.MaxTurns} turns, and this session has had them. Open a new session to go on."),
             NextTurn.Busy busy => Problem.Of(ProblemCatalog.TurnInProgress,
                 $"Turn {busy.Turn} is {busy.Status}; post the next message when it has ended, cancel it first, or post with ?strategy=enqueue or ?strategy=interrupt."),
             _ => Problem.SessionNotFound(sessionId),

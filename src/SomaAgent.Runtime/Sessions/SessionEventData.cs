@@ -65,7 +65,8 @@ public sealed record UsageEventData(
 /// and the data of a <c>capsule.attached</c> event. Its system prompt joined the transcript as a system message; its
 /// tools are the session's tools; its limits bound the session's turns. <see cref="Flagged"/> says why the version is
 /// no longer in good standing (yanked, its signature no longer verifies, uninstalled) once a later turn found out; the
-/// session goes on with it (the data of a <c>capsule.flagged</c> event).
+/// session goes on with it (the data of a <c>capsule.flagged</c> event). <see cref="FromTurn"/> is the first turn it
+/// applies to, from which <see cref="MaxTurns"/> counts.
 /// </summary>
 public sealed record SessionCapsule(
     [property: JsonPropertyName("name")] string Name,
@@ -76,8 +77,12 @@ public sealed record SessionCapsule(
     [property: JsonPropertyName("max_turns")] int? MaxTurns = null,
     [property: JsonPropertyName("max_tool_calls")] int? MaxToolCalls = null,
     [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null,
-    [property: JsonPropertyName("flagged")] string? Flagged = null)
+    [property: JsonPropertyName("flagged")] string? Flagged = null,
+    [property: JsonPropertyName("from_turn")] int FromTurn = 1)
 {
+    /// <summary>Whether the turn after <paramref name="latestTurn"/> would pass <see cref="MaxTurns"/> (turns counted from <see cref="FromTurn"/>).</summary>
+    public bool AllowsNoTurnAfter(int latestTurn) => MaxTurns is { } max && latestTurn + 1 - FromTurn >= max;
+
     /// <summary>How policies and logs name it: <c>name@version</c>.</summary>
     public string Reference => $"{Name}@{Version}";
 

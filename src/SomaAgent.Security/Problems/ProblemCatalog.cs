@@ -34,6 +34,7 @@ public static class ProblemCatalog
     public static ProblemKind CapsuleVersionExists { get; } = new(TenantExists.Type, "Capsule version exists", StatusCodes.Status409Conflict);
     public static ProblemKind SigningKeyExists { get; } = new(TenantExists.Type, "Signing key exists", StatusCodes.Status409Conflict);
     public static ProblemKind InstallationExists { get; } = new(TenantExists.Type, "Capsule installed already", StatusCodes.Status409Conflict);
+    public static ProblemKind TurnLimitReached { get; } = new(TypePrefix + "turn-limit", "Turn limit reached", StatusCodes.Status409Conflict);
     public static ProblemKind CapsuleYanked { get; } = new(TypePrefix + "capsule-yanked", "Capsule version yanked", StatusCodes.Status409Conflict);
     public static ProblemKind InvalidCapsule { get; } = new(TypePrefix + "invalid-capsule", "The capsule is not valid", StatusCodes.Status422UnprocessableEntity);
     public static ProblemKind SignatureRejected { get; } = new(TypePrefix + "signature-rejected", "Signature rejected", StatusCodes.Status422UnprocessableEntity);
@@ -60,7 +61,7 @@ public static class ProblemCatalog
     [
         Validation, MalformedJson, MissingBody, BadRequest, UnsupportedMediaType, PayloadTooLarge, RouteNotFound, UnsupportedApiVersion,
         MethodNotAllowed, SessionNotFound, KeyNotFound, TenantNotFound, CapsuleNotFound, SigningKeyNotFound, InstallationNotFound, TenantExists,
-        CapsuleVersionExists, SigningKeyExists, InstallationExists, TurnInProgress, TurnNotRunning, CapsuleYanked, InvalidCapsule, SignatureRejected,
+        CapsuleVersionExists, SigningKeyExists, InstallationExists, TurnInProgress, TurnNotRunning, TurnLimitReached, CapsuleYanked, InvalidCapsule, SignatureRejected,
         IdempotencyKeyReused, Unauthorized, InsufficientScope, TenantMismatch, DeniedByPolicy, CapsuleNameTaken, NotCapsuleOwner, RateLimited,
         Internal, PolicyUnavailable, AccessCheckUnavailable, ArtifactStoreUnavailable, RegistryUnavailable,
     ];

@@ -195,6 +195,37 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
         flagged.GetProperty("turn").GetInt32().ShouldBe(1);
     }
 
+    [Fact]
+    public async Task A_capsules_tool_call_limit_fails_the_turn_that_passes_it()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"], limits: "limits:\n  max_tool_calls: 0\n");
+
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
+        session.GetProperty("status").GetString().ShouldBe("failed");
+        session.GetProperty("status_reason").GetString()!.ShouldContain("limit of 0 tool calls");
+        session.GetProperty("events").EnumerateArray().ShouldNotContain(e => e.GetProperty("type").GetString() == "tool.call");
+        session.GetProperty("events").EnumerateArray().ShouldContain(e => e.GetProperty("type").GetString() == "error"
+            && e.GetProperty("data").GetProperty("code").GetString() == "tool_call_limit");
+    }
+
+    [Fact]
+    public async Task A_capsules_turn_limit_refuses_the_message_past_it()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"], limits: "limits:\n  max_turns: 2\n");
+        var id = await CreateAsync(tenant, new { input = "What is 1+1?", capsule = name });
+        await apps.Gateway.WaitForEndAsync(id, Ct);
+        (await tenant.Client.PostAsJsonAsync($"/v1/sessions/{id}/messages", new { input = "And 2+2?" }, GatewayApp.Json, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await apps.Gateway.WaitForEndAsync(id, Ct, turn: 2);
+
+        using var third = await tenant.Client.PostAsJsonAsync($"/v1/sessions/{id}/messages", new { input = "And 3+3?" }, GatewayApp.Json, Ct);
+
+        (await third.ShouldBeProblemAsync(HttpStatusCode.Conflict, "turn-limit")).Detail().ShouldContain($"{name}@1.0.0 allows 2 turns");
+    }
+
     /// <summary>The default tenant (the bootstrap key), so the gateway app's own helpers can follow its sessions.</summary>
     private async Task<Tenant> DefaultTenantAsync()
     {

@@ -13,7 +13,7 @@ public sealed class ProblemCatalogTests
             "validation", "malformed-json", "bad-request", "unsupported-media-type", "payload-too-large", "route-not-found",
             "unsupported-api-version", "method-not-allowed", "not-found", "conflict", "turn-in-progress", "turn-not-running",
             "idempotency-key-reused", "unauthorized", "forbidden", "rate-limited", "internal", "policy-unavailable", "access-check-unavailable",
-            "capsule-yanked", "invalid-capsule", "signature-rejected", "artifact-store-unavailable", "registry-unavailable",
+            "turn-limit", "capsule-yanked", "invalid-capsule", "signature-rejected", "artifact-store-unavailable", "registry-unavailable",
         ], ignoreOrder: true);
     }
 
