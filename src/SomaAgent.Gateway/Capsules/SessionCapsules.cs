@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SomaAgent.Engine.Tools.Mcp;
 using SomaAgent.Runtime.Sessions;
+using SomaAgent.Runtime.Tools;
 using SomaAgent.Security.Identity;
 using SomaAgent.Security.Problems;
 
@@ -24,8 +27,14 @@ public sealed record CapsuleRefusal(ProblemKind Kind, string Detail, string? Sta
 /// the Registry (<c>GET /v1/installations/resolve</c>, found by service discovery as <c>registry</c>), on the caller's
 /// behalf: the caller's tenant and subject with only <c>capsules:read</c>, signed with the internal secret. A version
 /// that is yanked, or whose signature no longer verifies, is refused with the reason.
+/// <para>
+/// A capsule's MCP servers run only when the operator allows them: the deployment's own HTTP MCP servers
+/// (<c>SomaAgent:Tools:Mcp:Servers</c> with <c>Transport: http</c>) are the allow-list, matched by URL, and a capsule's
+/// server gets that server's tools (narrowed to the ones it lists). A capsule never makes a worker start a process:
+/// stdio servers have no URL to match, and a URL that is not on the list refuses the capsule.
+/// </para>
 /// </summary>
-public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
+public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, IOptions<McpToolsOptions> mcp, ToolCatalog tools)
 {
     private const string ResolvePath = "/v1/installations/resolve";
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -73,7 +82,7 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
         return refusal?.Standing;
     }
 
-    private static (TakenCapsule?, CapsuleRefusal?) Judge(Resolved resolved)
+    private (TakenCapsule?, CapsuleRefusal?) Judge(Resolved resolved)
     {
         var reference = $"{resolved.Capsule}@{resolved.Version}";
         if (resolved.Yanked)
@@ -96,14 +105,48 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded)
         var limits = manifest.TryGetProperty("limits", out var l) ? l : default;
         var capsule = new SessionCapsule(resolved.Capsule, resolved.Version, resolved.Digest, resolved.InstallationId, builtin,
             Limit(limits, "max_turns"), Limit(limits, "max_tool_calls"), Limit(limits, "max_steps_per_turn"));
-        if (tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("mcp", out var servers) && servers.GetArrayLength() > 0)
+        if (tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("mcp", out var servers))
         {
-            return (null, new CapsuleRefusal(ProblemCatalog.Validation,
-                $"{reference} declares MCP servers, which this gateway does not run for capsules yet; use a capsule with built-in tools only."));
+            foreach (var server in servers.EnumerateArray())
+            {
+                var (offered, refusal) = AllowedMcpTools(reference, server);
+                if (refusal is not null)
+                {
+                    return (null, refusal);
+                }
+                builtin.AddRange(offered.Where(t => !builtin.Contains(t, StringComparer.Ordinal)));
+            }
+            capsule = capsule with { Tools = [.. builtin] };
         }
         var prompt = manifest.TryGetProperty("system_prompt", out var p) ? p.GetString() : null;
         return (new TakenCapsule(capsule, prompt), null);
     }
+
+    /// <summary>The catalog names of the tools a capsule's MCP server gets, or why the server is not allowed.</summary>
+    private (List<string> Tools, CapsuleRefusal? Refusal) AllowedMcpTools(string reference, JsonElement server)
+    {
+        var name = server.GetProperty("name").GetString();
+        var url = server.GetProperty("url").GetString()!;
+        var allowed = mcp.Value.Servers.FirstOrDefault(s =>
+            string.Equals(s.Value.Transport, "http", StringComparison.OrdinalIgnoreCase) && SameUrl(s.Value.Url, url));
+        if (allowed.Key is null)
+        {
+            return ([], new CapsuleRefusal(ProblemCatalog.Validation,
+                $"{reference} declares the MCP server '{name}' at {ProblemWriter.Truncate(url, 200)}, which is not on this deployment's allow-list (its HTTP MCP servers, SomaAgent:Tools:Mcp:Servers); ask the operator to add it."));
+        }
+        var source = McpToolNames.Source(allowed.Key);
+        var offered = tools.All.Where(t => t.Source == source).Select(t => t.Name).ToList();
+        if (server.TryGetProperty("tools", out var wanted) && wanted.ValueKind == JsonValueKind.Array)
+        {
+            var names = wanted.EnumerateArray().Select(t => McpToolNames.Prefixed(allowed.Key, t.GetString()!)).ToHashSet(StringComparer.Ordinal);
+            offered = [.. offered.Where(names.Contains)];
+        }
+        return (offered, null);
+    }
+
+    private static bool SameUrl(string? configured, string declared) =>
+        Uri.TryCreate(configured, UriKind.Absolute, out var a) && Uri.TryCreate(declared, UriKind.Absolute, out var b)
+        && Uri.Compare(a, b, UriComponents.HttpRequestUrl, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
 
     private static int? Limit(JsonElement limits, string name) =>
         limits.ValueKind == JsonValueKind.Object && limits.TryGetProperty(name, out var value) ? value.GetInt32() : null;

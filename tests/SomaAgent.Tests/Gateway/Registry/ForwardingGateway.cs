@@ -1,6 +1,7 @@
 using System.Globalization;
 using SomaAgent.Tests.Infrastructure;
 using SomaAgent.Tests.Registry;
+using SomaAgent.Tests.Runtime.Tools.Mcp;
 
 namespace SomaAgent.Tests.Gateway.Registry;
 
@@ -20,12 +21,18 @@ public sealed class ForwardingGateway : IAsyncLifetime
     /// <summary>The package limit both services apply, small so proving it is cheap.</summary>
     public const int MaxCapsuleBytes = 4 * 1024 * 1024;
 
+    private readonly McpHttpTestServer _mcp = new();
+
     internal GatewayApp Gateway { get; private set; } = null!;
+
+    /// <summary>The MCP endpoint of the deployment's HTTP MCP server <c>web</c>: the allow-list capsules' servers are matched against.</summary>
+    internal string McpUrl => _mcp.Url;
 
     internal RegistryApp Registry { get; private set; } = null!;
 
-    public ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
+        await _mcp.InitializeAsync();
         var port = RedisServer.FreeLoopbackPort();
         var limit = MaxCapsuleBytes.ToString(CultureInfo.InvariantCulture);
         Gateway = new GatewayApp(settings: new Dictionary<string, string?>
@@ -34,6 +41,8 @@ public sealed class ForwardingGateway : IAsyncLifetime
             ["SOMAAGENT_INTERNAL_SECRET"] = InternalSecret,
             ["REGISTRY_MAX_CAPSULE_BYTES"] = limit,
             [$"SomaAgent:RateLimits:Tenants:{LimitedTenant}:RequestsPerMinute"] = LimitedRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
+            ["SomaAgent:Tools:Mcp:Servers:web:Transport"] = "http",
+            ["SomaAgent:Tools:Mcp:Servers:web:Url"] = _mcp.Url,
         });
         _ = Gateway.Server;
         Registry = new RegistryApp(Gateway.DatabaseFile, settings: new Dictionary<string, string?>
@@ -44,13 +53,13 @@ public sealed class ForwardingGateway : IAsyncLifetime
         });
         Registry.UseKestrel(port);
         Registry.StartServer();
-        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         await Registry.DisposeAsync();
         await Gateway.DisposeAsync();
+        await _mcp.DisposeAsync();
     }
 }
 

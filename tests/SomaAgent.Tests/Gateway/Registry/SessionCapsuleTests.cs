@@ -226,6 +226,33 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
         (await third.ShouldBeProblemAsync(HttpStatusCode.Conflict, "turn-limit")).Detail().ShouldContain($"{name}@1.0.0 allows 2 turns");
     }
 
+    [Fact]
+    public async Task A_capsules_MCP_server_on_the_operators_allow_list_serves_its_tools_to_the_session()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"], mcp: $"  mcp:\n    - name: helper\n      url: {apps.McpUrl}\n      tools: [echo]\n");
+
+        var id = await CreateAsync(tenant, new { input = "call web__echo {\"text\": \"hello from the capsule\"}", capsule = name });
+
+        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
+        session.GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ShouldBe(["calculator", "web__echo"]);
+        var result = session.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("type").GetString() == "tool.result").GetProperty("data");
+        result.GetProperty("name").GetString().ShouldBe("web__echo");
+        result.GetProperty("is_error").GetBoolean().ShouldBeFalse();
+        result.GetProperty("result").ToString().ShouldContain("hello from the capsule");
+    }
+
+    [Fact]
+    public async Task A_capsules_MCP_server_off_the_allow_list_is_refused()
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"], mcp: "  mcp:\n    - name: elsewhere\n      url: http://127.0.0.1:9/mcp\n");
+
+        using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = name }, GatewayApp.Json, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).Detail().ShouldContain("not on this deployment's allow-list");
+    }
+
     /// <summary>The default tenant (the bootstrap key), so the gateway app's own helpers can follow its sessions.</summary>
     private async Task<Tenant> DefaultTenantAsync()
     {
@@ -235,7 +262,7 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
         return tenant;
     }
 
-    private static async Task<string> PublishAndInstallAsync(Tenant tenant, string[] tools, string? name = null, string limits = "")
+    private static async Task<string> PublishAndInstallAsync(Tenant tenant, string[] tools, string? name = null, string limits = "", string mcp = "")
     {
         name ??= "cap-" + Guid.NewGuid().ToString("N")[..12];
         var manifest = $"""
@@ -246,7 +273,7 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
             system_prompt: {Prompt}
             tools:
               builtin: [{string.Join(", ", tools)}]
-            {limits}
+            {mcp}{limits}
             """;
         await tenant.PublishNewAsync("1.0.0", name: name, manifest: manifest);
         using var installed = await tenant.InstallAsync(name);
