@@ -23,6 +23,18 @@ public sealed partial class ProjectLayoutTests
     }
 
     [Theory]
+    [InlineData("Microsoft.AspNetCore")]
+    [InlineData("Microsoft.EntityFrameworkCore")]
+    [InlineData("SomaAgent.")]
+    public void The_SDK_references_no_server_project_or_server_framework(string prefix)
+    {
+        Assembly.Load("SomaAgent.Client").GetReferencedAssemblies()
+            .Select(a => a.Name!)
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .ShouldBeEmpty();
+    }
+
+    [Theory]
     [InlineData("SomaAgent.Registry", "SomaAgent.Engine")]
     [InlineData("SomaAgent.Registry", "SomaAgent.Messaging.Kafka")]
     [InlineData("SomaAgent.Registry", "SomaAgent.Models.Gguf")]

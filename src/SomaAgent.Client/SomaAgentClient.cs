@@ -1,0 +1,40 @@
+using SomaAgent.Client.Sessions;
+
+namespace SomaAgent.Client;
+
+/// <summary>What the client does beyond what its <see cref="HttpClient"/> does.</summary>
+public sealed class SomaAgentClientOptions
+{
+    /// <summary>How often in a row an event stream is resumed after its connection dropped. Default 5.</summary>
+    public int StreamReconnects { get; set; } = 5;
+}
+
+/// <summary>
+/// The SomaAgent API over an <see cref="HttpClient"/> whose <see cref="HttpClient.BaseAddress"/> is the gateway (its
+/// one base URL serves the registry's routes too) and which sends the credential (<c>Authorization: Bearer</c>).
+/// </summary>
+public sealed class SomaAgentClient
+{
+    public SomaAgentClient(HttpClient http, SomaAgentClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.BaseAddress is null)
+        {
+            throw new ArgumentException("The HttpClient needs a BaseAddress: the gateway's URL, e.g. http://localhost:8010/.", nameof(http));
+        }
+        Sessions = new SessionsClient(http, options ?? new SomaAgentClientOptions());
+    }
+
+    /// <summary>A client of <paramref name="baseAddress"/> that sends <paramref name="apiKey"/>.</summary>
+    public static SomaAgentClient Create(Uri baseAddress, string apiKey, SomaAgentClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
+        // Event streams last as long as a turn: no client-wide timeout; calls are bounded by their cancellation.
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return new SomaAgentClient(http, options);
+    }
+
+    public SessionsClient Sessions { get; }
+}
