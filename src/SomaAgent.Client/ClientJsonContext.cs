@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using SomaAgent.Client.Capsules;
+using SomaAgent.Client.Keys;
 using SomaAgent.Client.Sessions;
 
 namespace SomaAgent.Client;
@@ -14,6 +16,24 @@ namespace SomaAgent.Client;
 [JsonSerializable(typeof(SessionDetail))]
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(AttachCapsuleBody))]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(KeyCreated))]
+[JsonSerializable(typeof(KeyList))]
+[JsonSerializable(typeof(KeyInfo))]
+[JsonSerializable(typeof(CreateTenantRequest))]
+[JsonSerializable(typeof(TenantCreated))]
+[JsonSerializable(typeof(TenantList))]
+[JsonSerializable(typeof(TenantInfo))]
+[JsonSerializable(typeof(CapsuleVersion))]
+[JsonSerializable(typeof(Page<CapsuleSummary>))]
+[JsonSerializable(typeof(CapsuleDetail))]
+[JsonSerializable(typeof(SigningKeyInfo))]
+[JsonSerializable(typeof(Page<SigningKeyInfo>))]
+[JsonSerializable(typeof(InstallationInfo))]
+[JsonSerializable(typeof(Page<InstallationInfo>))]
+[JsonSerializable(typeof(RegisterSigningKeyBody))]
+[JsonSerializable(typeof(YankBody))]
+[JsonSerializable(typeof(InstallBody))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
 
 internal sealed record AttachCapsuleBody(string Capsule);

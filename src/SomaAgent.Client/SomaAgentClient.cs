@@ -1,3 +1,5 @@
+using SomaAgent.Client.Capsules;
+using SomaAgent.Client.Keys;
 using SomaAgent.Client.Sessions;
 
 namespace SomaAgent.Client;
@@ -22,7 +24,13 @@ public sealed class SomaAgentClient
         {
             throw new ArgumentException("The HttpClient needs a BaseAddress: the gateway's URL, e.g. http://localhost:8010/.", nameof(http));
         }
-        Sessions = new SessionsClient(http, options ?? new SomaAgentClientOptions());
+        var api = new ApiConnection(http);
+        Sessions = new SessionsClient(api, options ?? new SomaAgentClientOptions());
+        Keys = new KeysClient(api);
+        Tenants = new TenantsClient(api);
+        Capsules = new CapsulesClient(api);
+        SigningKeys = new SigningKeysClient(api);
+        Installations = new InstallationsClient(api);
     }
 
     /// <summary>A client of <paramref name="baseAddress"/> that sends <paramref name="apiKey"/>.</summary>
@@ -37,4 +45,19 @@ public sealed class SomaAgentClient
     }
 
     public SessionsClient Sessions { get; }
+
+    /// <summary>The caller's tenant's API keys.</summary>
+    public KeysClient Keys { get; }
+
+    /// <summary>Tenants (platform admins).</summary>
+    public TenantsClient Tenants { get; }
+
+    /// <summary>The capsule marketplace.</summary>
+    public CapsulesClient Capsules { get; }
+
+    /// <summary>The tenant's publisher keys.</summary>
+    public SigningKeysClient SigningKeys { get; }
+
+    /// <summary>The tenant's installed capsules.</summary>
+    public InstallationsClient Installations { get; }
 }

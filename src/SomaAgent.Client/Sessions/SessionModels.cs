@@ -57,9 +57,6 @@ public sealed record TurnAccepted(Guid Id, string Status, int Turn, int? QueuePo
 
 public sealed record SessionSummary(Guid Id, string Status, string Model, int Turn, DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyDictionary<string, string> Metadata);
 
-/// <summary>One page of a list; pass <see cref="NextCursor"/> for the next.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
-
 public sealed record TranscriptToolCall(string Id, string Name, JsonElement Arguments);
 
 public sealed record TranscriptMessage(string Role, string Content, int Turn, DateTime CreatedAt, IReadOnlyList<TranscriptToolCall>? ToolCalls, string? ToolCallId, string? Name);

@@ -8,12 +8,12 @@ namespace SomaAgent.Client.Sessions;
 /// <summary>Agent sessions: open, post messages, cancel, list, read, and stream their events.</summary>
 public sealed class SessionsClient
 {
-    private readonly HttpClient _http;
+    private readonly ApiConnection _api;
     private readonly SomaAgentClientOptions _options;
 
-    internal SessionsClient(HttpClient http, SomaAgentClientOptions options)
+    internal SessionsClient(ApiConnection api, SomaAgentClientOptions options)
     {
-        _http = http;
+        _api = api;
         _options = options;
     }
 
@@ -58,8 +58,7 @@ public sealed class SessionsClient
         {
             Content = JsonContent.Create(new AttachCapsuleBody(capsule), ClientJsonContext.Default.AttachCapsuleBody),
         };
-        using var response = await _http.SendAsync(message, cancellationToken);
-        await EnsureSuccessAsync(response, cancellationToken);
+        await _api.SendAsync(message, cancellationToken);
     }
 
     /// <summary>One page of the tenant's sessions, newest first.</summary>
@@ -110,7 +109,7 @@ public sealed class SessionsClient
                 continue;
             }
             using var response = opened.Response!;
-            await EnsureSuccessAsync(response, cancellationToken);
+            await ApiConnection.EnsureSuccessAsync(response, cancellationToken);
             using var reader = new ServerSentEventReader(await response.Content.ReadAsStreamAsync(cancellationToken));
             while (true)
             {
@@ -145,7 +144,7 @@ public sealed class SessionsClient
     {
         try
         {
-            return (await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null);
+            return (await _api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null);
         }
         catch (HttpRequestException ex)
         {
@@ -155,18 +154,6 @@ public sealed class SessionsClient
 
     private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, failures - 1), 5000));
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
-    {
-        using var response = await _http.SendAsync(message, cancellationToken);
-        await EnsureSuccessAsync(response, cancellationToken);
-        return (await response.Content.ReadFromJsonAsync(type, cancellationToken))!;
-    }
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await SomaAgentProblemException.FromAsync(response, cancellationToken);
-        }
-    }
+    private Task<T> SendAsync<T>(HttpRequestMessage message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
+        _api.SendAsync(message, type, cancellationToken);
 }
