@@ -84,6 +84,7 @@ public sealed record SessionCapsule(
     public bool AllowsNoTurnAfter(int latestTurn) => MaxTurns is { } max && latestTurn + 1 - FromTurn >= max;
 
     /// <summary>How policies and logs name it: <c>name@version</c>.</summary>
+    [JsonIgnore]
     public string Reference => $"{Name}@{Version}";
 
     /// <summary>The capsule a session record keeps, or null.</summary>
