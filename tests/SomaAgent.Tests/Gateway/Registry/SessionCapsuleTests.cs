@@ -127,12 +127,8 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
     [Fact]
     public async Task A_capsules_step_limit_bounds_the_turn()
     {
-        using var tenant = await DefaultTenantAsync();
-        var name = await PublishAndInstallAsync(tenant, ["calculator"], limits: "limits:\n  max_steps_per_turn: 1\n");
+        var (name, session) = await AskWithLimitsAsync("limits:\n  max_steps_per_turn: 1\n");
 
-        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
-
-        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
         session.GetProperty("status").GetString().ShouldBe("failed");
         session.GetProperty("status_reason").GetString()!.ShouldContain($"the capsule {name}@1.0.0 sets it");
     }
@@ -198,12 +194,8 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
     [Fact]
     public async Task A_capsules_tool_call_limit_fails_the_turn_that_passes_it()
     {
-        using var tenant = await DefaultTenantAsync();
-        var name = await PublishAndInstallAsync(tenant, ["calculator"], limits: "limits:\n  max_tool_calls: 0\n");
+        var (_, session) = await AskWithLimitsAsync("limits:\n  max_tool_calls: 0\n");
 
-        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
-
-        var session = await apps.Gateway.WaitForEndAsync(id, Ct);
         session.GetProperty("status").GetString().ShouldBe("failed");
         session.GetProperty("status_reason").GetString()!.ShouldContain("limit of 0 tool calls");
         session.GetProperty("events").EnumerateArray().ShouldNotContain(e => e.GetProperty("type").GetString() == "tool.call");
@@ -251,6 +243,15 @@ public sealed class SessionCapsuleTests(ForwardingGateway apps)
         using var response = await tenant.Client.PostAsJsonAsync("/v1/sessions", new { input = "hi", capsule = name }, GatewayApp.Json, Ct);
 
         (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation")).Detail().ShouldContain("not on this deployment's allow-list");
+    }
+
+    /// <summary>Asks "What is 6*7?" in a session with a calculator capsule of these limits; answers the capsule's name and the ended session.</summary>
+    private async Task<(string Name, JsonElement Session)> AskWithLimitsAsync(string limits)
+    {
+        using var tenant = await DefaultTenantAsync();
+        var name = await PublishAndInstallAsync(tenant, ["calculator"], limits: limits);
+        var id = await CreateAsync(tenant, new { input = "What is 6*7?", capsule = name });
+        return (name, await apps.Gateway.WaitForEndAsync(id, Ct));
     }
 
     /// <summary>The default tenant (the bootstrap key), so the gateway app's own helpers can follow its sessions.</summary>
