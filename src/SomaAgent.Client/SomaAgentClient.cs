@@ -17,7 +17,10 @@ public sealed class SomaAgentClientOptions
 /// </summary>
 public sealed class SomaAgentClient
 {
-    public SomaAgentClient(HttpClient http, SomaAgentClientOptions? options = null)
+    /// <param name="http">The API's client: its BaseAddress is the gateway, and it sends the credential.</param>
+    /// <param name="options">What the client does beyond its HttpClient (stream resumption).</param>
+    /// <param name="streams">The client for event streams (default <paramref name="http"/>): one without a total-request timeout.</param>
+    public SomaAgentClient(HttpClient http, SomaAgentClientOptions? options = null, HttpClient? streams = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (http.BaseAddress is null)
@@ -25,7 +28,7 @@ public sealed class SomaAgentClient
             throw new ArgumentException("The HttpClient needs a BaseAddress: the gateway's URL, e.g. http://localhost:8010/.", nameof(http));
         }
         var api = new ApiConnection(http);
-        Sessions = new SessionsClient(api, options ?? new SomaAgentClientOptions());
+        Sessions = new SessionsClient(api, new ApiConnection(streams ?? http), options ?? new SomaAgentClientOptions());
         Keys = new KeysClient(api);
         Tenants = new TenantsClient(api);
         Capsules = new CapsulesClient(api);

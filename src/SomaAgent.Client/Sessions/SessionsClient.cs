@@ -9,11 +9,13 @@ namespace SomaAgent.Client.Sessions;
 public sealed class SessionsClient
 {
     private readonly ApiConnection _api;
+    private readonly ApiConnection _streams;
     private readonly SomaAgentClientOptions _options;
 
-    internal SessionsClient(ApiConnection api, SomaAgentClientOptions options)
+    internal SessionsClient(ApiConnection api, ApiConnection streams, SomaAgentClientOptions options)
     {
         _api = api;
+        _streams = streams;
         _options = options;
     }
 
@@ -144,7 +146,7 @@ public sealed class SessionsClient
     {
         try
         {
-            return (await _api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null);
+            return (await _streams.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null);
         }
         catch (HttpRequestException ex)
         {
