@@ -17,6 +17,7 @@ namespace SomaAgent.Client;
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(AttachCapsuleBody))]
 [JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(CallerIdentity))]
 [JsonSerializable(typeof(KeyCreated))]
 [JsonSerializable(typeof(KeyList))]
 [JsonSerializable(typeof(KeyInfo))]

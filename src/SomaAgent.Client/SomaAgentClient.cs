@@ -28,6 +28,7 @@ public sealed class SomaAgentClient
             throw new ArgumentException("The HttpClient needs a BaseAddress: the gateway's URL, e.g. http://localhost:8010/.", nameof(http));
         }
         var api = new ApiConnection(http);
+        _api = api;
         Sessions = new SessionsClient(api, new ApiConnection(streams ?? http), options ?? new SomaAgentClientOptions());
         Keys = new KeysClient(api);
         Tenants = new TenantsClient(api);
@@ -47,7 +48,13 @@ public sealed class SomaAgentClient
         return new SomaAgentClient(http, options);
     }
 
+    private readonly ApiConnection _api;
+
     public SessionsClient Sessions { get; }
+
+    /// <summary>Who the credential is: its tenant, subject and scopes (<c>GET /v1/me</c>); a way to check a key.</summary>
+    public Task<CallerIdentity> GetCallerAsync(CancellationToken cancellationToken = default) =>
+        _api.GetAsync("v1/me", ClientJsonContext.Default.CallerIdentity, cancellationToken);
 
     /// <summary>The caller's tenant's API keys.</summary>
     public KeysClient Keys { get; }

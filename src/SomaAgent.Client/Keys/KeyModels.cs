@@ -32,3 +32,6 @@ public static class Scopes
     public const string CapsulesPublish = "capsules:publish";
     public const string CapsulesInstall = "capsules:install";
 }
+
+/// <summary>Who the credential is: <c>GET /v1/me</c>.</summary>
+public sealed record CallerIdentity(string Tenant, string Subject, IReadOnlyList<string> Scopes, string Scheme, string? KeyName);

@@ -47,6 +47,7 @@ public sealed class ContractDriftTests
         { typeof(Keys.TenantInfo), "TenantInfo" },
         { typeof(Keys.TenantCreated), "TenantCreated" },
         { typeof(Keys.TenantList), "TenantList" },
+        { typeof(Keys.CallerIdentity), "CallerIdentity" },
     };
 
     public static TheoryData<Type, string> RegistryTypes { get; } = new()

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SomaAgent.Cli;
+
+/// <summary>What <c>soma login</c> keeps: the gateway's URL and the key. Only the user can read the file.</summary>
+internal sealed record CliConfig(
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("key")] string Key)
+{
+    /// <summary><c>SOMA_CONFIG</c>, or <c>~/.config/soma/config.json</c>.</summary>
+    public static string DefaultPath(IReadOnlyDictionary<string, string?> environment) =>
+        environment.TryGetValue("SOMA_CONFIG", out var path) && !string.IsNullOrEmpty(path)
+            ? path
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "soma", "config.json");
+
+    public static CliConfig? Read(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), CliJsonContext.Default.CliConfig) : null;
+
+    /// <summary>Writes the file readable and writable by the user only (0600, its folder 0700), replacing what was there.</summary>
+    public void Write(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(path, JsonSerializer.Serialize(this, CliJsonContext.Default.CliConfig));
+            return;
+        }
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+            JsonSerializer.Serialize(file, this, CliJsonContext.Default.CliConfig);
+        }
+        // A file that existed with wider permissions is replaced, not rewritten in place.
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+[JsonSerializable(typeof(CliConfig))]
+[JsonSerializable(typeof(SomaAgent.Client.Keys.CallerIdentity))]
+[JsonSerializable(typeof(SomaAgent.Client.Keys.KeyList))]
+[JsonSerializable(typeof(SomaAgent.Client.Keys.KeyCreated))]
+[JsonSerializable(typeof(SomaAgent.Client.Sessions.SessionEvent))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
