@@ -1,0 +1,84 @@
+using SomaAgent.Cli;
+using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Gateway.Registry;
+using static SomaAgent.Tests.Registry.Signing.ExternalVerifiers;
+
+namespace SomaAgent.Tests.Cli;
+
+/// <summary>
+/// A publisher's path with <c>soma capsule</c> against a gateway forwarding to a real Registry: a key pair, a package,
+/// a signature openssl accepts, a publish that registers the key, an install, and a session that answers with the
+/// capsule's tool.
+/// </summary>
+[Collection(ForwardingCollection.Name)]
+public sealed class SomaCapsuleCliTests(ForwardingGateway apps) : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("somaagent-capsule-cli-");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _work.Delete(recursive: true);
+
+    [Fact]
+    public async Task Keygen_pack_sign_publish_install_and_run_a_session_with_the_capsule()
+    {
+        var name = "cli-" + Guid.NewGuid().ToString("N")[..10];
+        var folder = Directory.CreateDirectory(Path.Combine(_work.FullName, name)).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "capsule.yaml"),
+            $"name: {name}\nversion: 1.0.0\ndescription: Sums for the CLI test.\npublisher: Acme Labs\nsystem_prompt: You add up.\ntools:\n  builtin: [calculator]\nreadme: README.md\n", Ct);
+        await File.WriteAllTextAsync(Path.Combine(folder, "README.md"), $"# {name}\n", Ct);
+        (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
+
+        var keygen = await RunAsync("capsule", "keygen", "--out", _work.FullName);
+        var pack = await RunAsync("capsule", "pack", folder, "-o", Path.Combine(_work.FullName, "capsule.tar.gz"));
+        var sign = await RunAsync("capsule", "sign", Path.Combine(_work.FullName, "capsule.tar.gz"), "--key", Path.Combine(_work.FullName, "capsule.key"));
+        var publish = await RunAsync("capsule", "publish", Path.Combine(_work.FullName, "capsule.tar.gz"), "--key", Path.Combine(_work.FullName, "capsule.key"));
+        var install = await RunAsync("capsule", "install", name);
+        var run = await RunAsync("session", "run", "What is 6*7?", "--capsule", name);
+
+        (keygen.Code, pack.Code, sign.Code, publish.Code, install.Code, run.Code).ShouldBe((0, 0, 0, 0, 0, 0), $"{publish.Error}{install.Error}{run.Error}");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(Path.Combine(_work.FullName, "capsule.key")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var signature = Path.Combine(_work.FullName, "capsule.der");
+        await File.WriteAllBytesAsync(signature, Convert.FromBase64String(sign.Output.Trim()), Ct);
+        OpenSsl("dgst", "-sha256", "-verify", Path.Combine(_work.FullName, "capsule.pub"), "-signature", signature, Path.Combine(_work.FullName, "capsule.tar.gz"))
+            .Trim().ShouldBe("Verified OK");
+        publish.Output.ShouldContain($"Published {name} 1.0.0 (public");
+        publish.Output.ShouldContain("signature valid");
+        install.Output.ShouldContain("(active)");
+        run.Output.ShouldContain($"[capsule] {name}@1.0.0");
+        run.Output.ShouldContain("[tool] calculator");
+        run.Output.ShouldContain("6*7 = 42.");
+    }
+
+    [Fact]
+    public async Task Publishing_the_same_version_again_prints_the_registrys_problem_and_exits_1()
+    {
+        var name = "cli-" + Guid.NewGuid().ToString("N")[..10];
+        var folder = Directory.CreateDirectory(Path.Combine(_work.FullName, name)).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "capsule.yaml"), $"name: {name}\nversion: 1.0.0\ndescription: Twice.\npublisher: Acme Labs\n", Ct);
+        (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
+        (await RunAsync("capsule", "keygen", "--out", _work.FullName)).Code.ShouldBe(0);
+        var package = Path.Combine(_work.FullName, "twice.tar.gz");
+        (await RunAsync("capsule", "pack", folder, "-o", package)).Code.ShouldBe(0);
+        (await RunAsync("capsule", "publish", package, "--key", Path.Combine(_work.FullName, "capsule.key"))).Code.ShouldBe(0);
+
+        var again = await RunAsync("capsule", "publish", package, "--key", Path.Combine(_work.FullName, "capsule.key"));
+
+        again.Code.ShouldBe(1);
+        again.Error.ShouldContain("409");
+        again.Error.ShouldContain("published already");
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var environment = new CliEnvironment(output, error, new Dictionary<string, string?> { ["SOMA_CONFIG"] = Path.Combine(_work.FullName, "config.json") },
+            () => apps.Gateway.Server.CreateHandler());
+        var code = await new SomaCli(environment).RunAsync(args, Ct);
+        return (code, output.ToString(), error.ToString());
+    }
+}
