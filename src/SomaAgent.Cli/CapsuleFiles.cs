@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using SomaAgent.Capsules;
 
 namespace SomaAgent.Cli;
 
@@ -55,6 +56,45 @@ internal static class CapsuleFiles
         return key.ExportSubjectPublicKeyInfoPem();
     }
 
+    /// <summary>Every problem of the folder's <c>capsule.yaml</c>, as the Registry's lint reports them.</summary>
+    public static IReadOnlyList<LintProblem> Lint(string folder)
+    {
+        var manifest = Path.Combine(folder, "capsule.yaml");
+        return File.Exists(manifest)
+            ? CapsuleLint.Check(File.ReadAllText(manifest)).Problems
+            : [new LintProblem("", null, $"{Path.GetFullPath(folder)} has no capsule.yaml; start one with soma capsule init <name>.")];
+    }
+
+    /// <summary>A new capsule folder (its last segment is the capsule's name): a manifest using the calculator, and a readme.</summary>
+    public static string Init(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            throw new IOException($"{folder} exists; soma capsule init starts a new folder.");
+        }
+        var name = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "capsule.yaml"), $"""
+            # yaml-language-server: $schema=http://localhost:8010/v1/capsule-schema
+            name: {name}
+            version: 0.1.0
+            description: What {name} does, in one or two sentences.
+            publisher: Your name
+            tags: [example]
+            system_prompt: |
+              You are {name}. Answer briefly.
+            tools:
+              builtin: [calculator]
+            limits:
+              max_turns: 20
+              max_tool_calls: 10
+            readme: README.md
+
+            """);
+        File.WriteAllText(Path.Combine(folder, "README.md"), $"# {name}\n\nWhat it does, and how to use it.\n");
+        return folder;
+    }
+
     /// <summary>
     /// Packs the capsule folder (it must hold <c>capsule.yaml</c>) as <c>.tar.gz</c>: regular files only, relative paths,
     /// sorted, hidden files and folders left out, so the same folder packs to the same bytes the registry accepts.
@@ -86,6 +126,9 @@ internal static class CapsuleFiles
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, file) { DataStream = content, ModificationTime = DateTimeOffset.UnixEpoch });
             }
         }
-        return buffer.ToArray();
+        var package = buffer.ToArray();
+        // What the Registry will check: refuse here what it would refuse there.
+        CapsulePackage.Read(new MemoryStream(package));
+        return package;
     }
 }

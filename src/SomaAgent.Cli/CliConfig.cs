@@ -48,5 +48,9 @@ internal sealed record CliConfig(
 [JsonSerializable(typeof(SomaAgent.Client.Keys.KeyList))]
 [JsonSerializable(typeof(SomaAgent.Client.Keys.KeyCreated))]
 [JsonSerializable(typeof(SomaAgent.Client.Sessions.SessionEvent))]
+[JsonSerializable(typeof(List<LintOutput>))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
+
+/// <summary>One problem of <c>soma capsule lint --json</c>.</summary>
+internal sealed record LintOutput(string Path, int? Line, string Message);

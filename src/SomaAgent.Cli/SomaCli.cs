@@ -157,11 +157,43 @@ internal sealed class SomaCli(CliEnvironment environment)
             return ExitCodes.Ok;
         }));
 
+        var capsuleName = new Argument<string>("folder") { Description = "The new folder; its name is the capsule's (lowercase a-z, 0-9 and -)." };
+        var init = new Command("init", "Start a capsule: a folder with capsule.yaml and README.md that lint clean.") { capsuleName };
+        init.SetAction(parse => Guarded(async () =>
+        {
+            var folder = CapsuleFiles.Init(parse.GetValue(capsuleName)!);
+            await environment.Out.WriteLineAsync($"Created {folder}: edit capsule.yaml, then soma capsule lint {folder}.");
+            return ExitCodes.Ok;
+        }));
+
         var source = new Argument<string>("folder") { Description = "The capsule's folder (with capsule.yaml).", DefaultValueFactory = _ => "." };
+        var lint = new Command("lint", "Check capsule.yaml against the Registry's schema; every problem with its field and line.") { source, Json };
+        lint.SetAction(parse => Guarded(async () =>
+        {
+            var problems = CapsuleFiles.Lint(parse.GetValue(source)!);
+            if (parse.GetValue(Json))
+            {
+                await environment.Out.WriteLineAsync(JsonSerializer.Serialize(problems.Select(p => new LintOutput(p.Path, p.Line, p.Message)).ToList(), CliJsonContext.Default.ListLintOutput));
+            }
+            else
+            {
+                foreach (var problem in problems)
+                {
+                    await environment.Out.WriteLineAsync($"line {problem.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",-4} {(problem.Path.Length == 0 ? "capsule.yaml" : problem.Path),-24} {problem.Message}");
+                }
+                await environment.Out.WriteLineAsync(problems.Count == 0 ? "capsule.yaml is valid." : $"{problems.Count} problem(s).");
+            }
+            return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
         var output = new Option<string?>("--output", "-o") { Description = "The package to write. Default: <folder>/<name>.tar.gz." };
         var pack = new Command("pack", "Pack a capsule folder as .tar.gz (regular files, sorted, hidden ones left out).") { source, output };
         pack.SetAction(parse => Guarded(async () =>
         {
+            if (CapsuleFiles.Lint(parse.GetValue(source)!) is { Count: > 0 } problems)
+            {
+                await environment.Error.WriteLineAsync($"soma: capsule.yaml has {problems.Count} problem(s); run soma capsule lint.");
+                return ExitCodes.Failed;
+            }
             var package = CapsuleFiles.Pack(parse.GetValue(source)!);
             var path = parse.GetValue(output) ?? Path.Combine(parse.GetValue(source)!, Path.GetFileName(Path.GetFullPath(parse.GetValue(source)!)) + ".tar.gz");
             await File.WriteAllBytesAsync(path, package);
@@ -219,7 +251,7 @@ internal sealed class SomaCli(CliEnvironment environment)
             await environment.Out.WriteLineAsync($"Yanked {parse.GetValue(name)} {parse.GetValue(version)}.");
             return ExitCodes.Ok;
         }));
-        return new Command("capsule", "Capsules: keys, packages, signatures, publishing, installing.") { keygen, pack, sign, publish, install, yank };
+        return new Command("capsule", "Capsules: keys, packages, signatures, publishing, installing.") { init, lint, keygen, pack, sign, publish, install, yank };
     }
 
     /// <summary>Text as it streams; tool calls and their results on lines of their own.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using SomaAgent.Capsules;
 using SomaAgent.Registry.Signing;
 using SomaAgent.Registry.Storage;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using SomaAgent.Capsules;
 using SomaAgent.Registry.Artifacts;
 using SomaAgent.Registry.Signing;
 using SomaAgent.Registry.Storage;

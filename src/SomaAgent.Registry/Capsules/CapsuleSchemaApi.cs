@@ -1,4 +1,5 @@
 using System.Text;
+using SomaAgent.Capsules;
 using SomaAgent.Registry.Capsules;
 
 namespace Microsoft.AspNetCore.Builder;

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using SomaAgent.Capsules;
 using SomaAgent.Registry.Artifacts;
 using SomaAgent.Registry.Signing;
 using SomaAgent.Registry.Storage;
@@ -133,7 +134,7 @@ public sealed class InstallationStore(IDbContextFactory<RegistryDbContext> dbFac
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var installed = await Query(db, tenantId).Where(r => r.Installation.CapsuleName == name && (version == null || r.Installation.Version == version))
             .ToListAsync(cancellationToken);
-        var chosen = installed.MaxBy(r => Capsules.SemanticVersion.TryParse(r.Installation.Version, out var parsed) ? parsed : null);
+        var chosen = installed.MaxBy(r => SemanticVersion.TryParse(r.Installation.Version, out var parsed) ? parsed : null);
         if (chosen is null)
         {
             return null;

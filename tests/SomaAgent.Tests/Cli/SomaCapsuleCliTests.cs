@@ -72,6 +72,26 @@ public sealed class SomaCapsuleCliTests(ForwardingGateway apps) : IDisposable
         again.Error.ShouldContain("published already");
     }
 
+    [Fact]
+    public async Task Init_starts_a_capsule_that_lints_clean_and_lint_names_every_problem_with_its_line()
+    {
+        var folder = Path.Combine(_work.FullName, "weather-desk");
+
+        var init = await RunAsync("capsule", "init", folder);
+        var clean = await RunAsync("capsule", "lint", folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "capsule.yaml"), "name: Bad_Name\nversion: 1.0\ndescription: x\npublisher: Acme\n", Ct);
+        var broken = await RunAsync("capsule", "lint", folder, "--json");
+        var packed = await RunAsync("capsule", "pack", folder);
+
+        (init.Code, clean.Code).ShouldBe((0, 0), init.Error + clean.Output);
+        clean.Output.ShouldContain("capsule.yaml is valid.");
+        broken.Code.ShouldBe(1);
+        var problems = System.Text.Json.JsonDocument.Parse(broken.Output).RootElement.EnumerateArray().ToList();
+        problems.Select(p => (p.GetProperty("path").GetString(), p.GetProperty("line").GetInt32())).ShouldBe([("name", 1), ("version", 2)], ignoreOrder: true);
+        packed.Code.ShouldBe(1);
+        packed.Error.ShouldContain("soma capsule lint");
+    }
+
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();

@@ -5,7 +5,7 @@ using SomaAgent.Client;
 using SomaAgent.Tests.Gateway;
 using SomaAgent.Tests.Infrastructure;
 using SomaAgent.Tests.Registry;
-using Capsules = SomaAgent.Client.Capsules;
+using ClientCapsules = SomaAgent.Client.Capsules;
 using Keys = SomaAgent.Client.Keys;
 using Sessions = SomaAgent.Client.Sessions;
 
@@ -52,13 +52,13 @@ public sealed class ContractDriftTests
 
     public static TheoryData<Type, string> RegistryTypes { get; } = new()
     {
-        { typeof(Capsules.CapsuleSummary), "CapsuleSummary" },
-        { typeof(Page<Capsules.CapsuleSummary>), "PageOfCapsuleSummary" },
-        { typeof(Capsules.CapsuleDetail), "CapsuleDetail" },
-        { typeof(Capsules.CapsuleVersionSummary), "CapsuleVersionSummary" },
-        { typeof(Capsules.CapsuleVersion), "CapsuleVersionDetail" },
-        { typeof(Capsules.SigningKeyInfo), "SigningKeyInfo" },
-        { typeof(Capsules.InstallationInfo), "InstallationInfo" },
+        { typeof(ClientCapsules.CapsuleSummary), "CapsuleSummary" },
+        { typeof(Page<ClientCapsules.CapsuleSummary>), "PageOfCapsuleSummary" },
+        { typeof(ClientCapsules.CapsuleDetail), "CapsuleDetail" },
+        { typeof(ClientCapsules.CapsuleVersionSummary), "CapsuleVersionSummary" },
+        { typeof(ClientCapsules.CapsuleVersion), "CapsuleVersionDetail" },
+        { typeof(ClientCapsules.SigningKeyInfo), "SigningKeyInfo" },
+        { typeof(ClientCapsules.InstallationInfo), "InstallationInfo" },
     };
 
     [Theory]

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SomaAgent.Registry.Capsules;
+using SomaAgent.Capsules;
 using SomaAgent.Runtime.Tools.BuiltIn;
 
 namespace SomaAgent.Tests.Registry.Capsules;

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
-using SomaAgent.Registry.Capsules;
+using SomaAgent.Capsules;
 
 namespace SomaAgent.Tests.Registry.Capsules;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using SomaAgent.Registry.Capsules;
+using SomaAgent.Capsules;
 
 namespace SomaAgent.Tests.Registry.Capsules;
 

@@ -1,4 +1,4 @@
-using SomaAgent.Registry.Capsules;
+using SomaAgent.Capsules;
 
 namespace SomaAgent.Tests.Registry.Capsules;
 

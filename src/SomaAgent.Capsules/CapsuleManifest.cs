@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SomaAgent.Registry.Capsules;
+namespace SomaAgent.Capsules;
 
 /// <summary>A capsule's <c>capsule.yaml</c>, as <see cref="CapsuleLint"/> accepted it (see <c>capsule.schema.json</c>).</summary>
 public sealed record CapsuleManifest(

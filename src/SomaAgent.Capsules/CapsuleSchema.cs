@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Json.Schema;
 
-namespace SomaAgent.Registry.Capsules;
+namespace SomaAgent.Capsules;
 
 /// <summary>The JSON Schema of <c>capsule.yaml</c>: one file, served as it is and applied by <see cref="CapsuleLint"/>.</summary>
 public static class CapsuleSchema
@@ -45,7 +45,7 @@ public static class CapsuleSchema
 
     private static string Read()
     {
-        using var stream = typeof(CapsuleSchema).Assembly.GetManifestResourceStream("SomaAgent.Registry.capsule.schema.json")
+        using var stream = typeof(CapsuleSchema).Assembly.GetManifestResourceStream("SomaAgent.Capsules.capsule.schema.json")
             ?? throw new InvalidOperationException("The capsule schema is not embedded in the registry.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

@@ -2,7 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 
-namespace SomaAgent.Registry.Capsules;
+namespace SomaAgent.Capsules;
 
 /// <summary>How much a package may hold once unpacked; a package beyond any of them is refused as a whole.</summary>
 /// <param name="MaxEntries">Entries (files and folders).</param>

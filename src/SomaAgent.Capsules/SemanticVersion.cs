@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace SomaAgent.Registry.Capsules;
+namespace SomaAgent.Capsules;
 
 /// <summary>
 /// A strict Semantic Versioning 2.0.0 version, ordered by its precedence rules: numbers numerically, a

@@ -6,7 +6,7 @@ using Json.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace SomaAgent.Registry.Capsules;
+namespace SomaAgent.Capsules;
 
 /// <summary>One thing wrong with a manifest: where (a field path such as <c>tools.mcp[0].url</c>, and its line) and what.</summary>
 public sealed record LintProblem(string Path, int? Line, string Message);
