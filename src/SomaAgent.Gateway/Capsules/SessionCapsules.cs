@@ -78,9 +78,22 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, 
     public async Task<string?> StandingAsync(Caller caller, SessionCapsule capsule, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capsule);
-        var (_, refusal) = await ResolveAsync(caller, capsule.Reference, cancellationToken);
-        return refusal?.Standing;
+        // A message is never held up for long by a Registry that is slow or away: the check gives up after a moment.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StandingCheckTimeout);
+        try
+        {
+            var (_, refusal) = await ResolveAsync(caller, capsule.Reference, bounded.Token);
+            return refusal?.Standing;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
+
+    /// <summary>How long a posted message waits for the Registry to say how its session's capsule stands.</summary>
+    public static readonly TimeSpan StandingCheckTimeout = TimeSpan.FromSeconds(2);
 
     private (TakenCapsule?, CapsuleRefusal?) Judge(Resolved resolved)
     {
