@@ -28,6 +28,9 @@ public sealed record CreateSessionRequest
 
     /// <summary>An installed capsule: <c>name</c> or <c>name@version</c>.</summary>
     public string? Capsule { get; init; }
+
+    /// <summary>The text of a <c>capsule.yaml</c> tried before it is published (needs <c>capsules:publish</c>); not with <see cref="Capsule"/>.</summary>
+    public string? CapsuleDraft { get; init; }
 }
 
 /// <summary>The next user message of a session.</summary>
@@ -61,18 +64,19 @@ public sealed record TranscriptToolCall(string Id, string Name, JsonElement Argu
 
 public sealed record TranscriptMessage(string Role, string Content, int Turn, DateTime CreatedAt, IReadOnlyList<TranscriptToolCall>? ToolCalls, string? ToolCallId, string? Name);
 
-/// <summary>The capsule a session took on.</summary>
+/// <summary>The capsule a session took on; a <see cref="Draft"/> one (tried before publishing) has no installation.</summary>
 public sealed record SessionCapsule(
     string Name,
     string Version,
     string Digest,
-    Guid InstallationId,
+    Guid? InstallationId,
     IReadOnlyList<string> Tools,
     int? MaxTurns,
     int? MaxToolCalls,
     int? MaxStepsPerTurn,
     string? Flagged,
-    int FromTurn);
+    int FromTurn,
+    bool Draft = false);
 
 /// <summary>A session with its transcript and events.</summary>
 public sealed record SessionDetail(

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using SomaAgent.Capsules;
 using SomaAgent.Engine.Tools.Mcp;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Tools;
@@ -16,10 +19,13 @@ public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt);
 
 /// <summary>Why a session may not take the capsule on; answered as the problem it names (a validation problem names the <c>capsule</c> field).</summary>
 /// <param name="Standing">What is wrong with the version itself, in a few words (what a session using it is flagged with); null when the refusal is not about the version.</param>
-public sealed record CapsuleRefusal(ProblemKind Kind, string Detail, string? Standing = null)
+/// <param name="Problems">What a draft's <c>capsule.yaml</c> got wrong, each with its field and line.</param>
+public sealed record CapsuleRefusal(ProblemKind Kind, string Detail, string? Standing = null, IReadOnlyList<LintProblem>? Problems = null)
 {
-    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem() =>
-        Kind == ProblemCatalog.Validation ? ProblemWriter.Validation("capsule", Detail) : ProblemWriter.Result(Kind, Detail);
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem(string field = "capsule") =>
+        Kind == ProblemCatalog.Validation ? ProblemWriter.Validation(field, Detail)
+        : Problems is { } problems ? ProblemWriter.Result(Kind, Detail, new Dictionary<string, object?> { ["problems"] = problems })
+        : ProblemWriter.Result(Kind, Detail);
 }
 
 /// <summary>
@@ -37,7 +43,11 @@ public sealed record CapsuleRefusal(ProblemKind Kind, string Detail, string? Sta
 public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, IOptions<McpToolsOptions> mcp, ToolCatalog tools)
 {
     private const string ResolvePath = "/v1/installations/resolve";
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public async Task<(TakenCapsule? Capsule, CapsuleRefusal? Refusal)> ResolveAsync(Caller caller, string reference, CancellationToken cancellationToken)
     {
@@ -69,6 +79,24 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, 
         {
             return (null, Unavailable($"The Registry could not be asked for the capsule ({ex.GetType().Name})."));
         }
+    }
+
+    /// <summary>
+    /// A capsule its publisher tries before publishing it (<c>soma capsule test</c>): its <c>capsule.yaml</c>, checked by
+    /// the Registry's own lint, applies as the installed capsule would (MCP allow-list included). It has no
+    /// installation, so no Registry is asked; its digest is that of the manifest's text.
+    /// </summary>
+    public (TakenCapsule? Capsule, CapsuleRefusal? Refusal) Draft(string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        var lint = CapsuleLint.Check(yaml);
+        if (lint.Manifest is not { } manifest)
+        {
+            return (null, new CapsuleRefusal(ProblemCatalog.InvalidCapsule,
+                $"capsule_draft has {lint.Problems.Count} problem(s); soma capsule lint shows them with their lines.", Problems: lint.Problems));
+        }
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
+        return Take(manifest.Name, manifest.Version, digest, installationId: null, JsonSerializer.SerializeToElement(manifest, Json));
     }
 
     /// <summary>
@@ -110,14 +138,20 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, 
                 $"The signature of {reference} no longer verifies ({resolved.SignatureStatus}); a session cannot take it on.",
                 $"its signature no longer verifies ({resolved.SignatureStatus})"));
         }
-        var manifest = resolved.Manifest;
+        return Take(resolved.Capsule, resolved.Version, resolved.Digest, resolved.InstallationId, resolved.Manifest);
+    }
+
+    /// <summary>What a session takes on from a manifest (the Registry's JSON of <c>capsule.yaml</c>), or why it may not.</summary>
+    private (TakenCapsule?, CapsuleRefusal?) Take(string name, string version, string digest, Guid? installationId, JsonElement manifest)
+    {
+        var reference = $"{name}@{version}";
         var tools = manifest.TryGetProperty("tools", out var declared) ? declared : default;
         var builtin = tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("builtin", out var names)
             ? names.EnumerateArray().Select(n => n.GetString()!).ToList()
             : [];
         var limits = manifest.TryGetProperty("limits", out var l) ? l : default;
-        var capsule = new SessionCapsule(resolved.Capsule, resolved.Version, resolved.Digest, resolved.InstallationId, builtin,
-            Limit(limits, "max_turns"), Limit(limits, "max_tool_calls"), Limit(limits, "max_steps_per_turn"));
+        var capsule = new SessionCapsule(name, version, digest, installationId, builtin,
+            Limit(limits, "max_turns"), Limit(limits, "max_tool_calls"), Limit(limits, "max_steps_per_turn"), Draft: installationId is null);
         if (tools.ValueKind == JsonValueKind.Object && tools.TryGetProperty("mcp", out var servers))
         {
             foreach (var server in servers.EnumerateArray())

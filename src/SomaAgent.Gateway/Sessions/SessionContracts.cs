@@ -26,6 +26,9 @@ public sealed record CreateSessionRequest
 
     [Description("A capsule installed for the tenant, `name` (its highest installed version) or `name@version`: its system prompt opens the transcript, its built-in tools are the session's tools (`tools`, when given, must be among them), its limits bound the turns. A yanked version, or one whose signature no longer verifies, is refused.")]
     public string? Capsule { get; init; }
+
+    [Description("A capsule not yet published, tried by its publisher (`soma capsule test`): the text of its `capsule.yaml`, at most 64 KiB. It is checked as the Registry checks it (422 `invalid-capsule` with `problems[]`) and applies as an installed capsule would, MCP allow-list included; the session's `capsule` says `draft: true`. Needs the `capsules:publish` scope; not with `capsule`.")]
+    public string? CapsuleDraft { get; init; }
 }
 
 /// <summary>The capsule a session takes on from its next turn.</summary>

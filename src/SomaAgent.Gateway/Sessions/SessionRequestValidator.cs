@@ -19,6 +19,7 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
     public const int MaxMetadataKeyLength = 64;
     public const int MaxMetadataValueLength = 512;
     public const int MaxTools = 32;
+    public const int MaxCapsuleDraftLength = 64 * 1024;
 
     private static readonly HashSet<string> OpeningRoles = [MessageRoles.System, MessageRoles.User, MessageRoles.Assistant];
 
@@ -64,12 +65,24 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
         {
             Add(errors, "capsule", $"'{Problems.Problem.Truncate(capsule)}' is not a capsule reference; give a capsule name (lowercase a-z, 0-9, -) or name@version.");
         }
+        if (request.CapsuleDraft is { } draft)
+        {
+            if (request.Capsule is not null)
+            {
+                Add(errors, "capsule_draft", "Give `capsule` (an installed capsule) or `capsule_draft` (one being tried), not both.");
+            }
+            if (draft.Length is 0 or > MaxCapsuleDraftLength)
+            {
+                Add(errors, "capsule_draft", $"capsule_draft is the text of a capsule.yaml of 1 to {MaxCapsuleDraftLength} characters.");
+            }
+        }
 
         return errors.Count > 0
             ? (null, errors)
             : (new NewSession(model, messages, [.. toolNames.Distinct(StringComparer.Ordinal)], new SortedDictionary<string, string>(metadata.ToDictionary(), StringComparer.Ordinal))
             {
                 CapsuleReference = request.Capsule,
+                CapsuleDraft = request.CapsuleDraft,
                 ToolsGiven = request.Tools is not null,
             }, errors);
     }
@@ -184,6 +197,9 @@ public sealed record NewSession(
 
     /// <summary>The capsule the request names (<c>name</c> or <c>name@version</c>), still to be resolved.</summary>
     public string? CapsuleReference { get; init; }
+
+    /// <summary>The <c>capsule.yaml</c> of a capsule its publisher tries before publishing, still to be checked.</summary>
+    public string? CapsuleDraft { get; init; }
 
     /// <summary>Whether the request named its tools (otherwise a capsule's tools are the session's).</summary>
     public bool ToolsGiven { get; init; }

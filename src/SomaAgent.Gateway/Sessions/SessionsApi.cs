@@ -38,8 +38,9 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/sessions", ListSessions)
             .WithName("ListSessions")
@@ -120,14 +121,21 @@ public static class SessionsApi
             return Problem.Validation("Idempotency-Key", $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
         }
         var (session, errors) = validator.Validate(request);
-        if (session is { CapsuleReference: { } reference } named)
+        if (session is { CapsuleDraft: not null } && !caller.Holds(ApiKeyScopes.CapsulesPublish))
         {
-            var (taken, refusal) = await capsules.ResolveAsync(caller.Current, reference, cancellationToken);
+            return Problem.Of(ProblemCatalog.InsufficientScope,
+                $"capsule_draft tries a capsule before it is published, which needs the '{ApiKeyScopes.CapsulesPublish}' scope; this key lacks it.");
+        }
+        if (session is { } opening && (opening.CapsuleReference is not null || opening.CapsuleDraft is not null))
+        {
+            var (taken, refusal) = opening.CapsuleDraft is { } draft
+                ? capsules.Draft(draft)
+                : await capsules.ResolveAsync(caller.Current, opening.CapsuleReference!, cancellationToken);
             if (refusal is not null)
             {
-                return refusal.ToProblem();
+                return refusal.ToProblem(opening.CapsuleDraft is null ? "capsule" : "capsule_draft");
             }
-            (session, errors) = SessionRequestValidator.TakeOn(named, taken!);
+            (session, errors) = SessionRequestValidator.TakeOn(opening, taken!);
         }
         if (session is null)
         {
@@ -218,7 +226,7 @@ public static class SessionsApi
             return Problem.Validation(errors);
         }
         // A capsule version yanked (or no longer verified) since the session took it on: the session goes on, flagged.
-        if (await queries.GetCapsuleAsync(caller.Current, sessionId, cancellationToken) is { Flagged: null } capsule
+        if (await queries.GetCapsuleAsync(caller.Current, sessionId, cancellationToken) is { Flagged: null, Draft: false } capsule
             && await capsules.StandingAsync(caller.Current, capsule, cancellationToken) is { } standing)
         {
             // Between turns only; while a turn runs, the next message after it flags the session instead.

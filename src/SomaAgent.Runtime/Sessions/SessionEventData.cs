@@ -66,19 +66,21 @@ public sealed record UsageEventData(
 /// tools are the session's tools; its limits bound the session's turns. <see cref="Flagged"/> says why the version is
 /// no longer in good standing (yanked, its signature no longer verifies, uninstalled) once a later turn found out; the
 /// session goes on with it (the data of a <c>capsule.flagged</c> event). <see cref="FromTurn"/> is the first turn it
-/// applies to, from which <see cref="MaxTurns"/> counts.
+/// applies to, from which <see cref="MaxTurns"/> counts. A <see cref="Draft"/> capsule is one its publisher tries
+/// before publishing (<c>soma capsule test</c>): it has no installation, and its digest is that of its manifest.
 /// </summary>
 public sealed record SessionCapsule(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("digest")] string Digest,
-    [property: JsonPropertyName("installation_id")] Guid InstallationId,
+    [property: JsonPropertyName("installation_id")] Guid? InstallationId,
     [property: JsonPropertyName("tools")] IReadOnlyList<string> Tools,
     [property: JsonPropertyName("max_turns")] int? MaxTurns = null,
     [property: JsonPropertyName("max_tool_calls")] int? MaxToolCalls = null,
     [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null,
     [property: JsonPropertyName("flagged")] string? Flagged = null,
-    [property: JsonPropertyName("from_turn")] int FromTurn = 1)
+    [property: JsonPropertyName("from_turn")] int FromTurn = 1,
+    [property: JsonPropertyName("draft")] bool Draft = false)
 {
     /// <summary>Whether the turn after <paramref name="latestTurn"/> would pass <see cref="MaxTurns"/> (turns counted from <see cref="FromTurn"/>).</summary>
     public bool AllowsNoTurnAfter(int latestTurn) => MaxTurns is { } max && latestTurn + 1 - FromTurn >= max;
