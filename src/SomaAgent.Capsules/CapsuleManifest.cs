@@ -14,7 +14,8 @@ public sealed record CapsuleManifest(
     IReadOnlyList<string>? Permissions = null,
     CapsuleLimits? Limits = null,
     CapsuleModels? Models = null,
-    string? Readme = null);
+    string? Readme = null,
+    IReadOnlyList<CapsuleTest>? Tests = null);
 
 /// <summary>The tools a capsule uses: built-in tools by name, and MCP servers over HTTP.</summary>
 public sealed record CapsuleTools(IReadOnlyList<string>? Builtin = null, IReadOnlyList<CapsuleMcpServer>? Mcp = null);
@@ -28,3 +29,13 @@ public sealed record CapsuleLimits(
     [property: JsonPropertyName("max_steps_per_turn")] int? MaxStepsPerTurn = null);
 
 public sealed record CapsuleModels(IReadOnlyList<string>? Preferred = null);
+
+/// <summary>A prompt <c>soma capsule test</c> sends in a new session with the capsule, and what its answer must show.</summary>
+public sealed record CapsuleTest(string Prompt, CapsuleExpectation Expect, string? Name = null)
+{
+    /// <summary>How the test is reported: its name, or its prompt.</summary>
+    public string Title => Name ?? Prompt;
+}
+
+/// <summary>What a test's turn must show besides ending completed: texts in its answer (ignoring case), tools it called.</summary>
+public sealed record CapsuleExpectation(IReadOnlyList<string>? Contains = null, IReadOnlyList<string>? Tools = null);

@@ -57,12 +57,18 @@ internal static class CapsuleFiles
     }
 
     /// <summary>Every problem of the folder's <c>capsule.yaml</c>, as the Registry's lint reports them.</summary>
-    public static IReadOnlyList<LintProblem> Lint(string folder)
+    public static IReadOnlyList<LintProblem> Lint(string folder) => Load(folder).Lint.Problems;
+
+    /// <summary>The folder's <c>capsule.yaml</c> as written, and what the Registry's lint makes of it.</summary>
+    public static (string Yaml, LintResult Lint) Load(string folder)
     {
         var manifest = Path.Combine(folder, "capsule.yaml");
-        return File.Exists(manifest)
-            ? CapsuleLint.Check(File.ReadAllText(manifest)).Problems
-            : [new LintProblem("", null, $"{Path.GetFullPath(folder)} has no capsule.yaml; start one with soma capsule init <name>.")];
+        if (!File.Exists(manifest))
+        {
+            return ("", new LintResult(null, [new LintProblem("", null, $"{Path.GetFullPath(folder)} has no capsule.yaml; start one with soma capsule init <name>.")]));
+        }
+        var yaml = File.ReadAllText(manifest);
+        return (yaml, CapsuleLint.Check(yaml));
     }
 
     /// <summary>A new capsule folder (its last segment is the capsule's name): a manifest using the calculator, and a readme.</summary>
@@ -89,6 +95,13 @@ internal static class CapsuleFiles
               max_turns: 20
               max_tool_calls: 10
             readme: README.md
+            # soma capsule test sends each prompt in a new session with this capsule and checks the answer.
+            tests:
+              - name: multiplies with the calculator
+                prompt: What is 12*7?
+                expect:
+                  contains: ["84"]
+                  tools: [calculator]
 
             """);
         File.WriteAllText(Path.Combine(folder, "README.md"), $"# {name}\n\nWhat it does, and how to use it.\n");

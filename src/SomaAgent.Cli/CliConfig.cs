@@ -49,6 +49,7 @@ internal sealed record CliConfig(
 [JsonSerializable(typeof(SomaAgent.Client.Keys.KeyCreated))]
 [JsonSerializable(typeof(SomaAgent.Client.Sessions.SessionEvent))]
 [JsonSerializable(typeof(List<LintOutput>))]
+[JsonSerializable(typeof(CapsuleTestReport))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
 

@@ -25,7 +25,7 @@ internal static class ExitCodes
 /// The <c>soma</c> commands. Everything it touches comes in through <see cref="CliEnvironment"/> (output, error, the
 /// config file, environment, how HTTP is sent), so tests run it in-process against a real gateway.
 /// </summary>
-internal sealed class SomaCli(CliEnvironment environment)
+internal sealed partial class SomaCli(CliEnvironment environment)
 {
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of text." };
 
@@ -115,143 +115,20 @@ internal sealed class SomaCli(CliEnvironment environment)
                 Capsule = parse.GetValue(capsule),
                 Model = parse.GetValue(model),
             }, cancellationToken: cancellationToken);
-            var status = "";
-            string? reason = null;
-            await foreach (var item in client.Sessions.StreamEventsAsync(created.Id, cancellationToken: cancellationToken))
-            {
-                if (json)
-                {
-                    await environment.Out.WriteLineAsync(JsonSerializer.Serialize(item, CliJsonContext.Default.SessionEvent));
-                }
-                else
-                {
-                    await Show(item);
-                }
-                if (item.Type == SessionEventTypes.Status)
-                {
-                    status = item.Data.GetProperty("status").GetString() ?? "";
-                    reason = item.Data.TryGetProperty("reason", out var why) ? why.GetString() : null;
-                }
-            }
+            var turn = await TurnReader.ReadAsync(client, created.Id, json
+                ? item => environment.Out.WriteLineAsync(JsonSerializer.Serialize(item, CliJsonContext.Default.SessionEvent))
+                : Show, cancellationToken);
             if (!json)
             {
                 await environment.Out.WriteLineAsync();
-                if (status != SessionStatuses.Completed)
+                if (!turn.Completed)
                 {
-                    await environment.Error.WriteLineAsync($"soma: the turn ended {status}{(reason is null ? "" : $": {reason}")} (session {created.Id}).");
+                    await environment.Error.WriteLineAsync($"soma: the turn ended {turn.Status}{(turn.Reason is null ? "" : $": {turn.Reason}")} (session {created.Id}).");
                 }
             }
-            return status == SessionStatuses.Completed ? ExitCodes.Ok : ExitCodes.Failed;
+            return turn.Completed ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return new Command("session", "Agent sessions.") { run };
-    }
-
-    private Command Capsule()
-    {
-        var folder = new Option<string>("--out") { Description = "The folder to write to. Default: the current one.", DefaultValueFactory = _ => "." };
-        var keygen = new Command("keygen", "Make an ECDSA P-256 key pair: capsule.key (user-only) and capsule.pub.") { folder };
-        keygen.SetAction(parse => Guarded(async () =>
-        {
-            var (privateKey, publicKey) = CapsuleFiles.GenerateKeyPair(parse.GetValue(folder)!);
-            await environment.Out.WriteLineAsync($"Wrote {privateKey} (keep it secret) and {publicKey} (register it: soma capsule publish does, or POST /v1/signing-keys). Key id {CapsuleFiles.KeyIdOf(privateKey)}.");
-            return ExitCodes.Ok;
-        }));
-
-        var capsuleName = new Argument<string>("folder") { Description = "The new folder; its name is the capsule's (lowercase a-z, 0-9 and -)." };
-        var init = new Command("init", "Start a capsule: a folder with capsule.yaml and README.md that lint clean.") { capsuleName };
-        init.SetAction(parse => Guarded(async () =>
-        {
-            var folder = CapsuleFiles.Init(parse.GetValue(capsuleName)!);
-            await environment.Out.WriteLineAsync($"Created {folder}: edit capsule.yaml, then soma capsule lint {folder}.");
-            return ExitCodes.Ok;
-        }));
-
-        var source = new Argument<string>("folder") { Description = "The capsule's folder (with capsule.yaml).", DefaultValueFactory = _ => "." };
-        var lint = new Command("lint", "Check capsule.yaml against the Registry's schema; every problem with its field and line.") { source, Json };
-        lint.SetAction(parse => Guarded(async () =>
-        {
-            var problems = CapsuleFiles.Lint(parse.GetValue(source)!);
-            if (parse.GetValue(Json))
-            {
-                await environment.Out.WriteLineAsync(JsonSerializer.Serialize(problems.Select(p => new LintOutput(p.Path, p.Line, p.Message)).ToList(), CliJsonContext.Default.ListLintOutput));
-            }
-            else
-            {
-                foreach (var problem in problems)
-                {
-                    await environment.Out.WriteLineAsync($"line {problem.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",-4} {(problem.Path.Length == 0 ? "capsule.yaml" : problem.Path),-24} {problem.Message}");
-                }
-                await environment.Out.WriteLineAsync(problems.Count == 0 ? "capsule.yaml is valid." : $"{problems.Count} problem(s).");
-            }
-            return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
-        }));
-        var output = new Option<string?>("--output", "-o") { Description = "The package to write. Default: <folder>/<name>.tar.gz." };
-        var pack = new Command("pack", "Pack a capsule folder as .tar.gz (regular files, sorted, hidden ones left out).") { source, output };
-        pack.SetAction(parse => Guarded(async () =>
-        {
-            if (CapsuleFiles.Lint(parse.GetValue(source)!) is { Count: > 0 } problems)
-            {
-                await environment.Error.WriteLineAsync($"soma: capsule.yaml has {problems.Count} problem(s); run soma capsule lint.");
-                return ExitCodes.Failed;
-            }
-            var package = CapsuleFiles.Pack(parse.GetValue(source)!);
-            var path = parse.GetValue(output) ?? Path.Combine(parse.GetValue(source)!, Path.GetFileName(Path.GetFullPath(parse.GetValue(source)!)) + ".tar.gz");
-            await File.WriteAllBytesAsync(path, package);
-            await environment.Out.WriteLineAsync($"Wrote {path} ({package.Length} bytes).");
-            return ExitCodes.Ok;
-        }));
-
-        var file = new Argument<string>("package") { Description = "The .tar.gz package." };
-        var key = new Option<string>("--key") { Description = "The private key (from soma capsule keygen).", DefaultValueFactory = _ => "capsule.key" };
-        var sign = new Command("sign", "Sign a package; writes <package>.sig (base64 DER, as cosign sign-blob does) and prints it.") { file, key };
-        sign.SetAction(parse => Guarded(async () =>
-        {
-            var signature = CapsuleFiles.Sign(await File.ReadAllBytesAsync(parse.GetValue(file)!), parse.GetValue(key)!);
-            await File.WriteAllTextAsync(parse.GetValue(file) + ".sig", signature + "\n");
-            await environment.Out.WriteLineAsync(signature);
-            return ExitCodes.Ok;
-        }));
-
-        var isPrivate = new Option<bool>("--private") { Description = "Only this tenant finds and installs it." };
-        var publish = new Command("publish", "Sign a package, register its key if new, and publish it.") { file, key, isPrivate, Json };
-        publish.SetAction((parse, cancellationToken) => WithClient(async client =>
-        {
-            var package = await File.ReadAllBytesAsync(parse.GetValue(file)!, cancellationToken);
-            var privateKey = parse.GetValue(key)!;
-            var keyId = CapsuleFiles.KeyIdOf(privateKey);
-            var known = await client.SigningKeys.ListAsync(limit: 100, cancellationToken: cancellationToken);
-            if (!known.Data.Any(k => k.KeyId == keyId))
-            {
-                await client.SigningKeys.RegisterAsync(Path.GetFileNameWithoutExtension(privateKey), CapsuleFiles.PublicPemOf(privateKey), cancellationToken);
-            }
-            var published = await client.Capsules.PublishAsync(new Client.Capsules.PublishCapsuleRequest(
-                package, CapsuleFiles.Sign(package, privateKey), keyId, Public: !parse.GetValue(isPrivate)), cancellationToken);
-            await environment.Out.WriteLineAsync(parse.GetValue(Json)
-                ? $"{{\"name\":\"{published.Name}\",\"version\":\"{published.Version}\",\"digest\":\"{published.Digest}\",\"signature_status\":\"{published.SignatureStatus}\"}}"
-                : $"Published {published.Name} {published.Version} ({published.Visibility}, {published.Digest}, signature {published.SignatureStatus}).");
-            return ExitCodes.Ok;
-        }));
-
-        var reference = new Argument<string>("capsule") { Description = "name or name@version." };
-        var install = new Command("install", "Install a capsule version for the tenant.") { reference };
-        install.SetAction((parse, cancellationToken) => WithClient(async client =>
-        {
-            var installed = await client.Installations.InstallAsync(parse.GetValue(reference)!, cancellationToken: cancellationToken);
-            await environment.Out.WriteLineAsync($"Installed {installed.Capsule} {installed.Version} ({installed.Status}), installation {installed.Id}.");
-            return ExitCodes.Ok;
-        }));
-
-        var name = new Argument<string>("name") { Description = "The capsule's name." };
-        var version = new Argument<string>("version") { Description = "The version to yank." };
-        var reason = new Option<string>("--reason") { Description = "Why; shown to every reader of the version.", Required = true };
-        var yank = new Command("yank", "Yank a version: no new installs; existing ones keep working, flagged.") { name, version, reason };
-        yank.SetAction((parse, cancellationToken) => WithClient(async client =>
-        {
-            await client.Capsules.YankAsync(parse.GetValue(name)!, parse.GetValue(version)!, parse.GetValue(reason)!, cancellationToken);
-            await environment.Out.WriteLineAsync($"Yanked {parse.GetValue(name)} {parse.GetValue(version)}.");
-            return ExitCodes.Ok;
-        }));
-        return new Command("capsule", "Capsules: keys, packages, signatures, publishing, installing.") { init, lint, keygen, pack, sign, publish, install, yank };
     }
 
     /// <summary>Text as it streams; tool calls and their results on lines of their own.</summary>

@@ -93,6 +93,22 @@ public sealed class SigningKeysClient
         _api.GetAsync("v1/signing-keys" + ApiConnection.Query(("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)),
             ClientJsonContext.Default.PageSigningKeyInfo, cancellationToken);
 
+    public Task<SigningKeyInfo> GetAsync(string keyId, CancellationToken cancellationToken = default) =>
+        _api.GetAsync($"v1/signing-keys/{Uri.EscapeDataString(keyId)}", ClientJsonContext.Default.SigningKeyInfo, cancellationToken);
+
+    /// <summary>The tenant's key with this id (revoked ones too), or null when it has none.</summary>
+    public async Task<SigningKeyInfo?> FindAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetAsync(keyId, cancellationToken);
+        }
+        catch (SomaAgentProblemException problem) when (problem.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public async Task RevokeAsync(string keyId, CancellationToken cancellationToken = default)
     {
         using var message = new HttpRequestMessage(HttpMethod.Delete, $"v1/signing-keys/{Uri.EscapeDataString(keyId)}");

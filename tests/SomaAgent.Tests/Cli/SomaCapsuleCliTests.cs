@@ -92,6 +92,68 @@ public sealed class SomaCapsuleCliTests(ForwardingGateway apps) : IDisposable
         packed.Error.ShouldContain("soma capsule lint");
     }
 
+    [Fact]
+    public async Task Test_runs_the_declared_prompts_with_the_unpublished_capsule_and_passes_when_the_answers_hold()
+    {
+        var folder = Path.Combine(_work.FullName, "sums-desk");
+        (await RunAsync("capsule", "init", folder)).Code.ShouldBe(0);
+        (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
+
+        var test = await RunAsync("capsule", "test", folder);
+
+        test.Code.ShouldBe(0, test.Output + test.Error);
+        test.Output.ShouldContain("PASS  multiplies with the calculator");
+        test.Output.ShouldContain("1 passed, 0 failed (sums-desk@0.1.0).");
+    }
+
+    [Fact]
+    public async Task Test_reports_what_each_answer_lacks_as_JSON_and_exits_1()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_work.FullName, "wrong-desk")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "capsule.yaml"), """
+            name: wrong-desk
+            version: 0.2.0
+            description: Expects what it will not get.
+            publisher: Acme Labs
+            tools:
+              builtin: [calculator, clock]
+            tests:
+              - prompt: What is 12*7?
+                expect:
+                  contains: ["84"]
+              - name: expects the wrong number and tool
+                prompt: What is 12*7?
+                expect:
+                  contains: ["85"]
+                  tools: [clock]
+            """, Ct);
+        (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
+
+        var test = await RunAsync("capsule", "test", folder, "--json");
+
+        test.Code.ShouldBe(1, test.Error);
+        var report = System.Text.Json.JsonDocument.Parse(test.Output).RootElement;
+        (report.GetProperty("capsule").GetString(), report.GetProperty("passed").GetInt32(), report.GetProperty("failed").GetInt32()).ShouldBe(("wrong-desk@0.2.0", 1, 1));
+        var failed = report.GetProperty("tests")[1];
+        failed.GetProperty("name").GetString().ShouldBe("expects the wrong number and tool");
+        failed.GetProperty("status").GetString().ShouldBe("completed");
+        failed.GetProperty("failures").EnumerateArray().Select(f => f.GetString()).ShouldBe(
+            ["the answer does not contain \"85\"", "the tool clock was not called (called: calculator)"]);
+    }
+
+    [Fact]
+    public async Task Test_of_a_capsule_that_declares_no_tests_says_how_to_add_them()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_work.FullName, "untested")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "capsule.yaml"), "name: untested\nversion: 1.0.0\ndescription: No tests.\npublisher: Acme Labs\n", Ct);
+        (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
+
+        var test = await RunAsync("capsule", "test", folder);
+
+        test.Code.ShouldBe(1);
+        test.Error.ShouldContain("declares no tests");
+    }
+
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();

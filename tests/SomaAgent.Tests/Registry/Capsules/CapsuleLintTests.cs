@@ -31,6 +31,18 @@ public sealed class CapsuleLintTests
         """;
 
     [Fact]
+    public void Declared_tests_read_back_and_a_test_without_an_expectation_is_a_problem_on_its_line()
+    {
+        var valid = CapsuleLint.Check(Complete + "\ntests:\n  - prompt: What is 12*7?\n    expect:\n      contains: [\"84\"]\n      tools: [calculator]\n");
+        var empty = CapsuleLint.Check(Complete + "\ntests:\n  - prompt: What is 12*7?\n    expect: {}\n");
+
+        var test = valid.Manifest.ShouldNotBeNull().Tests.ShouldNotBeNull().ShouldHaveSingleItem();
+        (test.Title, test.Expect.Contains!.Single(), test.Expect.Tools!.Single()).ShouldBe(("What is 12*7?", "84", "calculator"));
+        var problem = empty.Problems.ShouldHaveSingleItem();
+        (problem.Path, problem.Line).ShouldBe(("tests[0].expect", 23));
+    }
+
+    [Fact]
     public void A_complete_manifest_passes_and_reads_back_field_by_field()
     {
         var result = CapsuleLint.Check(Complete);
