@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SomaAgent.Capsules;
 using SomaAgent.Engine.Tools.Mcp;
+using SomaAgent.Runtime.Models;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Tools;
 using SomaAgent.Security.Identity;
@@ -15,7 +16,8 @@ namespace SomaAgent.Gateway.Capsules;
 /// <summary>A capsule a session may take on, as the Registry resolved it for the caller's tenant.</summary>
 /// <param name="Capsule">What the session keeps.</param>
 /// <param name="SystemPrompt">The manifest's system prompt, or null.</param>
-public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt);
+/// <param name="PreferredModel">The first of the manifest's <c>models.preferred</c> the deployment offers, or null.</param>
+public sealed record TakenCapsule(SessionCapsule Capsule, string? SystemPrompt, string? PreferredModel = null);
 
 /// <summary>Why a session may not take the capsule on; answered as the problem it names (a validation problem names the <c>capsule</c> field).</summary>
 /// <param name="Standing">What is wrong with the version itself, in a few words (what a session using it is flagged with); null when the refusal is not about the version.</param>
@@ -40,7 +42,7 @@ public sealed record CapsuleRefusal(ProblemKind Kind, string Detail, string? Sta
 /// stdio servers have no URL to match, and a URL that is not on the list refuses the capsule.
 /// </para>
 /// </summary>
-public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, IOptions<McpToolsOptions> mcp, ToolCatalog tools)
+public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, IOptions<McpToolsOptions> mcp, ToolCatalog tools, ModelCatalog models)
 {
     private const string ResolvePath = "/v1/installations/resolve";
     private static readonly JsonSerializerOptions Json = new()
@@ -166,7 +168,10 @@ public sealed class SessionCapsules(HttpClient http, ForwardedCaller forwarded, 
             capsule = capsule with { Tools = [.. builtin] };
         }
         var prompt = manifest.TryGetProperty("system_prompt", out var p) ? p.GetString() : null;
-        return (new TakenCapsule(capsule, prompt), null);
+        var preferred = manifest.TryGetProperty("models", out var m) && m.TryGetProperty("preferred", out var ids)
+            ? ids.EnumerateArray().Select(id => id.GetString()!).FirstOrDefault(models.Contains)
+            : null;
+        return (new TakenCapsule(capsule, prompt, preferred), null);
     }
 
     /// <summary>The catalog names of the tools a capsule's MCP server gets, or why the server is not allowed.</summary>

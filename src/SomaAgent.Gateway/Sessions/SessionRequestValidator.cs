@@ -84,12 +84,14 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
                 CapsuleReference = request.Capsule,
                 CapsuleDraft = request.CapsuleDraft,
                 ToolsGiven = request.Tools is not null,
+                ModelGiven = request.Model is not null,
             }, errors);
     }
 
     /// <summary>
     /// The session <paramref name="session"/> becomes with the capsule on: the capsule's system prompt opens the
-    /// transcript and its built-in tools are the session's (the request's own tools must be among them).
+    /// transcript, its built-in tools are the session's (the request's own tools must be among them), and its
+    /// preferred model is the session's when the request names none.
     /// </summary>
     public static (NewSession? Session, Dictionary<string, string[]> Errors) TakeOn(NewSession session, TakenCapsule taken)
     {
@@ -109,7 +111,8 @@ public sealed partial class SessionRequestValidator(ModelCatalog models, ToolCat
         IReadOnlyList<MessageInput> messages = taken.SystemPrompt is { Length: > 0 } prompt
             ? [new MessageInput(MessageRoles.System, prompt), .. session.Messages]
             : session.Messages;
-        return (session with { Messages = messages, Tools = [.. tools], Capsule = capsule with { Tools = [.. tools] } }, errors);
+        var model = session.ModelGiven ? session.Model : taken.PreferredModel ?? session.Model;
+        return (session with { Model = model, Messages = messages, Tools = [.. tools], Capsule = capsule with { Tools = [.. tools] } }, errors);
     }
 
     /// <summary>Whether <paramref name="reference"/> is a capsule name or <c>name@version</c> (checked before the Registry is asked).</summary>
@@ -203,6 +206,9 @@ public sealed record NewSession(
 
     /// <summary>Whether the request named its tools (otherwise a capsule's tools are the session's).</summary>
     public bool ToolsGiven { get; init; }
+
+    /// <summary>Whether the request named its model (otherwise a capsule's preferred model, when offered, is the session's).</summary>
+    public bool ModelGiven { get; init; }
 
     /// <summary>The capsule taken on, once resolved (<see cref="SessionRequestValidator.TakeOn"/>).</summary>
     public SessionCapsule? Capsule { get; init; }

@@ -23,6 +23,9 @@ public sealed class ForwardingGateway : IAsyncLifetime
 
     private readonly McpHttpTestServer _mcp = new();
 
+    /// <summary>A model the gateway lists besides the simulated one (an OpenAI-compatible endpoint that is not there).</summary>
+    public const string RemoteModel = "remote-model-1";
+
     internal GatewayApp Gateway { get; private set; } = null!;
 
     /// <summary>The MCP endpoint of the deployment's HTTP MCP server <c>web</c>: the allow-list capsules' servers are matched against.</summary>
@@ -43,6 +46,9 @@ public sealed class ForwardingGateway : IAsyncLifetime
             [$"SomaAgent:RateLimits:Tenants:{LimitedTenant}:RequestsPerMinute"] = LimitedRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
             ["SomaAgent:Tools:Mcp:Servers:web:Transport"] = "http",
             ["SomaAgent:Tools:Mcp:Servers:web:Url"] = _mcp.Url,
+            // A second model a capsule may prefer; nothing listens there, so only the choice of model is observable.
+            ["SomaAgent:Models:OpenAI:BaseUrl"] = "http://127.0.0.1:9/v1",
+            ["SomaAgent:Models:OpenAI:Models:0"] = RemoteModel,
         });
         _ = Gateway.Server;
         Registry = new RegistryApp(Gateway.DatabaseFile, settings: new Dictionary<string, string?>

@@ -48,6 +48,19 @@ public sealed class SessionCapsuleDraftTests(ForwardingGateway apps)
     }
 
     [Fact]
+    public async Task The_first_preferred_model_the_deployment_offers_is_the_sessions_unless_the_request_names_one()
+    {
+        using var client = BootstrapClient();
+        var draft = Draft(extra: $"models:\n  preferred: [not-offered, {ForwardingGateway.RemoteModel}]\n");
+
+        var preferred = await CreateAsync(client, new { input = "hi", capsule_draft = draft });
+        var named = await CreateAsync(client, new { input = "What is 6*7?", capsule_draft = draft, model = "soma-simulated-1" });
+
+        (await apps.Gateway.WaitForEndAsync(preferred, Ct)).GetProperty("model").GetString().ShouldBe(ForwardingGateway.RemoteModel);
+        (await apps.Gateway.WaitForEndAsync(named, Ct)).GetProperty("model").GetString().ShouldBe("soma-simulated-1");
+    }
+
+    [Fact]
     public async Task A_later_turn_of_a_draft_session_runs_without_asking_the_registry_how_it_stands()
     {
         using var client = BootstrapClient();
