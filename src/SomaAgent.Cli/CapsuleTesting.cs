@@ -12,10 +12,11 @@ internal sealed record CapsuleTestOutcome(
 internal sealed record CapsuleTestReport(string Capsule, int Passed, int Failed, IReadOnlyList<CapsuleTestOutcome> Tests);
 
 /// <summary>
-/// Runs a capsule's declared tests: each prompt opens a new session that takes the capsule on as a draft (the
-/// folder's <c>capsule.yaml</c>, not yet published), and its turn must end completed with what the test expects.
+/// Runs a capsule's declared tests: each prompt opens a new session that takes the capsule on, and its turn must end
+/// completed with what the test expects. The capsule is the folder's <c>capsule.yaml</c> as a draft (not yet
+/// published), or, with <paramref name="installed"/>, that installed version (<c>name@version</c>).
 /// </summary>
-internal sealed class CapsuleTesting(SomaAgentClient client, string manifestYaml, string? model, TimeSpan timeout)
+internal sealed class CapsuleTesting(SomaAgentClient client, string manifestYaml, string? installed, string? model, TimeSpan timeout)
 {
     public async Task<CapsuleTestOutcome> RunAsync(CapsuleTest test, CancellationToken cancellationToken)
     {
@@ -26,7 +27,7 @@ internal sealed class CapsuleTesting(SomaAgentClient client, string manifestYaml
         try
         {
             var created = await client.Sessions.CreateAsync(
-                new CreateSessionRequest { Input = test.Prompt, CapsuleDraft = manifestYaml, Model = model }, cancellationToken: bounded.Token);
+                new CreateSessionRequest { Input = test.Prompt, CapsuleDraft = installed is null ? manifestYaml : null, Capsule = installed, Model = model }, cancellationToken: bounded.Token);
             sessionId = created.Id;
             var turn = await TurnReader.ReadAsync(client, created.Id, onEvent: null, bounded.Token);
             var failures = Judge(test.Expect, turn);

@@ -50,6 +50,7 @@ internal sealed record CliConfig(
 [JsonSerializable(typeof(SomaAgent.Client.Sessions.SessionEvent))]
 [JsonSerializable(typeof(List<LintOutput>))]
 [JsonSerializable(typeof(CapsuleTestReport))]
+[JsonSerializable(typeof(SomaAgent.Client.Page<SomaAgent.Client.Capsules.CapsuleSummary>))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
 

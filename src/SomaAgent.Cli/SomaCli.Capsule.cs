@@ -48,7 +48,8 @@ internal sealed partial class SomaCli
         }));
         var testModel = new Option<string?>("--model") { Description = "A model id (GET /v1/models). Default: the deployment's." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds each test's turn may take.", DefaultValueFactory = _ => 60 };
-        var test = new Command("test", "Run capsule.yaml's tests against the gateway: each prompt in a new session with the folder's capsule (as a draft, before publishing); checks each answer.") { source, testModel, timeout, Json };
+        var installed = new Option<bool>("--installed") { Description = "Test the installed version named by capsule.yaml (after publish and install) instead of the folder's draft." };
+        var test = new Command("test", "Run capsule.yaml's tests against the gateway: each prompt in a new session with the folder's capsule (as a draft, before publishing); checks each answer.") { source, testModel, timeout, installed, Json };
         test.SetAction((parse, cancellationToken) => WithClient(async client =>
         {
             var (yaml, checkedManifest) = CapsuleFiles.Load(parse.GetValue(source)!);
@@ -62,22 +63,24 @@ internal sealed partial class SomaCli
                 await environment.Error.WriteLineAsync("soma: capsule.yaml declares no tests; add `tests:` with a prompt and what its answer must show (see soma capsule init).");
                 return ExitCodes.Failed;
             }
-            var testing = new CapsuleTesting(client, yaml, parse.GetValue(testModel), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))));
+            var reference = $"{manifest.Name}@{manifest.Version}";
+            var testing = new CapsuleTesting(client, yaml, parse.GetValue(installed) ? reference : null, parse.GetValue(testModel),
+                TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))));
             var outcomes = new List<CapsuleTestOutcome>();
             await environment.Progress.Progress()
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask(Markup.Escape($"{manifest.Name}@{manifest.Version}"), maxValue: tests.Count);
+                    var task = progress.AddTask(Markup.Escape(reference), maxValue: tests.Count);
                     foreach (var declared in tests)
                     {
-                        task.Description = Markup.Escape($"{manifest.Name}@{manifest.Version}: {(declared.Title.Length > 60 ? declared.Title[..57] + "..." : declared.Title)}");
+                        task.Description = Markup.Escape($"{reference}: {(declared.Title.Length > 60 ? declared.Title[..57] + "..." : declared.Title)}");
                         outcomes.Add(await testing.RunAsync(declared, cancellationToken));
                         task.Increment(1);
                     }
                 });
             var passed = outcomes.Count(o => o.Passed);
-            var report = new CapsuleTestReport($"{manifest.Name}@{manifest.Version}", passed, outcomes.Count - passed, outcomes);
+            var report = new CapsuleTestReport(reference, passed, outcomes.Count - passed, outcomes);
             if (parse.GetValue(Json))
             {
                 await environment.Out.WriteLineAsync(JsonSerializer.Serialize(report, CliJsonContext.Default.CapsuleTestReport));
@@ -148,6 +151,19 @@ internal sealed partial class SomaCli
             return ExitCodes.Ok;
         }));
 
+        var query = new Argument<string?>("query") { Description = "Words in the name or description.", Arity = ArgumentArity.ZeroOrOne };
+        var tag = new Option<string?>("--tag") { Description = "Only capsules with this tag." };
+        var publisher = new Option<string?>("--publisher") { Description = "Only capsules of this publisher." };
+        var limit = new Option<int>("--limit") { Description = "At most this many (1 to 100).", DefaultValueFactory = _ => 20 };
+        var search = new Command("search", "Find capsules in the marketplace: public ones and the tenant's own.") { query, tag, publisher, limit, Json };
+        search.SetAction((parse, cancellationToken) => WithClient(async client =>
+        {
+            var found = await client.Capsules.SearchAsync(parse.GetValue(query), parse.GetValue(tag), parse.GetValue(publisher), parse.GetValue(limit), cancellationToken: cancellationToken);
+            await Print(parse, found, CliJsonContext.Default.PageCapsuleSummary, found.Data.Count == 0 ? "No capsule matches." : string.Join('\n', found.Data.Select(c =>
+                $"{c.Name,-28} {c.LatestVersion ?? "-",-12} {c.Publisher,-20} {(c.Tags.Count == 0 ? "" : $"[{string.Join(", ", c.Tags)}] ")}{c.Description}")));
+            return ExitCodes.Ok;
+        }));
+
         var reference = new Argument<string>("capsule") { Description = "name or name@version." };
         var install = new Command("install", "Install a capsule version for the tenant.") { reference };
         install.SetAction((parse, cancellationToken) => WithClient(async client =>
@@ -167,6 +183,6 @@ internal sealed partial class SomaCli
             await environment.Out.WriteLineAsync($"Yanked {parse.GetValue(name)} {parse.GetValue(version)}.");
             return ExitCodes.Ok;
         }));
-        return new Command("capsule", "Capsules: write, lint, pack, test, sign, publish, install, yank.") { init, lint, pack, test, keygen, sign, publish, install, yank };
+        return new Command("capsule", "Capsules: write, lint, pack, test, sign, publish, search, install, yank.") { init, lint, pack, test, keygen, sign, publish, search, install, yank };
     }
 }

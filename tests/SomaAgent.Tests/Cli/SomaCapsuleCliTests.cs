@@ -54,6 +54,10 @@ public sealed class SomaCapsuleCliTests(ForwardingGateway apps) : IDisposable
     }
 
     [Fact]
+    public async Task A_publisher_goes_from_init_to_a_session_answering_with_the_capsules_tool_in_the_embedded_topology() =>
+        await PublisherJourney.WalkAsync(apps, _work);
+
+    [Fact]
     public async Task Publishing_the_same_version_again_prints_the_registrys_problem_and_exits_1()
     {
         var name = "cli-" + Guid.NewGuid().ToString("N")[..10];
@@ -154,13 +158,5 @@ public sealed class SomaCapsuleCliTests(ForwardingGateway apps) : IDisposable
         test.Error.ShouldContain("declares no tests");
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var environment = new CliEnvironment(output, error, new Dictionary<string, string?> { ["SOMA_CONFIG"] = Path.Combine(_work.FullName, "config.json") },
-            () => apps.Gateway.Server.CreateHandler());
-        var code = await new SomaCli(environment).RunAsync(args, Ct);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<SomaRun> RunAsync(params string[] args) => new SomaRunner(() => apps.Gateway.Server.CreateHandler(), _work.FullName).RunAsync(args);
 }

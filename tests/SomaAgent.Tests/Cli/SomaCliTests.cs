@@ -12,7 +12,7 @@ public sealed class SomaCliTests(SharedGateway gateway) : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private string ConfigPath => Path.Combine(_home.FullName, "soma", "config.json");
+    private string ConfigPath => new SomaRunner(() => gateway.App.Server.CreateHandler(), _home.FullName).ConfigPath;
 
     public void Dispose() => _home.Delete(recursive: true);
 
@@ -102,13 +102,5 @@ public sealed class SomaCliTests(SharedGateway gateway) : IDisposable
     private async Task LoginAsync() =>
         (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var environment = new CliEnvironment(output, error, new Dictionary<string, string?> { ["SOMA_CONFIG"] = ConfigPath },
-            () => gateway.App.Server.CreateHandler());
-        var code = await new SomaCli(environment).RunAsync(args, Ct);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<SomaRun> RunAsync(params string[] args) => new SomaRunner(() => gateway.App.Server.CreateHandler(), _home.FullName).RunAsync(args);
 }

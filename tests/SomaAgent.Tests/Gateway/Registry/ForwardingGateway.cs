@@ -7,10 +7,26 @@ namespace SomaAgent.Tests.Gateway.Registry;
 
 /// <summary>
 /// A gateway that forwards the registry's routes to a real registry listening on a loopback port (Kestrel, not an
-/// in-memory server), sharing the internal secret as the AppHost has them share it.
+/// in-memory server), sharing the internal secret as the AppHost has them share it. Embedded (SQLite, packages in a
+/// folder) by default; over a PostgreSQL database, with the registry's further settings (e.g. S3), when given.
 /// </summary>
 public sealed class ForwardingGateway : IAsyncLifetime
 {
+    private readonly string? _postgres;
+    private readonly IReadOnlyDictionary<string, string?> _registrySettings;
+
+    /// <summary>The embedded pair, as the collection fixture.</summary>
+    public ForwardingGateway()
+        : this(null, new Dictionary<string, string?>())
+    {
+    }
+
+    internal ForwardingGateway(string? postgres, IReadOnlyDictionary<string, string?> registrySettings)
+    {
+        _postgres = postgres;
+        _registrySettings = registrySettings;
+    }
+
     public const string InternalSecret = "test-internal-secret-0123456789abcdef0123456789";
 
     /// <summary>A tenant whose requests the gateway limits to a few per minute.</summary>
@@ -38,7 +54,7 @@ public sealed class ForwardingGateway : IAsyncLifetime
         await _mcp.InitializeAsync();
         var port = RedisServer.FreeLoopbackPort();
         var limit = MaxCapsuleBytes.ToString(CultureInfo.InvariantCulture);
-        Gateway = new GatewayApp(settings: new Dictionary<string, string?>
+        Gateway = new GatewayApp(postgres: _postgres, settings: new Dictionary<string, string?>
         {
             ["services:registry:http:0"] = $"http://127.0.0.1:{port}",
             ["SOMAAGENT_INTERNAL_SECRET"] = InternalSecret,
@@ -51,12 +67,17 @@ public sealed class ForwardingGateway : IAsyncLifetime
             ["SomaAgent:Models:OpenAI:Models:0"] = RemoteModel,
         });
         _ = Gateway.Server;
-        Registry = new RegistryApp(Gateway.DatabaseFile, settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["SOMAAGENT_INTERNAL_SECRET"] = InternalSecret,
             ["REGISTRY_MAX_CAPSULE_BYTES"] = limit,
             ["SomaAgent:DataDirectory"] = Path.Combine(Path.GetDirectoryName(Gateway.DatabaseFile)!, "registry-data"),
-        });
+        };
+        foreach (var (key, value) in _registrySettings)
+        {
+            settings[key] = value;
+        }
+        Registry = new RegistryApp(Gateway.DatabaseFile, _postgres, settings);
         Registry.UseKestrel(port);
         Registry.StartServer();
     }
