@@ -263,9 +263,9 @@ public sealed class SessionTurns(
             var seenLastSequence = session.LastSequence;
             var events = new SessionEventBuilder(session);
             events.Add(eventType, capsule, SessionJsonContext.Wire.SessionCapsule, now);
-            var nextOrdinal = await db.Messages.Where(m => m.SessionId == session.Id).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
+            var lastOrdinal = await LastOrdinalAsync(db, session.Id, cancellationToken);
             var messages = systemPrompt is { Length: > 0 }
-                ? ToRecords(session, [new InputMessage(MessageRoles.System, systemPrompt)], nextOrdinal + 1, events, now)
+                ? ToRecords(session, [new InputMessage(MessageRoles.System, systemPrompt)], lastOrdinal + 1, events, now)
                 : [];
             var (records, announcement) = events.Drain();
             var write = new CapsuleAttachWrite(session.Id, session.Turn, seenLastSequence, events.LastSequence,
@@ -299,9 +299,9 @@ public sealed class SessionTurns(
         var seenTurn = session.Turn;
         session.Turn++;
         session.Status = SessionStatus.Queued;
-        var nextOrdinal = await db.Messages.Where(m => m.SessionId == session.Id).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
+        var lastOrdinal = await LastOrdinalAsync(db, session.Id, cancellationToken);
         var events = new SessionEventBuilder(session);
-        var messages = ToRecords(session, input, nextOrdinal + 1, events, now);
+        var messages = ToRecords(session, input, lastOrdinal + 1, events, now);
         events.Status(SessionStatus.Queued, now);
         var (records, announcement) = events.Drain();
 
@@ -312,6 +312,10 @@ public sealed class SessionTurns(
         await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
         return true;
     }
+
+    /// <summary>The ordinal of the session's last message, or -1 when it has none.</summary>
+    private static async Task<int> LastOrdinalAsync(SessionDbContext db, Guid sessionId, CancellationToken cancellationToken) =>
+        await db.Messages.Where(m => m.SessionId == sessionId).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
 
     private async Task<IdempotencyRecord?> FindKeyAsync(string tenantId, string key, DateTime now, CancellationToken cancellationToken)
     {
