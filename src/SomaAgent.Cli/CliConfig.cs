@@ -50,9 +50,15 @@ internal sealed record CliConfig(
 [JsonSerializable(typeof(SomaAgent.Client.Sessions.SessionEvent))]
 [JsonSerializable(typeof(List<LintOutput>))]
 [JsonSerializable(typeof(CapsuleTestReport))]
+[JsonSerializable(typeof(PackOutput))]
+[JsonSerializable(typeof(SomaAgent.Client.Capsules.CapsuleVersion))]
+[JsonSerializable(typeof(SomaAgent.Client.Capsules.InstallationInfo))]
 [JsonSerializable(typeof(SomaAgent.Client.Page<SomaAgent.Client.Capsules.CapsuleSummary>))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
+
+/// <summary>What <c>soma capsule pack --json</c> prints: the package written, its size and digest (as the Registry will name it).</summary>
+internal sealed record PackOutput(string Path, long Size, string Digest);
 
 /// <summary>One problem of <c>soma capsule lint --json</c>.</summary>
 internal sealed record LintOutput(string Path, int? Line, string Message);

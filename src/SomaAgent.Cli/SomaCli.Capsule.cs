@@ -101,7 +101,7 @@ internal sealed partial class SomaCli
         }));
 
         var output = new Option<string?>("--output", "-o") { Description = "The package to write. Default: <folder>/<name>.tar.gz." };
-        var pack = new Command("pack", "Pack a capsule folder as .tar.gz (regular files, sorted, hidden ones left out).") { source, output };
+        var pack = new Command("pack", "Pack a capsule folder as .tar.gz (regular files, sorted, hidden ones left out).") { source, output, Json };
         pack.SetAction(parse => Guarded(async () =>
         {
             if (CapsuleFiles.Lint(parse.GetValue(source)!) is { Count: > 0 } problems)
@@ -112,7 +112,8 @@ internal sealed partial class SomaCli
             var package = CapsuleFiles.Pack(parse.GetValue(source)!);
             var path = parse.GetValue(output) ?? Path.Combine(parse.GetValue(source)!, Path.GetFileName(Path.GetFullPath(parse.GetValue(source)!)) + ".tar.gz");
             await File.WriteAllBytesAsync(path, package);
-            await environment.Out.WriteLineAsync($"Wrote {path} ({package.Length} bytes).");
+            var packed = new PackOutput(path, package.Length, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(package)));
+            await Print(parse, packed, CliJsonContext.Default.PackOutput, $"Wrote {path} ({package.Length} bytes, {packed.Digest}).");
             return ExitCodes.Ok;
         }));
 
@@ -145,9 +146,8 @@ internal sealed partial class SomaCli
                 return await client.Capsules.PublishAsync(new Client.Capsules.PublishCapsuleRequest(
                     package, CapsuleFiles.Sign(package, privateKey), keyId, Public: !parse.GetValue(isPrivate)), cancellationToken);
             });
-            await environment.Out.WriteLineAsync(parse.GetValue(Json)
-                ? $"{{\"name\":\"{published.Name}\",\"version\":\"{published.Version}\",\"digest\":\"{published.Digest}\",\"signature_status\":\"{published.SignatureStatus}\"}}"
-                : $"Published {published.Name} {published.Version} ({published.Visibility}, {published.Digest}, signature {published.SignatureStatus}).");
+            await Print(parse, published, CliJsonContext.Default.CapsuleVersion,
+                $"Published {published.Name} {published.Version} ({published.Visibility}, {published.Digest}, signature {published.SignatureStatus}).");
             return ExitCodes.Ok;
         }));
 
@@ -165,22 +165,23 @@ internal sealed partial class SomaCli
         }));
 
         var reference = new Argument<string>("capsule") { Description = "name or name@version." };
-        var install = new Command("install", "Install a capsule version for the tenant.") { reference };
+        var install = new Command("install", "Install a capsule version for the tenant.") { reference, Json };
         install.SetAction((parse, cancellationToken) => WithClient(async client =>
         {
             var installed = await client.Installations.InstallAsync(parse.GetValue(reference)!, cancellationToken: cancellationToken);
-            await environment.Out.WriteLineAsync($"Installed {installed.Capsule} {installed.Version} ({installed.Status}), installation {installed.Id}.");
+            await Print(parse, installed, CliJsonContext.Default.InstallationInfo,
+                $"Installed {installed.Capsule} {installed.Version} ({installed.Status}), installation {installed.Id}.");
             return ExitCodes.Ok;
         }));
 
         var name = new Argument<string>("name") { Description = "The capsule's name." };
         var version = new Argument<string>("version") { Description = "The version to yank." };
         var reason = new Option<string>("--reason") { Description = "Why; shown to every reader of the version.", Required = true };
-        var yank = new Command("yank", "Yank a version: no new installs; existing ones keep working, flagged.") { name, version, reason };
+        var yank = new Command("yank", "Yank a version: no new installs; existing ones keep working, flagged.") { name, version, reason, Json };
         yank.SetAction((parse, cancellationToken) => WithClient(async client =>
         {
-            await client.Capsules.YankAsync(parse.GetValue(name)!, parse.GetValue(version)!, parse.GetValue(reason)!, cancellationToken);
-            await environment.Out.WriteLineAsync($"Yanked {parse.GetValue(name)} {parse.GetValue(version)}.");
+            var yanked = await client.Capsules.YankAsync(parse.GetValue(name)!, parse.GetValue(version)!, parse.GetValue(reason)!, cancellationToken);
+            await Print(parse, yanked, CliJsonContext.Default.CapsuleVersion, $"Yanked {yanked.Name} {yanked.Version}: {yanked.YankReason}.");
             return ExitCodes.Ok;
         }));
         return new Command("capsule", "Capsules: write, lint, pack, test, sign, publish, search, install, yank.") { init, lint, pack, test, keygen, sign, publish, search, install, yank };

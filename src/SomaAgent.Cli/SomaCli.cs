@@ -31,7 +31,10 @@ internal sealed partial class SomaCli(CliEnvironment environment)
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var root = new RootCommand("soma: the SomaAgent command line.") { Login(), Keys(), Session(), Capsule() };
+        // Named soma (a RootCommand takes the entry assembly's name, SomaAgent.Cli), so help and errors say what users type.
+        var root = new Command("soma", "The SomaAgent command line.") { Login(), Keys(), Session(), Capsule() };
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -58,6 +58,34 @@ public sealed class SomaCapsuleCliTests(ForwardingGateway apps) : IDisposable
         await PublisherJourney.WalkAsync(apps, _work);
 
     [Fact]
+    public async Task Pack_publish_install_and_yank_print_JSON_for_scripts()
+    {
+        var name = "cli-" + Guid.NewGuid().ToString("N")[..10];
+        var folder = Directory.CreateDirectory(Path.Combine(_work.FullName, name)).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "capsule.yaml"), $"name: {name}\nversion: 1.0.0\ndescription: For scripts.\npublisher: Acme Labs\n", Ct);
+        var package = Path.Combine(_work.FullName, "scripted.tar.gz");
+        (await RunAsync("login", "--url", "http://localhost", "--key", GatewayApp.BootstrapKey)).Code.ShouldBe(0);
+        (await RunAsync("capsule", "keygen", "--out", _work.FullName)).Code.ShouldBe(0);
+
+        var pack = Json(await RunAsync("capsule", "pack", folder, "-o", package, "--json"));
+        var publish = Json(await RunAsync("capsule", "publish", package, "--key", Path.Combine(_work.FullName, "capsule.key"), "--json"));
+        var install = Json(await RunAsync("capsule", "install", $"{name}@1.0.0", "--json"));
+        var yank = Json(await RunAsync("capsule", "yank", name, "1.0.0", "--reason", "superseded", "--json"));
+
+        (pack.GetProperty("path").GetString(), pack.GetProperty("size").GetInt64()).ShouldBe((package, new FileInfo(package).Length));
+        publish.GetProperty("digest").GetString().ShouldBe(pack.GetProperty("digest").GetString());
+        (publish.GetProperty("name").GetString(), publish.GetProperty("signature_status").GetString()).ShouldBe((name, "valid"));
+        (install.GetProperty("capsule").GetString(), install.GetProperty("status").GetString()).ShouldBe((name, "active"));
+        (yank.GetProperty("yanked").GetBoolean(), yank.GetProperty("yank_reason").GetString()).ShouldBe((true, "superseded"));
+    }
+
+    private static System.Text.Json.JsonElement Json(SomaRun run)
+    {
+        run.Code.ShouldBe(0, run.Error);
+        return System.Text.Json.JsonDocument.Parse(run.Output).RootElement;
+    }
+
+    [Fact]
     public async Task Publishing_the_same_version_again_prints_the_registrys_problem_and_exits_1()
     {
         var name = "cli-" + Guid.NewGuid().ToString("N")[..10];
