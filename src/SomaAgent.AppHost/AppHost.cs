@@ -33,11 +33,11 @@ else
     registry.WithEmbeddedStore(builder).WaitFor(gateway);
 }
 
+// The Web holds no key of its own: users sign in and it calls the gateway's one base URL as them. No WaitFor: its
+// sign-in page is up while the gateway is not, and says so.
 builder.AddProject<Projects.SomaAgent_Web>("web")
     .WithHttpHealthCheck("/health")
-    .WithEnvironment("SomaAgent__Web__ApiKey", bootstrapKey)
     .WithExternalHttpEndpoints()
-    .WithReference(gateway).WaitFor(gateway)
-    .WithReference(registry).WaitFor(registry);
+    .WithReference(gateway);
 
 builder.Build().Run();

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using SomaAgent.Client.Capsules;
+using SomaAgent.Client.Catalog;
 using SomaAgent.Client.Keys;
 using SomaAgent.Client.Sessions;
 
@@ -8,6 +9,8 @@ namespace SomaAgent.Client;
 /// <summary>The API's JSON: snake_case names, source-generated (trimming and AOT safe).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ToolList))]
 [JsonSerializable(typeof(CreateSessionRequest))]
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(SessionCreated))]

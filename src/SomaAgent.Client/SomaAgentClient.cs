@@ -1,4 +1,5 @@
 using SomaAgent.Client.Capsules;
+using SomaAgent.Client.Catalog;
 using SomaAgent.Client.Keys;
 using SomaAgent.Client.Sessions;
 
@@ -35,6 +36,7 @@ public sealed class SomaAgentClient
         Capsules = new CapsulesClient(api);
         SigningKeys = new SigningKeysClient(api);
         Installations = new InstallationsClient(api);
+        Catalog = new CatalogClient(api);
     }
 
     /// <summary>A client of <paramref name="baseAddress"/> that sends <paramref name="apiKey"/>.</summary>
@@ -70,4 +72,7 @@ public sealed class SomaAgentClient
 
     /// <summary>The tenant's installed capsules.</summary>
     public InstallationsClient Installations { get; }
+
+    /// <summary>The models and tools the deployment offers sessions.</summary>
+    public CatalogClient Catalog { get; }
 }

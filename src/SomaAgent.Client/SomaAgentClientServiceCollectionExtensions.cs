@@ -51,13 +51,8 @@ public static class SomaAgentClientServiceCollectionExtensions
             })
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
-        services.AddTransient(sp =>
-        {
-            var factory = sp.GetRequiredService<IHttpClientFactory>();
-            var settings = sp.GetRequiredService<IOptions<SomaAgentClientSettings>>().Value;
-            return new SomaAgentClient(factory.CreateClient(ApiClientName), new SomaAgentClientOptions { StreamReconnects = settings.StreamReconnects },
-                factory.CreateClient(StreamClientName));
-        });
+        services.AddSingleton<SomaAgentClientFactory>();
+        services.AddTransient(sp => sp.GetRequiredService<SomaAgentClientFactory>().Create());
         return services;
     }
 
@@ -75,5 +70,29 @@ public static class SomaAgentClientServiceCollectionExtensions
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiKey);
         }
+    }
+}
+
+/// <summary>
+/// Makes <see cref="SomaAgentClient"/>s over the clients <see cref="SomaAgentClientServiceCollectionExtensions.AddSomaAgentClient"/>
+/// registered: with the configured key, or with a caller's own credential, as a host serving many users (a web UI)
+/// needs. Each client gets HttpClients of its own (pooled handlers), so one user's credential never reaches another's.
+/// </summary>
+public sealed class SomaAgentClientFactory(IHttpClientFactory factory, IOptions<SomaAgentClientSettings> settings)
+{
+    /// <summary>A client that sends the configured <see cref="SomaAgentClientSettings.ApiKey"/>, if any.</summary>
+    public SomaAgentClient Create() => Create(credential: null);
+
+    /// <summary>A client that sends <paramref name="credential"/> (an API key or a bearer token) instead of the configured key.</summary>
+    public SomaAgentClient Create(string? credential)
+    {
+        var api = factory.CreateClient(SomaAgentClientServiceCollectionExtensions.ApiClientName);
+        var streams = factory.CreateClient(SomaAgentClientServiceCollectionExtensions.StreamClientName);
+        if (!string.IsNullOrEmpty(credential))
+        {
+            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+            streams.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        }
+        return new SomaAgentClient(api, new SomaAgentClientOptions { StreamReconnects = settings.Value.StreamReconnects }, streams);
     }
 }

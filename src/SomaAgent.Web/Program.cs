@@ -1,18 +1,20 @@
-using SomaAgent.Web;
 using SomaAgent.Web.Components;
+using SomaAgent.Web.Platform;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.AddRazorComponents();
-builder.AddGatewayClient();
+builder.AddSomaAgentWeb();
 
 var app = builder.Build();
 
 app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
-app.MapRazorComponents<App>();
+app.MapAccountEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

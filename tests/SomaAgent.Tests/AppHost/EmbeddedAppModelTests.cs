@@ -23,23 +23,23 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
     }
 
     [Fact]
-    public void Web_references_and_waits_for_gateway_and_registry()
+    public void Web_references_the_gateway_only_and_does_not_wait_for_it()
     {
         var references = App.Resource("web").Annotations.OfType<ResourceRelationshipAnnotation>()
             .Where(r => r.Type == "Reference" && r.Resource is ProjectResource).Select(r => r.Resource.Name).Order();
 
-        references.ShouldBe(["gateway", "registry"]);
-        App.WaitsOf("web").ShouldBe(["gateway", "registry"]);
+        references.ShouldBe(["gateway"]);
+        App.WaitsOf("web").ShouldBeEmpty();
     }
 
     [Fact]
-    public async Task Gateway_and_web_share_the_generated_secret_bootstrap_key()
+    public async Task The_gateway_gets_the_secret_bootstrap_key_and_the_web_holds_no_key()
     {
         var gateway = await App.EnvironmentOfAsync("gateway", Ct);
         var web = await App.EnvironmentOfAsync("web", Ct);
 
         gateway["SOMAAGENT_BOOTSTRAP_KEY"].ShouldBe("{bootstrap-key.value}");
-        web["SomaAgent__Web__ApiKey"].ShouldBe("{bootstrap-key.value}");
+        web.Keys.ShouldNotContain(k => k.Contains("ApiKey", StringComparison.OrdinalIgnoreCase) || k.Contains("BOOTSTRAP", StringComparison.OrdinalIgnoreCase));
         App.Resource<ParameterResource>("bootstrap-key").Secret.ShouldBeTrue();
     }
 
@@ -49,7 +49,6 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
         var environment = await App.EnvironmentOfAsync("web", Ct);
 
         environment["services__gateway__http__0"].ShouldBe("{gateway.bindings.http.url}");
-        environment["services__registry__http__0"].ShouldBe("{registry.bindings.http.url}");
     }
 
     [Fact]

@@ -65,13 +65,35 @@ public sealed class EmbeddedTopologyTests(EmbeddedTopology topology)
     }
 
     [Fact]
-    public async Task Web_home_page_lists_the_gateway_models()
+    public async Task Web_leads_a_visitor_to_sign_in_and_a_bootstrap_key_signs_in_to_the_sessions_page()
     {
-        using var web = topology.App.CreateHttpClient("web", "http");
+        var cookies = new System.Net.CookieContainer();
+        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        using var web = new HttpClient(handler) { BaseAddress = topology.App.GetEndpoint("web", "http") };
 
-        var html = await web.GetStringAsync("/", Ct).WaitAsync(RequestTimeout, Ct);
+        using var home = await web.GetAsync("/", Ct).WaitAsync(RequestTimeout, Ct);
+        var login = await web.GetStringAsync("/account/login?returnUrl=%2Fsessions", Ct).WaitAsync(RequestTimeout, Ct);
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var signIn = await web.PostAsync("/account/login?returnUrl=%2Fsessions", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["_handler"] = "api-key",
+            ["Input.Key"] = topology.BootstrapKey,
+            ["Input.ReturnUrl"] = "/sessions",
+        }), Ct).WaitAsync(RequestTimeout, Ct);
+        var sessions = await web.GetStringAsync("/sessions", Ct).WaitAsync(RequestTimeout, Ct);
 
-        html.ShouldContain("soma-simulated-1");
+        home.StatusCode.ShouldBe(HttpStatusCode.Found);
+        home.Headers.Location!.AbsolutePath.ShouldBe("/account/login");
+        login.ShouldContain("Sign in to SomaAgent");
+        token.ShouldNotBeEmpty();
+        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect, await signIn.Content.ReadAsStringAsync(Ct));
+        signIn.Headers.Location!.AbsolutePath.ShouldBe("/sessions");
+        var cookie = cookies.GetCookies(web.BaseAddress!).Single(c => c.Name == "somaagent.web");
+        cookie.Value.ShouldNotContain(topology.BootstrapKey);
+        cookie.Value.Length.ShouldBeLessThan(600, "the cookie holds the ticket's id, not the ticket");
+        sessions.ShouldContain("Start a session");
+        sessions.ShouldContain("soma-simulated-1");
     }
 
     private static async Task<JsonElement> WaitForEndAsync(HttpClient gateway, Guid id)

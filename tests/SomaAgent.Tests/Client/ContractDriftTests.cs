@@ -48,6 +48,10 @@ public sealed class ContractDriftTests
         { typeof(Keys.TenantCreated), "TenantCreated" },
         { typeof(Keys.TenantList), "TenantList" },
         { typeof(Keys.CallerIdentity), "CallerIdentity" },
+        { typeof(SomaAgent.Client.Catalog.ModelInfo), "ModelEntry" },
+        { typeof(SomaAgent.Client.Catalog.ModelList), "ModelList" },
+        { typeof(SomaAgent.Client.Catalog.ToolInfo), "ToolEntry" },
+        { typeof(SomaAgent.Client.Catalog.ToolList), "ToolList" },
     };
 
     public static TheoryData<Type, string> RegistryTypes { get; } = new()

@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using SomaAgent.Client.Keys;
+
+namespace SomaAgent.Web.Account;
+
+/// <summary>What the Web keeps of a signed-in user: who they are to the platform, and the credential it calls it with.</summary>
+public static class WebClaims
+{
+    public const string Tenant = "somaagent:tenant";
+    public const string Scope = "somaagent:scope";
+
+    /// <summary>
+    /// The user's API key or access token. It lives only in the server-side ticket (<see cref="DistributedCacheTicketStore"/>):
+    /// the browser's cookie holds the ticket's id, never the credential.
+    /// </summary>
+    public const string Credential = "somaagent:credential";
+
+    /// <summary>How the user signed in: <c>api-key</c> or <c>oidc</c>.</summary>
+    public const string Method = "somaagent:method";
+
+    public static ClaimsPrincipal Principal(CallerIdentity caller, string credential, string method, string authenticationType)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, caller.Subject),
+            new(ClaimTypes.Name, caller.KeyName ?? caller.Subject),
+            new(Tenant, caller.Tenant),
+            new(Credential, credential),
+            new(Method, method),
+        };
+        claims.AddRange(caller.Scopes.Select(s => new Claim(Scope, s)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType));
+    }
+
+    public static string TenantOf(ClaimsPrincipal user) => user?.FindFirst(Tenant)?.Value ?? "";
+
+    public static IReadOnlyList<string> ScopesOf(ClaimsPrincipal user) => user?.FindAll(Scope).Select(c => c.Value).ToList() ?? [];
+
+    /// <summary>Whether the user holds <paramref name="scope"/>, directly or through an admin scope that covers it.</summary>
+    public static bool Holds(ClaimsPrincipal user, string scope)
+    {
+        var scopes = ScopesOf(user);
+        return scopes.Contains(scope) || scopes.Contains("platform:admin") || (scopes.Contains("tenant:admin") && scope != "platform:admin");
+    }
+}
