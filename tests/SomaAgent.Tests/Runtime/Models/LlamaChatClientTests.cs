@@ -1,7 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using SomaAgent.Runtime.Models;
 using SomaAgent.Models.Gguf;
+using SomaAgent.Runtime.Models;
 
 namespace SomaAgent.Tests.Runtime.Models;
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using SomaAgent.Runtime.Tools;
 using SomaAgent.Engine.Tools.Mcp;
+using SomaAgent.Runtime.Tools;
 
 namespace SomaAgent.Tests.Runtime.Tools.Mcp;
 
