@@ -35,9 +35,11 @@ else
 
 // The Web holds no key of its own: users sign in and it calls the gateway's one base URL as them. No WaitFor: its
 // sign-in page is up while the gateway is not, and says so.
-builder.AddProject<Projects.SomaAgent_Web>("web")
+var web = builder.AddProject<Projects.SomaAgent_Web>("web")
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
     .WithReference(gateway);
+
+builder.PrintWhereToStart(web, gateway, bootstrapKey);
 
 builder.Build().Run();

@@ -22,11 +22,13 @@ internal static class GatewaySecurity
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
         var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
         var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("postgres"));
+        var dataDirectory = builder.DataDirectory();
         services.AddOptions<ApiKeyBootstrapOptions>().Configure<IOptions<GatewayOptions>, IConfiguration>((bootstrap, gateway, configuration) =>
         {
             bootstrap.BootstrapKey = configuration[GatewayOptionsValidator.BootstrapKeyName] is { Length: > 0 } key ? key.Trim() : null;
             bootstrap.DefaultTenant = gateway.Value.DefaultTenant;
             bootstrap.GenerateWhenMissing = gateway.Value.RequireAuth && embedded && !generatingDocument;
+            bootstrap.GeneratedKeyFile = Path.Combine(dataDirectory, ApiKeyBootstrapOptions.GeneratedKeyFileName);
         });
         // After the schema migration (the store's initializer is registered first).
         services.AddHostedService<ApiKeyBootstrapper>();

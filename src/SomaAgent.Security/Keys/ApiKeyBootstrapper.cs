@@ -17,8 +17,16 @@ public sealed class ApiKeyBootstrapOptions
     /// </summary>
     public string? BootstrapKey { get; set; }
 
-    /// <summary>Whether to generate a bootstrap key (printed once) when none is configured and none exists yet.</summary>
+    public const string GeneratedKeyFileName = "bootstrap-key.txt";
+
+    /// <summary>Whether to generate a bootstrap key (written once to <see cref="GeneratedKeyFile"/>) when none is configured and none exists yet.</summary>
     public bool GenerateWhenMissing { get; set; }
+
+    /// <summary>
+    /// Where a generated key is written, readable by the service's user only (default <c>bootstrap-key.txt</c> in the
+    /// data directory). Never to the log: logs are exported (OTLP) and kept far longer than a secret should be.
+    /// </summary>
+    public string? GeneratedKeyFile { get; set; }
 
     /// <summary>The tenant the bootstrap key belongs to. Default <c>default</c>.</summary>
     public string DefaultTenant { get; set; } = "default";
@@ -101,7 +109,9 @@ public sealed partial class ApiKeyBootstrapper(
         });
         if (await SaveIgnoringRaceAsync(db, cancellationToken) && settings.BootstrapKey is null)
         {
-            LogGeneratedKey(secret, settings.DefaultTenant);
+            var file = Path.GetFullPath(settings.GeneratedKeyFile ?? ApiKeyBootstrapOptions.GeneratedKeyFileName);
+            await WriteUserOnlyAsync(file, secret + Environment.NewLine, cancellationToken);
+            LogGeneratedKey(file, settings.DefaultTenant);
         }
     }
 
@@ -122,10 +132,23 @@ public sealed partial class ApiKeyBootstrapper(
         }
     }
 
-    // The one log line that carries a secret, on purpose: an embedded install has no other way to hand the
-    // operator its first key. It is written once, when the key is created, and never again.
+    /// <summary>Writes <paramref name="content"/> to a new file only its owner can read (0600 on Unix), replacing none.</summary>
+    private static async Task WriteUserOnlyAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        await using var file = new FileStream(path, options);
+        await using var writer = new StreamWriter(file);
+        await writer.WriteAsync(content.AsMemory(), cancellationToken);
+    }
+
+    // Says where the operator's first key is, never the key: the log is exported (OTLP) and kept.
     [LoggerMessage(EventId = 5001, EventName = "BootstrapKeyGenerated", Level = LogLevel.Warning,
-        Message = "No SOMAAGENT_BOOTSTRAP_KEY was set, so a platform-admin API key was generated for tenant '{Tenant}'. "
-            + "It is shown ONLY NOW; store it safely: {Secret}")]
-    private partial void LogGeneratedKey(string secret, string tenant);
+        Message = "No SOMAAGENT_BOOTSTRAP_KEY was set, so a platform-admin API key was generated for tenant '{Tenant}' "
+            + "and written to {File} (readable by this user only). Sign in with it, create your own keys, then delete the file.")]
+    private partial void LogGeneratedKey(string file, string tenant);
 }

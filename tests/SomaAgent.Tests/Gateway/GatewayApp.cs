@@ -33,6 +33,8 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
         _settings.TryAdd("SOMAAGENT_BOOTSTRAP_KEY", BootstrapKey);
         // Next to the database, so a restarted app (same file) continues the same audit log.
         _settings.TryAdd("SomaAgent:Audit:Path", Path.Combine(Path.GetDirectoryName(DatabaseFile)!, "audit.jsonl"));
+        // The app's own files (a generated bootstrap key) beside its database, never in the source tree.
+        _settings.TryAdd("SomaAgent:DataDirectory", Path.GetDirectoryName(DatabaseFile));
         if (postgres is not null)
         {
             _settings["ConnectionStrings:postgres"] = postgres;

@@ -5,7 +5,7 @@ using SomaAgent.Web.Keys;
 namespace SomaAgent.Tests.Web;
 
 [Collection(GatewayCollection.Name)]
-public sealed class KeysPageTests(SharedGateway gateway) : WebComponentTests(gateway)
+public sealed class KeysPageTests(SharedGateway gateway) : WebComponentTests(gateway.App)
 {
     [Fact]
     public void The_tenants_keys_are_listed_with_prefix_and_scopes_but_never_a_secret()
@@ -21,7 +21,7 @@ public sealed class KeysPageTests(SharedGateway gateway) : WebComponentTests(gat
 
 /// <summary>A user whose key was revoked after they signed in.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class KeysPageWithARevokedKeyTests(SharedGateway gateway) : WebComponentTests(gateway, credential: "sk-revoked-or-never-issued-0123456789abcdef")
+public sealed class KeysPageWithARevokedKeyTests(SharedGateway gateway) : WebComponentTests(gateway.App, credential: "sk-revoked-or-never-issued-0123456789abcdef")
 {
     [Fact]
     public void The_page_says_to_sign_in_again_instead_of_failing()

@@ -5,7 +5,7 @@ using SomaAgent.Web.Sessions;
 namespace SomaAgent.Tests.Web;
 
 [Collection(GatewayCollection.Name)]
-public sealed class SessionConsoleTests(SharedGateway gateway) : WebComponentTests(gateway)
+public sealed class SessionConsoleTests(SharedGateway gateway) : WebComponentTests(gateway.App)
 {
     [Fact]
     public async Task An_ended_session_shows_its_transcript_with_the_tool_call_and_its_result()

@@ -15,10 +15,10 @@ namespace SomaAgent.Tests.Web;
 /// </summary>
 public abstract class WebComponentTests : IAsyncDisposable
 {
-    protected WebComponentTests(SharedGateway gateway, string credential = GatewayApp.BootstrapKey)
+    protected WebComponentTests(GatewayApp gateway, string credential = GatewayApp.BootstrapKey)
     {
         ArgumentNullException.ThrowIfNull(gateway);
-        Gateway = gateway.App;
+        Gateway = gateway;
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
         Context.Services.AddSomaAgentClient(settings => settings.BaseAddress = new Uri("http://localhost/"));

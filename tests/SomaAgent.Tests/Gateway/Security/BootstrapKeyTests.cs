@@ -55,29 +55,37 @@ public sealed partial class BootstrapKeyTests
     }
 
     [Fact]
-    public async Task Without_a_configured_key_the_first_embedded_start_generates_one_and_prints_it_once()
+    public async Task Without_a_configured_key_the_first_embedded_start_writes_one_to_a_user_only_file_and_never_to_the_log()
     {
         var noKey = new Dictionary<string, string?> { ["SOMAAGENT_BOOTSTRAP_KEY"] = "" };
         using var firstLogs = new LogCapture();
         string file;
         string secret;
+        string keyFile;
         await using (var first = new GatewayApp(settings: noKey, logs: firstLogs))
         {
             file = first.DatabaseFile;
+            keyFile = Path.Combine(Path.GetDirectoryName(file)!, "bootstrap-key.txt");
             _ = first.Server;
-            var printed = firstLogs.Lines.Where(l => l.Contains("SOMAAGENT_BOOTSTRAP_KEY", StringComparison.Ordinal)).ToList();
-            printed.Count.ShouldBe(1);
-            printed[0].ShouldStartWith("Warning:");
-            secret = GeneratedKey().Match(printed[0]).Value;
+            secret = GeneratedKey().Match(await File.ReadAllTextAsync(keyFile, Ct)).Value;
             secret.ShouldNotBeEmpty();
+            if (!OperatingSystem.IsWindows())
+            {
+                File.GetUnixFileMode(keyFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            var announced = firstLogs.Lines.Where(l => l.Contains("SOMAAGENT_BOOTSTRAP_KEY", StringComparison.Ordinal)).ToList();
+            announced.ShouldHaveSingleItem().ShouldStartWith("Warning:");
+            announced[0].ShouldContain(keyFile);
+            firstLogs.Lines.ShouldNotContain(l => l.Contains(secret, StringComparison.Ordinal));
             using var client = first.CreateClientWith(secret);
             (await client.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
+        File.Delete(keyFile);
         using var secondLogs = new LogCapture();
         await using var second = new GatewayApp(file, settings: noKey, logs: secondLogs);
         _ = second.Server;
-        secondLogs.Lines.ShouldNotContain(l => l.Contains(secret, StringComparison.Ordinal));
+        File.Exists(keyFile).ShouldBeFalse();
         secondLogs.Lines.ShouldNotContain(l => l.Contains("SOMAAGENT_BOOTSTRAP_KEY", StringComparison.Ordinal));
         using var again = second.CreateClientWith(secret);
         (await again.GetAsync("/v1/tenants", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
