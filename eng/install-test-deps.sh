@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
 # servers the test fixtures start privately, openssl (which checks capsule signatures as an implementation
-# that is not ours), node + npm and the packages of the test OIDC issuer, S3 server and Sigstore verifier
+# that is not ours), Chromium (the Web's browser tests), node + npm and the packages of the test OIDC issuer, S3 server and Sigstore verifier
 # (tests/SomaAgent.Tests/Infrastructure/oidc, s3rver, sigstore), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
@@ -18,6 +18,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # The capsule signature tests check our ECDSA signatures with an implementation that is not ours.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The Web's end-to-end tests drive Debian's Chromium with Playwright (never `playwright install`: it cannot download here).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]} (apt)"
@@ -25,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "install-test-deps: postgresql, redis-server, node, npm and openssl already installed"
+  echo "install-test-deps: postgresql, redis-server, node, npm, openssl and chromium already installed"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
