@@ -75,6 +75,45 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
         }
     }
 
+    [Fact]
+    public async Task A_capsule_is_found_in_the_marketplace_installed_from_its_page_and_shown_active()
+    {
+        using var tenant = new Registry.Marketplace.Tenant("default", topology.BootstrapKey, Gateway(), new Registry.Marketplace.TestPublisher());
+        (await tenant.RegisterKeyAsync(tenant.Publisher.PublicPem)).Dispose();
+        var name = await tenant.PublishNewAsync(manifest: null);
+        var page = await SignedInAsync(Chromium.Desktop);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Marketplace" }).ClickAsync();
+        await page.GetByLabel("Search").FillAsync(name);
+        await page.ClickAsync("#search-capsules");
+        var found = page.Locator("#capsules-table").GetByRole(AriaRole.Link, new() { Name = name });
+        await found.WaitForAsync();
+        await Chromium.ScreenshotAsync(page, "marketplace");
+        await found.ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/marketplace/{name}$"));
+        (await page.Locator("#signature-status").InnerTextAsync()).ShouldStartWith("verified by the Registry");
+        await Chromium.ScreenshotAsync(page, "capsule");
+        await page.ClickAsync("#install-capsule");
+        await page.Locator("#capsule-versions").GetByText("installed · active").WaitForAsync();
+
+        await page.SetViewportSizeAsync(Chromium.Phone.Width, Chromium.Phone.Height);
+        await Chromium.ScreenshotAsync(page, "capsule");
+        foreach (var path in new[] { "marketplace", "keys", "sessions" })
+        {
+            await page.GotoAsync(new Uri(Web, path).ToString());
+            await page.Locator("#interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            await page.WaitForFunctionAsync("() => !/Loading|Searching…/.test(document.body.innerText)");
+            await Chromium.ScreenshotAsync(page, path);
+        }
+    }
+
+    private HttpClient Gateway()
+    {
+        var gateway = new HttpClient { BaseAddress = topology.App.GetEndpoint("gateway", "http") };
+        gateway.DefaultRequestHeaders.Authorization = new("Bearer", topology.BootstrapKey);
+        return gateway;
+    }
+
     /// <summary>A page signed in with the bootstrap key, on the sessions page and interactive.</summary>
     private async Task<IPage> SignedInAsync(ViewportSize size)
     {

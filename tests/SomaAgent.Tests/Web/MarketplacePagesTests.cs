@@ -1,5 +1,6 @@
 using System.Net;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using SomaAgent.Tests.Gateway;
 using SomaAgent.Tests.Gateway.Registry;
 using SomaAgent.Tests.Registry.Marketplace;
@@ -16,6 +17,7 @@ public sealed class MarketplacePagesTests(ForwardingGateway apps) : WebComponent
     {
         var name = await PublishAsync();
 
+        Context.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"marketplace?q={name}");
         var list = Context.Render<MarketplacePage>();
         list.WaitForAssertion(() => list.Markup.ShouldContain(name), TimeSpan.FromSeconds(10));
         var page = Context.Render<CapsulePage>(p => p.Add(c => c.Name, name));
