@@ -15,7 +15,7 @@ namespace SomaAgent.Tests.Web;
 /// </summary>
 public abstract class WebComponentTests : IAsyncDisposable
 {
-    protected WebComponentTests(GatewayApp gateway, string credential = GatewayApp.BootstrapKey)
+    protected WebComponentTests(GatewayApp gateway, string credential = GatewayApp.BootstrapKey, string scope = "platform:admin")
     {
         ArgumentNullException.ThrowIfNull(gateway);
         Gateway = gateway;
@@ -29,7 +29,7 @@ public abstract class WebComponentTests : IAsyncDisposable
         Context.Services.AddScoped<UserClient>();
         var user = Context.AddAuthorization();
         user.SetAuthorized("bunit");
-        user.SetClaims(new Claim(WebClaims.Credential, credential), new Claim(WebClaims.Tenant, "default"), new Claim(WebClaims.Scope, "platform:admin"));
+        user.SetClaims(new Claim(WebClaims.Credential, credential), new Claim(WebClaims.Tenant, "default"), new Claim(WebClaims.Scope, scope));
     }
 
     protected BunitContext Context { get; } = new();
