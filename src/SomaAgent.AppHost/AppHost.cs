@@ -12,8 +12,10 @@ var internalSecret = builder.AddParameter("internal-secret", new GenerateParamet
 var gateway = builder.AddProject<Projects.SomaAgent_Gateway>("gateway")
     .WithGatewayEndpoint()
     .WithEnvironment("SOMAAGENT_BOOTSTRAP_KEY", bootstrapKey)
+    .WithSimulatedModelPace()
     .WithHttpHealthCheck("/health");
 var workers = builder.AddProject<Projects.SomaAgent_Workers>("workers")
+    .WithSimulatedModelPace()
     .WithHttpHealthCheck("/health");
 var registry = builder.AddProject<Projects.SomaAgent_Registry>("registry")
     .WithEnvironment("SOMAAGENT_INTERNAL_SECRET", internalSecret)

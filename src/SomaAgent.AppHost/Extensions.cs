@@ -31,6 +31,21 @@ public static class AppHostExtensions
         return gateway.WithHttpEndpoint(port: port, env: "GATEWAY_PORT", isProxied: false);
     }
 
+    /// <summary>
+    /// The simulated model's pace (<c>SomaAgent:Models:Simulated:TimePerTokenMs</c>, <c>TimeToFirstTokenMs</c>,
+    /// <c>ToolCallPauseMs</c>), set once on the AppHost for every service that runs turns: a demo (or a browser test)
+    /// can watch an answer stream in as a real model's would.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSimulatedModelPace(this IResourceBuilder<ProjectResource> service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        foreach (var setting in service.ApplicationBuilder.Configuration.GetSection("SomaAgent:Models:Simulated").GetChildren())
+        {
+            service.WithEnvironment($"SomaAgent__Models__Simulated__{setting.Key}", setting.Value);
+        }
+        return service;
+    }
+
     /// <summary>Embedded: SQLite in the data folder (default <c>.data</c> at the repository root).</summary>
     public static IResourceBuilder<ProjectResource> WithEmbeddedStore(this IResourceBuilder<ProjectResource> service, IDistributedApplicationBuilder builder)
     {

@@ -41,12 +41,17 @@ public sealed class EmbeddedTopology : IAsyncLifetime
 
     public string DataDirectory => _data.FullName;
 
+    /// <summary>The simulated model's pace in this topology (the AppHost passes it to the gateway and the workers).</summary>
+    public const int TimePerTokenMs = 15;
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var builder = await DistributedApplicationTestingBuilder
             .CreateAsync<Projects.SomaAgent_AppHost>(
-                ["SomaAgent:Topology=embedded", $"SomaAgent:GatewayPort={GatewayPort}", $"SomaAgent:DataDirectory={DataDirectory}", $"Parameters:bootstrap-key={BootstrapKey}"],
+                ["SomaAgent:Topology=embedded", $"SomaAgent:GatewayPort={GatewayPort}", $"SomaAgent:DataDirectory={DataDirectory}", $"Parameters:bootstrap-key={BootstrapKey}",
+                 // A model that streams at a real one's pace, so a browser can catch a turn mid-answer.
+                 $"SomaAgent:Models:Simulated:TimePerTokenMs={TimePerTokenMs}"],
                 ct)
             .WaitAsync(BuildTimeout, ct);
         builder.Services.AddLogging(logging => logging.AddProvider(_logs));

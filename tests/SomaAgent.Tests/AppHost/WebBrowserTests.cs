@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
@@ -38,6 +39,41 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
     }
 
     [Fact]
+    public async Task A_reload_in_the_middle_of_an_answer_shows_it_whole_with_nothing_lost_or_repeated()
+    {
+        var page = await SignedInAsync(Chromium.Desktop);
+        await StartLongTurnAsync(page);
+        var id = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
+
+        await page.ReloadAsync();
+        await page.Locator("#interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#session-status").Filter(new() { HasText = "completed" }).WaitForAsync();
+
+        var shown = await page.Locator(".assistant-message").InnerTextAsync();
+        var stored = (await SessionAsync(id)).GetProperty("output").GetString()!;
+        shown.ShouldBe("Assistant\n" + stored);
+    }
+
+    [Fact]
+    public async Task Cancel_keeps_the_partial_answer_and_the_next_message_continues_the_conversation()
+    {
+        var page = await SignedInAsync(Chromium.Desktop);
+        await StartLongTurnAsync(page);
+
+        await page.ClickAsync("#cancel-turn");
+        await page.Locator("#session-status").Filter(new() { HasText = "cancelled" }).WaitForAsync();
+        var partial = await page.Locator(".assistant-message").First.InnerTextAsync();
+        await page.GetByLabel("Next message").FillAsync("What is 5+5?");
+        await page.ClickAsync("#send-message");
+        await page.Locator(".assistant-message").Filter(new() { HasText = "5+5 = 10." }).WaitForAsync();
+
+        partial.ShouldStartWith("Assistant");
+        partial.ShouldContain("You said: \"word1 ");
+        partial.ShouldNotContain("word150", Case.Sensitive, "the turn was cancelled before its answer ended");
+        await Chromium.ScreenshotAsync(page, "session-cancelled");
+    }
+
+    [Fact]
     public async Task A_key_created_in_the_UI_works_until_it_is_revoked_there_and_then_the_API_answers_401()
     {
         var page = await SignedInAsync(Chromium.Desktop);
@@ -45,7 +81,7 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
         await page.WaitForURLAsync(new Regex("/keys$"));
         var name = "ui-" + Guid.NewGuid().ToString("N")[..8];
 
-        await page.GetByLabel("Name").FillAsync(name);
+        await page.Locator("#key-name").FillAsync(name);
         await page.ClickAsync("#create-key");
         var secret = (await page.Locator("#new-key-secret").InnerTextAsync()).Trim();
         await page.Locator("#keys-table").GetByText(name).WaitForAsync();
@@ -105,6 +141,25 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
             await page.WaitForFunctionAsync("() => !/Loading|Searching…/.test(document.body.innerText)");
             await Chromium.ScreenshotAsync(page, path);
         }
+    }
+
+    /// <summary>An input the simulated model echoes at length: at the topology's pace its answer takes seconds to stream.</summary>
+    private static readonly string LongInput = string.Join(' ', Enumerable.Range(1, 150).Select(i => $"word{i}"));
+
+    /// <summary>Starts a session with <see cref="LongInput"/> and waits until its answer has begun to stream.</summary>
+    private static async Task StartLongTurnAsync(IPage page)
+    {
+        await page.GetByLabel("Your message").FillAsync(LongInput);
+        await page.ClickAsync("#start-session");
+        await page.WaitForURLAsync(SessionUrl());
+        await page.Locator(".assistant-message").Filter(new() { HasText = "You said" }).WaitForAsync();
+        (await page.Locator("#session-status").InnerTextAsync()).ShouldBe("running");
+    }
+
+    private async Task<System.Text.Json.JsonElement> SessionAsync(Guid id)
+    {
+        using var gateway = Gateway();
+        return await gateway.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/sessions/{id}", Ct);
     }
 
     private HttpClient Gateway()
