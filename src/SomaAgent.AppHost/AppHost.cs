@@ -24,23 +24,24 @@ var registry = builder.AddProject<Projects.SomaAgent_Registry>("registry")
 // on the registry's; while the registry is down its routes answer 503.
 gateway.WithReference(registry).WithEnvironment("SOMAAGENT_INTERNAL_SECRET", internalSecret);
 
-if (topology == Topology.Containers)
-{
-    builder.AddBackingContainers().WireTo(gateway, workers, registry);
-}
-else
-{
-    gateway.WithEmbeddedStore(builder);
-    // The registry authenticates against the gateway's store; the gateway creates and migrates it.
-    registry.WithEmbeddedStore(builder).WaitFor(gateway);
-}
-
 // The Web holds no key of its own: users sign in and it calls the gateway's one base URL as them. No WaitFor: its
 // sign-in page is up while the gateway is not, and says so.
 var web = builder.AddProject<Projects.SomaAgent_Web>("web")
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
     .WithReference(gateway);
+
+if (topology == Topology.Containers)
+{
+    builder.AddBackingContainers().WireTo(gateway, workers, registry, web);
+}
+else
+{
+    gateway.WithEmbeddedStore(builder);
+    // The registry authenticates against the gateway's store; the gateway creates and migrates it.
+    registry.WithEmbeddedStore(builder).WaitFor(gateway);
+    builder.WithOwnOidcIssuer(gateway, web);
+}
 
 builder.PrintWhereToStart(web, gateway, bootstrapKey);
 

@@ -124,7 +124,8 @@ public static class AppHostExtensions
     public const int DefaultWorkerReplicas = 2;
 
     /// <summary>Gives each service the connection settings of the servers it uses, and waits for them to be healthy.</summary>
-    public static void WireTo(this BackingContainers backing, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> workers, IResourceBuilder<ProjectResource> registry)
+    public static void WireTo(this BackingContainers backing, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> workers,
+        IResourceBuilder<ProjectResource> registry, IResourceBuilder<ProjectResource> web)
     {
         ArgumentNullException.ThrowIfNull(backing);
         ArgumentNullException.ThrowIfNull(workers);
@@ -161,6 +162,10 @@ public static class AppHostExtensions
             .WithEnvironment("S3__SecretKey", backing.MinioPassword).WaitFor(backing.Minio)
             .WithEnvironment("VAULT_ADDR", backing.Vault.GetEndpoint("http")).WithEnvironment("VAULT_TOKEN", backing.VaultToken).WaitFor(backing.Vault)
             .WithOidcIssuer(backing.Keycloak);
+
+        // Users sign in to the Web through the realm's somaagent-web client; it does not wait for Keycloak, so its
+        // sign-in page (API keys always work) is up first.
+        web.WithOidcIssuer(backing.Keycloak, wait: false);
     }
 
     /// <summary>The audience deploy/keycloak/somaagent-realm.json's audience mapper puts in tokens; the services require it.</summary>
@@ -172,10 +177,28 @@ public static class AppHostExtensions
     /// a production issuer behind https needs no such setting. The HS256 secret (<c>GATEWAY_JWT_SECRET</c>) is not
     /// wired: the dev Vault starts empty, and a path to nothing would stop the service (docs/security.md).
     /// </summary>
-    private static IResourceBuilder<ProjectResource> WithOidcIssuer(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ContainerResource> keycloak) =>
+    private static IResourceBuilder<ProjectResource> WithOidcIssuer(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ContainerResource> keycloak, bool wait = true)
+    {
         service
             .WithEnvironment("OIDC_AUTHORITY", ReferenceExpression.Create($"{keycloak.GetEndpoint("http")}/realms/somaagent"))
             .WithEnvironment("OIDC_AUDIENCE", TokenAudience)
-            .WithEnvironment("SomaAgent__Jwt__AllowHttpMetadata", "true")
-            .WaitFor(keycloak);
+            .WithEnvironment("SomaAgent__Jwt__AllowHttpMetadata", "true");
+        return wait ? service.WaitFor(keycloak) : service;
+    }
+
+    /// <summary>
+    /// An OIDC issuer of your own for the embedded topology (<c>OIDC_AUTHORITY</c> on the AppHost): the gateway accepts
+    /// its tokens, and the Web offers single sign-on through it (client <c>somaagent-web</c>, code + PKCE).
+    /// </summary>
+    public static void WithOwnOidcIssuer(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> web)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Configuration["OIDC_AUTHORITY"] is not { Length: > 0 } authority)
+        {
+            return;
+        }
+        var audience = builder.Configuration["OIDC_AUDIENCE"] ?? TokenAudience;
+        gateway.WithEnvironment("OIDC_AUTHORITY", authority).WithEnvironment("OIDC_AUDIENCE", audience);
+        web.WithEnvironment("OIDC_AUTHORITY", authority);
+    }
 }

@@ -18,13 +18,14 @@ public static class WebClaims
     /// <summary>How the user signed in: <c>api-key</c> or <c>oidc</c>.</summary>
     public const string Method = "somaagent:method";
 
-    public static ClaimsPrincipal Principal(CallerIdentity caller, string credential, string method, string authenticationType)
+    /// <param name="displayName">How to name the user: the identity provider's <c>name</c>; default the key's name, or the subject.</param>
+    public static ClaimsPrincipal Principal(CallerIdentity caller, string credential, string method, string authenticationType, string? displayName = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, caller.Subject),
-            new(ClaimTypes.Name, caller.KeyName ?? caller.Subject),
+            new(ClaimTypes.Name, displayName ?? caller.KeyName ?? caller.Subject),
             new(Tenant, caller.Tenant),
             new(Credential, credential),
             new(Method, method),

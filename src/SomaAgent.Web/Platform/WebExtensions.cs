@@ -45,7 +45,8 @@ public static class WebExtensions
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.ExpireTimeSpan = DistributedCacheTicketStore.DefaultLifetime;
                 options.SlidingExpiration = true;
-            });
+            })
+            .AddSomaAgentOidc(builder.Configuration);
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
         services.AddScoped<UserClient>();
@@ -55,6 +56,7 @@ public static class WebExtensions
     /// <summary>Signs the user out (a form post with its antiforgery token) and leads to the sign-in page.</summary>
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapOidcSignIn();
         app.MapPost("/account/logout", async (HttpContext context, [FromForm] string? returnUrl) =>
         {
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -215,6 +215,27 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
         environment["SomaAgent__Jwt__AllowHttpMetadata"].ShouldBe("true");
     }
 
+    [Fact]
+    public async Task The_web_signs_users_in_through_the_realms_public_PKCE_client_without_waiting_for_keycloak()
+    {
+        var environment = await App.EnvironmentOfAsync("web", Ct);
+        using var realm = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(
+            Path.Combine(AppModel.RepositoryRoot, "deploy", "keycloak", "somaagent-realm.json"), Ct));
+        var web = realm.RootElement.GetProperty("clients").EnumerateArray().Single(c => c.GetProperty("clientId").GetString() == "somaagent-web");
+        var mappers = web.GetProperty("protocolMappers").EnumerateArray().ToList();
+
+        environment["OIDC_AUTHORITY"].ShouldBe("{keycloak.bindings.http.url}/realms/somaagent");
+        App.WaitsOf("web").ShouldBeEmpty();
+        web.GetProperty("publicClient").GetBoolean().ShouldBeTrue();
+        web.GetProperty("standardFlowEnabled").GetBoolean().ShouldBeTrue();
+        web.GetProperty("attributes").GetProperty("pkce.code.challenge.method").GetString().ShouldBe("S256");
+        web.GetProperty("redirectUris").EnumerateArray().Select(u => u.GetString()).ShouldContain("http://localhost:5140/signin-oidc");
+        mappers.ShouldContain(m => m.GetProperty("protocolMapper").GetString() == "oidc-usermodel-attribute-mapper"
+            && m.GetProperty("config").GetProperty("claim.name").GetString() == "tenant");
+        mappers.ShouldContain(m => m.GetProperty("protocolMapper").GetString() == "oidc-audience-mapper");
+        realm.RootElement.GetProperty("users").EnumerateArray().ShouldContain(u => u.GetProperty("attributes").GetProperty("tenant")[0].GetString() == "default");
+    }
+
     /// <summary>One containers model for the class: building it is cheap, but there is no need to repeat it.</summary>
     public sealed class Fixture : IAsyncLifetime
     {

@@ -5,6 +5,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.AppHost;
 
@@ -44,14 +45,20 @@ public sealed class EmbeddedTopology : IAsyncLifetime
     /// <summary>The simulated model's pace in this topology (the AppHost passes it to the gateway and the workers).</summary>
     public const int TimePerTokenMs = 15;
 
+    /// <summary>The OIDC issuer the topology's gateway trusts and its Web signs users in with.</summary>
+    public OidcIssuer Oidc { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
+        await Oidc.InitializeAsync();
         var builder = await DistributedApplicationTestingBuilder
             .CreateAsync<Projects.SomaAgent_AppHost>(
                 ["SomaAgent:Topology=embedded", $"SomaAgent:GatewayPort={GatewayPort}", $"SomaAgent:DataDirectory={DataDirectory}", $"Parameters:bootstrap-key={BootstrapKey}",
                  // A model that streams at a real one's pace, so a browser can catch a turn mid-answer.
-                 $"SomaAgent:Models:Simulated:TimePerTokenMs={TimePerTokenMs}"],
+                 $"SomaAgent:Models:Simulated:TimePerTokenMs={TimePerTokenMs}",
+                 // Single sign-on through the tests' OIDC issuer (interactive login, tenant 'default').
+                 $"OIDC_AUTHORITY={Oidc.Authority}"],
                 ct)
             .WaitAsync(BuildTimeout, ct);
         builder.Services.AddLogging(logging => logging.AddProvider(_logs));
@@ -86,6 +93,7 @@ public sealed class EmbeddedTopology : IAsyncLifetime
         {
             _data.Delete(recursive: true);
         }
+        await Oidc.DisposeAsync();
     }
 
     private static int FreePort()

@@ -96,6 +96,26 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
     }
 
     [Fact]
+    public async Task Single_sign_on_through_the_OIDC_issuer_signs_the_user_in_as_themselves()
+    {
+        var page = await chromium.NewPageAsync(Chromium.Desktop);
+        await page.GotoAsync(new Uri(Web, "account/login").ToString());
+
+        await page.ClickAsync("#sign-in-oidc");
+        await page.FillAsync("input[name=login]", "alice");
+        await page.FillAsync("input[name=password]", "any");
+        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(new Regex("/sessions$"));
+        await page.Locator("#interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+
+        (await page.Locator("#signed-in-as").InnerTextAsync()).ShouldContain("alice · tenant default");
+        await page.GetByLabel("Your message").FillAsync("What is 6*7?");
+        await page.ClickAsync("#start-session");
+        await page.Locator(".assistant-message").Filter(new() { HasText = "6*7 = 42." }).WaitForAsync();
+    }
+
+    [Fact]
     public async Task A_visitor_is_led_to_sign_in_and_a_wrong_key_is_named_as_refused()
     {
         foreach (var size in new[] { Chromium.Desktop, Chromium.Phone })
