@@ -116,6 +116,42 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
     }
 
     [Fact]
+    public async Task Signing_in_and_starting_a_session_work_from_the_keyboard_alone_and_the_dark_theme_is_a_click_away()
+    {
+        var page = await chromium.NewPageAsync(Chromium.Desktop);
+        await page.GotoAsync(new Uri(Web, "account/login").ToString());
+
+        await TabToAsync(page, "api-key");
+        await page.Keyboard.TypeAsync(topology.BootstrapKey);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(new Regex("/sessions$"));
+        await page.Locator("#interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await TabToAsync(page, "new-session-input");
+        await page.Keyboard.TypeAsync("What is 6*7?");
+        await TabToAsync(page, "start-session");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator(".assistant-message").Filter(new() { HasText = "6*7 = 42." }).WaitForAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dark theme" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Light theme" }).WaitForAsync();
+        await Chromium.ScreenshotAsync(page, "session-dark");
+    }
+
+    /// <summary>Presses Tab until the element with <paramref name="id"/> has the focus (at most 40 times).</summary>
+    private static async Task TabToAsync(IPage page, string id)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            if (await page.EvaluateAsync<string?>("() => document.activeElement?.id") == id)
+            {
+                return;
+            }
+            await page.Keyboard.PressAsync("Tab");
+        }
+        throw new ShouldAssertException($"#{id} cannot be reached with the Tab key.");
+    }
+
+    [Fact]
     public async Task A_visitor_is_led_to_sign_in_and_a_wrong_key_is_named_as_refused()
     {
         foreach (var size in new[] { Chromium.Desktop, Chromium.Phone })
