@@ -1,19 +1,25 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using SomaAgent.Web.Account;
+using StackExchange.Redis;
 
 namespace SomaAgent.Web.Platform;
 
 public static class WebExtensions
 {
+    /// <summary>The Redis key under which the Web's replicas keep their shared data-protection key ring.</summary>
+    public const string DataProtectionKeys = "somaagent:web:data-protection-keys";
+
     /// <summary>
     /// The Web's services: Razor components with interactive server rendering, MudBlazor, the SDK against the gateway
     /// (<c>SomaAgent:Web:GatewayUrl</c>, default service discovery), and cookie sign-in whose tickets (with the user's
-    /// credential) stay in the distributed cache: Redis when <c>ConnectionStrings:redis</c> is set, memory otherwise.
+    /// credential) stay in the distributed cache: Redis when <c>ConnectionStrings:redis</c> is set, memory otherwise. With
+    /// Redis the data-protection key ring lives there too, so every replica reads every other's cookies.
     /// </summary>
     public static WebApplicationBuilder AddSomaAgentWeb(this WebApplicationBuilder builder)
     {
@@ -24,9 +30,15 @@ public static class WebExtensions
         var gateway = new Uri(builder.Configuration["SomaAgent:Web:GatewayUrl"] ?? "https+http://gateway");
         services.AddSomaAgentClient(settings => settings.BaseAddress = gateway);
 
+        // Cookies, antiforgery tokens and the tickets in the cache are all data-protected: replicas behind one load
+        // balancer must share the key ring, or a user signed in on one replica is a stranger to the next.
+        var dataProtection = services.AddDataProtection().SetApplicationName("SomaAgent.Web");
         if (builder.Configuration.GetConnectionString("redis") is { Length: > 0 } redis)
         {
             services.AddStackExchangeRedisCache(options => options.Configuration = redis);
+            // Connected on first use, so the Web starts (and serves its sign-in page) while Redis is still coming up.
+            var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(redis));
+            dataProtection.PersistKeysToStackExchangeRedis(() => connection.Value.GetDatabase(), DataProtectionKeys);
         }
         else
         {

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Infrastructure;
+using SomaAgent.Web.Account;
+using SomaAgent.Web.Platform;
+using StackExchange.Redis;
+
+namespace SomaAgent.Tests.Web;
+
+/// <summary>
+/// Two Web replicas on one Redis, as behind a load balancer without sticky sessions: whatever one replica signed or
+/// encrypted (the sign-in cookie, an antiforgery token) the other reads.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed partial class WebReplicasTests(RedisServer redis, SharedGateway gateway) : IClassFixture<SharedGateway>, IAsyncDisposable
+{
+    private readonly WebApplicationFactory<UserClient> _first = Replica(redis, gateway.App);
+    private readonly WebApplicationFactory<UserClient> _second = Replica(redis, gateway.App);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_user_signed_in_on_one_replica_is_signed_in_on_the_other()
+    {
+        var cookies = await SignInAsync(_first);
+        using var other = _second.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/sessions");
+        request.Headers.Add("Cookie", cookies);
+
+        using var sessions = await other.SendAsync(request, Ct);
+
+        sessions.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await sessions.Content.ReadAsStringAsync(Ct)).ShouldContain("Sessions");
+    }
+
+    [Fact]
+    public async Task A_form_served_by_one_replica_is_accepted_by_the_other()
+    {
+        using var first = _first.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        using var login = await first.GetAsync("/account/login", Ct);
+        var token = Token().Match(await login.Content.ReadAsStringAsync(Ct)).Groups[1].Value;
+        using var other = _second.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = token,
+                ["_handler"] = "api-key",
+                ["Input.Key"] = "",
+            }),
+        };
+        post.Headers.Add("Cookie", CookiesOf(login));
+
+        using var answer = await other.SendAsync(post, Ct);
+
+        // Past antiforgery (which would answer 400), to the form's own validation.
+        answer.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await answer.Content.ReadAsStringAsync(Ct)).ShouldContain("Enter your API key.");
+    }
+
+    [Fact]
+    public async Task The_key_ring_lives_in_redis_not_on_a_replica_s_disk()
+    {
+        var protectedByFirst = _first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("hello");
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+
+        _second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Unprotect(protectedByFirst).ShouldBe("hello");
+        (await connection.GetDatabase().ListLengthAsync(WebExtensions.DataProtectionKeys)).ShouldBeGreaterThan(0);
+    }
+
+    private static async Task<string> SignInAsync(WebApplicationFactory<UserClient> web)
+    {
+        using var client = web.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        using var login = await client.GetAsync("/account/login", Ct);
+        var token = Token().Match(await login.Content.ReadAsStringAsync(Ct)).Groups[1].Value;
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = token,
+                ["_handler"] = "api-key",
+                ["Input.Key"] = GatewayApp.BootstrapKey,
+            }),
+        };
+        post.Headers.Add("Cookie", CookiesOf(login));
+        using var signIn = await client.SendAsync(post, Ct);
+        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect, await signIn.Content.ReadAsStringAsync(Ct));
+        return CookiesOf(signIn);
+    }
+
+    private static string CookiesOf(HttpResponseMessage response) =>
+        string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(cookie => cookie.Split(';')[0]));
+
+    private static WebApplicationFactory<UserClient> Replica(RedisServer redis, GatewayApp gateway) =>
+        new WebApplicationFactory<UserClient>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Testing");
+            web.UseSetting("SomaAgent:Web:GatewayUrl", "http://localhost/");
+            web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
+            web.ConfigureTestServices(services =>
+            {
+                foreach (var name in new[] { SomaAgentClientServiceCollectionExtensions.ApiClientName, SomaAgentClientServiceCollectionExtensions.StreamClientName })
+                {
+                    services.AddHttpClient(name).ConfigurePrimaryHttpMessageHandler(() => gateway.Server.CreateHandler());
+                }
+            });
+        });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex Token();
+}
