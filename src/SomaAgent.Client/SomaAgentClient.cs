@@ -10,6 +10,12 @@ public sealed class SomaAgentClientOptions
 {
     /// <summary>How often in a row an event stream is resumed after its connection dropped. Default 5.</summary>
     public int StreamReconnects { get; set; } = 5;
+
+    /// <summary>
+    /// Asked for the bearer token before every request, for a credential that changes over time: an OIDC access token
+    /// the caller refreshes before it expires. When set, it replaces the HttpClient's Authorization header.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? Credential { get; set; }
 }
 
 /// <summary>
@@ -28,9 +34,10 @@ public sealed class SomaAgentClient
         {
             throw new ArgumentException("The HttpClient needs a BaseAddress: the gateway's URL, e.g. http://localhost:8010/.", nameof(http));
         }
-        var api = new ApiConnection(http);
+        options ??= new SomaAgentClientOptions();
+        var api = new ApiConnection(http, options.Credential);
         _api = api;
-        Sessions = new SessionsClient(api, new ApiConnection(streams ?? http), options ?? new SomaAgentClientOptions());
+        Sessions = new SessionsClient(api, new ApiConnection(streams ?? http, options.Credential), options);
         Keys = new KeysClient(api);
         Tenants = new TenantsClient(api);
         Capsules = new CapsulesClient(api);

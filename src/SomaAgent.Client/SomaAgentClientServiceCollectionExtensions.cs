@@ -81,7 +81,7 @@ public static class SomaAgentClientServiceCollectionExtensions
 public sealed class SomaAgentClientFactory(IHttpClientFactory factory, IOptions<SomaAgentClientSettings> settings)
 {
     /// <summary>A client that sends the configured <see cref="SomaAgentClientSettings.ApiKey"/>, if any.</summary>
-    public SomaAgentClient Create() => Create(credential: null);
+    public SomaAgentClient Create() => Create(credential: (string?)null);
 
     /// <summary>A client that sends <paramref name="credential"/> (an API key or a bearer token) instead of the configured key.</summary>
     public SomaAgentClient Create(string? credential)
@@ -94,5 +94,17 @@ public sealed class SomaAgentClientFactory(IHttpClientFactory factory, IOptions<
             streams.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
         }
         return new SomaAgentClient(api, new SomaAgentClientOptions { StreamReconnects = settings.Value.StreamReconnects }, streams);
+    }
+
+    /// <summary>
+    /// A client that asks <paramref name="credential"/> for the bearer token before every request: for a token that is
+    /// refreshed while the client lives (a signed-in user's OIDC access token).
+    /// </summary>
+    public SomaAgentClient Create(Func<CancellationToken, ValueTask<string>> credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        return new SomaAgentClient(factory.CreateClient(SomaAgentClientServiceCollectionExtensions.ApiClientName),
+            new SomaAgentClientOptions { StreamReconnects = settings.Value.StreamReconnects, Credential = credential },
+            factory.CreateClient(SomaAgentClientServiceCollectionExtensions.StreamClientName));
     }
 }

@@ -40,9 +40,8 @@ public sealed class CapsulesClient
     /// <summary>The package's bytes (counts a download).</summary>
     public async Task<byte[]> DownloadPackageAsync(string name, string version, CancellationToken cancellationToken = default)
     {
-        using var response = await _api.Http.GetAsync(new Uri(VersionPath(name, version) + "/package", UriKind.Relative), cancellationToken);
-        await ApiConnection.EnsureSuccessAsync(response, cancellationToken);
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        using var content = await _api.GetContentAsync(VersionPath(name, version) + "/package", cancellationToken);
+        return await content.ReadAsByteArrayAsync(cancellationToken);
     }
 
     /// <summary>The signature, base64 DER (cosign's <c>.sig</c>).</summary>
@@ -67,9 +66,8 @@ public sealed class CapsulesClient
 
     private async Task<string> GetTextAsync(string path, CancellationToken cancellationToken)
     {
-        using var response = await _api.Http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
-        await ApiConnection.EnsureSuccessAsync(response, cancellationToken);
-        return await response.Content.ReadAsStringAsync(cancellationToken);
+        using var content = await _api.GetContentAsync(path, cancellationToken);
+        return await content.ReadAsStringAsync(cancellationToken);
     }
 
     private static string VersionPath(string name, string version) => $"v1/capsules/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}";

@@ -146,7 +146,7 @@ public sealed class SessionsClient
     {
         try
         {
-            return (await _streams.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null);
+            return (await _streams.SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null);
         }
         catch (HttpRequestException ex)
         {

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -20,8 +21,12 @@ public sealed class DistributedCacheTicketStore(IDistributedCache cache, IDataPr
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket)
     {
+        ArgumentNullException.ThrowIfNull(ticket);
         var id = Guid.NewGuid().ToString("N");
-        await RenewAsync(id, ticket);
+        // The claims carry their own ticket's id: a live page that refreshes the user's token writes it back here.
+        var identity = new ClaimsIdentity(ticket.Principal.Claims.Where(c => c.Type != WebClaims.Ticket), ticket.Principal.Identity?.AuthenticationType);
+        identity.AddClaim(new Claim(WebClaims.Ticket, id));
+        await RenewAsync(id, new AuthenticationTicket(new ClaimsPrincipal(identity), ticket.Properties, ticket.AuthenticationScheme));
         return id;
     }
 

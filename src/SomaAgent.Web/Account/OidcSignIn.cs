@@ -12,7 +12,8 @@ namespace SomaAgent.Web.Account;
 /// Single sign-on when <c>OIDC_AUTHORITY</c> is set (Keycloak's realm in the containers topology): the authorization
 /// code flow with PKCE for the public client <c>OIDC_WEB_CLIENT_ID</c> (default <c>somaagent-web</c>). The access
 /// token it gets (audience <c>somaagent</c>, the user's <c>tenant</c>) is checked at the gateway (<c>GET /v1/me</c>)
-/// and kept, like an API key, only in the server-side ticket.
+/// and kept, like an API key, only in the server-side ticket, with the refresh token that renews it
+/// (<see cref="AccessTokens"/>).
 /// </summary>
 public static class OidcSignIn
 {
@@ -74,9 +75,17 @@ public static class OidcSignIn
         {
             var caller = await clients.Create(accessToken).GetCallerAsync(context.HttpContext.RequestAborted);
             var name = context.Principal?.FindFirst("name")?.Value ?? context.Principal?.FindFirst("preferred_username")?.Value ?? caller.Subject;
-            context.Principal = WebClaims.Principal(caller, accessToken, "oidc", CookieAuthenticationDefaults.AuthenticationScheme, name);
-            // The ticket lives as long as the token: then the user signs in again.
-            context.Properties!.ExpiresUtc = DateTimeOffset.UtcNow.AddSeconds(int.TryParse(context.TokenEndpointResponse!.ExpiresIn, out var seconds) ? seconds : 300);
+            var response = context.TokenEndpointResponse!;
+            var time = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
+            var expiresAt = time.GetUtcNow().AddSeconds(int.TryParse(response.ExpiresIn, out var seconds) ? seconds : 300);
+            context.Principal = WebClaims.WithTokens(
+                WebClaims.Principal(caller, accessToken, "oidc", CookieAuthenticationDefaults.AuthenticationScheme, name),
+                accessToken, response.RefreshToken, expiresAt);
+            if (string.IsNullOrEmpty(response.RefreshToken))
+            {
+                // Nothing to refresh the token with: the ticket lives as long as the token, then the user signs in again.
+                context.Properties!.ExpiresUtc = expiresAt;
+            }
         }
         catch (Exception ex) when (PlatformErrors.IsPlatformFailure(ex))
         {

@@ -44,8 +44,7 @@ public static class WebExtensions
         {
             services.AddDistributedMemoryCache();
         }
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ITicketStore, DistributedCacheTicketStore>();
+        services.AddUserClients();
         services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseTicketStore>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
@@ -57,11 +56,12 @@ public static class WebExtensions
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.ExpireTimeSpan = DistributedCacheTicketStore.DefaultLifetime;
                 options.SlidingExpiration = true;
+                options.EventsType = typeof(SignInCookieEvents);
             })
             .AddSomaAgentOidc(builder.Configuration);
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
-        services.AddScoped<UserClient>();
+        services.AddScoped<SignInCookieEvents>();
         return builder;
     }
 

@@ -22,11 +22,9 @@ public abstract class WebComponentTests : IAsyncDisposable
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
         Context.Services.AddSomaAgentClient(settings => settings.BaseAddress = new Uri("http://localhost/"));
-        foreach (var name in new[] { SomaAgentClientServiceCollectionExtensions.ApiClientName, SomaAgentClientServiceCollectionExtensions.StreamClientName })
-        {
-            Context.Services.AddHttpClient(name).ConfigurePrimaryHttpMessageHandler(() => Gateway.Server.CreateHandler());
-        }
-        Context.Services.AddScoped<UserClient>();
+        Context.Services.RouteSdkTo(Gateway);
+        Context.Services.AddDistributedMemoryCache();
+        Context.Services.AddUserClients();
         var user = Context.AddAuthorization();
         user.SetAuthorized("bunit");
         user.SetClaims(new Claim(WebClaims.Credential, credential), new Claim(WebClaims.Tenant, "default"), new Claim(WebClaims.Scope, scope));
@@ -53,5 +51,18 @@ public abstract class WebComponentTests : IAsyncDisposable
     {
         await Context.DisposeAsync();
         GC.SuppressFinalize(this);
+    }
+}
+
+public static class SdkRouting
+{
+    /// <summary>Sends the SDK's calls (its API and stream clients) to <paramref name="gateway"/>'s in-memory server.</summary>
+    public static IServiceCollection RouteSdkTo(this IServiceCollection services, GatewayApp gateway)
+    {
+        foreach (var name in new[] { SomaAgentClientServiceCollectionExtensions.ApiClientName, SomaAgentClientServiceCollectionExtensions.StreamClientName })
+        {
+            services.AddHttpClient(name).ConfigurePrimaryHttpMessageHandler(() => gateway.Server.CreateHandler());
+        }
+        return services;
     }
 }

@@ -105,10 +105,7 @@ public sealed partial class WebReplicasTests(RedisServer redis, SharedGateway ga
             web.UseSetting("ConnectionStrings:redis", redis.ConnectionString);
             web.ConfigureTestServices(services =>
             {
-                foreach (var name in new[] { SomaAgentClientServiceCollectionExtensions.ApiClientName, SomaAgentClientServiceCollectionExtensions.StreamClientName })
-                {
-                    services.AddHttpClient(name).ConfigurePrimaryHttpMessageHandler(() => gateway.Server.CreateHandler());
-                }
+                services.RouteSdkTo(gateway);
             });
         });
 

@@ -1,7 +1,8 @@
 // A real OIDC issuer for the JWT tests (a stand-in for Keycloak): discovery, JWKS, and client_credentials
 // access tokens as RS256 JWTs carrying 'tenant' and 'scope'; and, for the Web's sign-in, interactive login
 // (oidc-provider's development login and consent pages: any user name signs in) with the authorization code flow
-// and PKCE for the public client 'somaagent-web', whose users' tokens carry their account's 'tenant'.
+// and PKCE for the public client 'somaagent-web', whose users' tokens carry their account's 'tenant', and rotating
+// refresh tokens that renew them.
 // Usage: node server.js <port> [audience]. Prints "oidc-issuer ready <issuer>" once it listens on 127.0.0.1.
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
@@ -25,7 +26,7 @@ const clients = [
 clients.push({
   client_id: 'somaagent-web',
   token_endpoint_auth_method: 'none',
-  grant_types: ['authorization_code'],
+  grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
   redirect_uris: ['http://127.0.0.1/signin-oidc'],
   post_logout_redirect_uris: [],
@@ -47,6 +48,9 @@ const provider = new Provider(issuer, {
   }),
   claims: { openid: ['sub'], profile: ['name', 'tenant'] },
   pkce: { required: () => true },
+  // Like Keycloak, a refresh token with every code exchange (no offline_access needed). Refresh tokens of the public
+  // client rotate: each one is good for a single use.
+  issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
