@@ -128,8 +128,11 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
         await page.Locator("#interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await TabToAsync(page, "new-session-input");
         await page.Keyboard.TypeAsync("What is 6*7?");
+        // Start is enabled once the typed message reached the server, as a user sees it light up; Tab skips it before.
+        await Assertions.Expect(page.Locator("#start-session")).ToBeEnabledAsync();
         await TabToAsync(page, "start-session");
         await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(new Regex("/sessions/[0-9a-f-]{36}$"));
         await page.Locator(".assistant-message").Filter(new() { HasText = "6*7 = 42." }).WaitForAsync();
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Dark theme" }).ClickAsync();
