@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
 # servers the test fixtures start privately, openssl (which checks capsule signatures as an implementation
-# that is not ours), Chromium (the Web's browser tests), node + npm and the packages of the test OIDC issuer, S3 server and Sigstore verifier
+# that is not ours), Chromium (the Web's browser tests), Prometheus and promtool (the alert rules), node + npm and the packages of the test OIDC issuer, S3 server and Sigstore verifier
 # (tests/SomaAgent.Tests/Infrastructure/oidc, s3rver, sigstore), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
@@ -20,6 +20,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The Web's end-to-end tests drive Debian's Chromium with Playwright (never `playwright install`: it cannot download here).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The alert rules are unit-tested with promtool and evaluated by a real Prometheus scraping the services.
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]} (apt)"
@@ -27,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "install-test-deps: postgresql, redis-server, node, npm, openssl and chromium already installed"
+  echo "install-test-deps: postgresql, redis-server, node, npm, openssl, chromium and prometheus already installed"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')

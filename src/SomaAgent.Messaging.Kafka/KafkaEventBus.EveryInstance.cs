@@ -23,6 +23,7 @@ public sealed partial class KafkaEventBus
         private readonly BusConsumer _spec;
         private readonly IConsumer<string, byte[]> _consumer;
         private readonly HashSet<TopicPartition> _assigned = [];
+        private readonly IDisposable _lag;
         private bool _positioned;
         private DateTime _nextPartitionCheck;
 
@@ -31,6 +32,8 @@ public sealed partial class KafkaEventBus
             _bus = bus;
             _spec = spec;
             _consumer = consumer;
+            // Labelled by the role, not the reader's own group id: that one is new at every start.
+            _lag = KafkaConsumerLag.Track(spec.Group + "-instance", consumer);
         }
 
         /// <summary>
@@ -160,6 +163,7 @@ public sealed partial class KafkaEventBus
 
         public void Dispose()
         {
+            _lag.Dispose();
             _consumer.Close();
             _consumer.Dispose();
         }

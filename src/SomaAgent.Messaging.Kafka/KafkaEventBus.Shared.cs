@@ -50,6 +50,7 @@ public sealed partial class KafkaEventBus
             .SetPartitionsLostHandler((c, partitions) => LogAssignment(spec.Group, "lost", [.. partitions.Select(p => p.TopicPartition)]))
             .Build();
         consumer.Subscribe(spec.Topics);
+        var lag = KafkaConsumerLag.Track(spec.Group, consumer);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -79,6 +80,7 @@ public sealed partial class KafkaEventBus
         }
         finally
         {
+            lag.Dispose();
             // Commits what was stored and leaves the group, so the partitions move on at once.
             consumer.Close();
         }

@@ -92,6 +92,7 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             Value = JsonSerializer.SerializeToUtf8Bytes(message.Stamped(_time), BusJsonContext.Wire.BusMessage),
             Headers = headers,
         }, cancellationToken);
+        RuntimeDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("topic", topic));
     }
 
     /// <summary>

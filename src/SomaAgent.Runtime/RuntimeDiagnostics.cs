@@ -22,6 +22,18 @@ public static class RuntimeDiagnostics
         "somaagent.turns.ended",
         description: "Turns that ended, by final status.");
 
+    public static UpDownCounter<long> SessionsActive { get; } = Meter.CreateUpDownCounter<long>(
+        "somaagent.sessions.active",
+        description: "Sessions with a turn running now (summed over the workers running them).");
+
+    public static Counter<long> EventsStored { get; } = Meter.CreateCounter<long>(
+        "somaagent.events.stored",
+        description: "Session events committed to the session store.");
+
+    public static Counter<long> MessagesPublished { get; } = Meter.CreateCounter<long>(
+        "somaagent.messages.published",
+        description: "Messages published on the bus, by topic.");
+
     public static Counter<long> TurnsResumed { get; } = Meter.CreateCounter<long>(
         "somaagent.turns.resumed",
         description: "Turns a worker took over after the worker running them stopped.");
@@ -40,8 +52,9 @@ public static class RuntimeDiagnostics
         description: "Time to get one policy decision, by decider (opa, builtin) and outcome (allow, deny, unavailable).",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
 
+    /// <summary><c>tool_execution_time_seconds</c>, the seed's name, as Prometheus shows it.</summary>
     public static Histogram<double> ToolDuration { get; } = Meter.CreateHistogram(
-        "somaagent.tool.duration",
+        "tool.execution_time",
         unit: "s",
         description: "Time a tool took to run, by tool and outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });

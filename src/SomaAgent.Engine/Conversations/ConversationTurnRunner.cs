@@ -57,6 +57,7 @@ public sealed partial class ConversationTurnRunner(
         var writer = new TurnEventWriter(session, lease.Epoch, writes, bus, time);
         var stepText = new StringBuilder();
         using var cancelledOrLost = CancellationTokenSource.CreateLinkedTokenSource(turnCancelled, lease.Lost);
+        RuntimeDiagnostics.SessionsActive.Add(1);
         try
         {
             var transcript = await LoadTranscriptAsync(sessionId, stopping);
@@ -97,6 +98,7 @@ public sealed partial class ConversationTurnRunner(
         finally
         {
             leases.Forget(lease);
+            RuntimeDiagnostics.SessionsActive.Add(-1);
         }
 
         activity?.SetTag("somaagent.turn.status", session.Status);

@@ -10,6 +10,7 @@ using SomaAgent.Gateway.Problems;
 using SomaAgent.Gateway.Registry;
 using SomaAgent.Gateway.Security;
 using SomaAgent.Gateway.Sessions;
+using SomaAgent.Gateway.Telemetry;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Security;
 using SomaAgent.Security.Hardening;
@@ -71,6 +72,7 @@ public static class GatewayExtensions
         var ownLimit = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
         var registryLimit = app.Services.GetRequiredService<IOptions<RegistryForwardingOptions>>().Value.MaxBodyBytes;
 
+        app.UseGatewayLatency();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSomaAgentHttpHardening();

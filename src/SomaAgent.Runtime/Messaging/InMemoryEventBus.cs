@@ -56,6 +56,7 @@ public sealed partial class InMemoryEventBus : BackgroundService, IEventBus
         activity?.SetTag("messaging.system", "in-memory");
         activity?.SetTag("messaging.destination.name", topic);
         activity?.SetTag("messaging.message.id", message.MessageId.ToString());
+        RuntimeDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("topic", topic));
 
         if (_consumersByTopic.TryGetValue(topic, out var consumers))
         {

@@ -96,8 +96,10 @@ public sealed partial class SessionWriteQueue(
         {
             applied[i] = await writes[i].ApplyAsync(db, CancellationToken.None);
         }
+        var events = db.ChangeTracker.Entries<SessionEventRecord>().Count(e => e.State == EntityState.Added);
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
+        RuntimeDiagnostics.EventsStored.Add(events);
         return applied;
     }
 

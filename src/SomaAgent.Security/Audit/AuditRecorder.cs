@@ -31,8 +31,19 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time)
     public static string RouteOf(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        return http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern }
-            ? "/" + pattern.TrimStart('/')
-            : http.Request.Path.Value ?? "/";
+        return TemplateOf(http) ?? http.Request.Path.Value ?? "/";
     }
+
+    /// <summary>
+    /// The route template when one matched, else <c>unmatched</c>: a label for metrics, where raw paths (ids, probes
+    /// of random URLs) would make a series per request.
+    /// </summary>
+    public static string RouteTemplateOf(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return TemplateOf(http) ?? "unmatched";
+    }
+
+    private static string? TemplateOf(HttpContext http) =>
+        http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } ? "/" + pattern.TrimStart('/') : null;
 }

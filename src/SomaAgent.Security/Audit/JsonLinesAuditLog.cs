@@ -9,7 +9,8 @@ using SomaAgent.Runtime;
 namespace SomaAgent.Security.Audit;
 
 /// <summary>
-/// Appends each entry as one JSON line to the configured file and emits it as a structured log. Entries go
+/// Appends each entry as one JSON line to the configured file, emits it as a structured log and counts refusals
+/// (<see cref="AuditMetrics"/>). Entries go
 /// through a bounded queue to one writer, so a burst of refused requests never makes them wait on the disk
 /// one by one, and a full queue slows callers down rather than dropping entries. The file is opened for
 /// append only: nothing already written is ever rewritten, and a restart continues it.
@@ -40,6 +41,7 @@ public sealed partial class JsonLinesAuditLog(
         ArgumentNullException.ThrowIfNull(entry);
         LogEntry(logger, entry.Decision == AuditDecisions.Allow ? LogLevel.Information : LogLevel.Warning,
             entry.Event, entry.Decision, entry.Tenant, entry.Subject, entry.Method, entry.Route, entry.Reason, entry.TraceId, entry.ClientAddress);
+        AuditMetrics.Count(entry);
         try
         {
             await _queue.Writer.WriteAsync(entry, cancellationToken);

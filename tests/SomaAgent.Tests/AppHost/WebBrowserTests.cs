@@ -124,7 +124,10 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
         await TabToAsync(page, "api-key");
         await page.Keyboard.TypeAsync(topology.BootstrapKey);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/sessions$"));
+        // Signed in, or told why not: a loaded machine (the whole suite at once) may take a while to answer.
+        await page.Locator("#interactive, #login-error").First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 60_000 });
+        (await page.Locator("#login-error").CountAsync()).ShouldBe(0, await page.Locator("body").InnerTextAsync());
+        page.Url.ShouldEndWith("/sessions");
         await page.Locator("#interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await TabToAsync(page, "new-session-input");
         await page.Keyboard.TypeAsync("What is 6*7?");
@@ -132,8 +135,8 @@ public sealed partial class WebBrowserTests(EmbeddedTopology topology, Chromium 
         await Assertions.Expect(page.Locator("#start-session")).ToBeEnabledAsync();
         await TabToAsync(page, "start-session");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/sessions/[0-9a-f-]{36}$"));
-        await page.Locator(".assistant-message").Filter(new() { HasText = "6*7 = 42." }).WaitForAsync();
+        await page.WaitForURLAsync(new Regex("/sessions/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+        await page.Locator(".assistant-message").Filter(new() { HasText = "6*7 = 42." }).WaitForAsync(new() { Timeout = 60_000 });
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Dark theme" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Light theme" }).WaitForAsync();

@@ -88,7 +88,7 @@ public sealed class CatalogAndHealthTests(SharedGateway gateway)
         text.ShouldContain("somaagent_turns_ended_total{");
         text.ShouldContain("status=\"completed\"");
         text.ShouldContain("somaagent_turn_duration_seconds_bucket");
-        text.ShouldContain("somaagent_tool_duration_seconds_bucket{");
+        text.ShouldContain("tool_execution_time_seconds_bucket{");
         text.ShouldContain("http_server_request_duration_seconds");
     }
 }
