@@ -21,7 +21,7 @@ public readonly record struct ToolPipelineKey(string ToolName, TimeSpan Timeout,
 /// exponential back-off and jitter (retryable tools only), the tool's circuit breaker, and the tool's own
 /// timeout on each attempt. Polly's telemetry names the pipeline <c>somaagent-tool</c>, instance = tool name.
 /// </summary>
-public sealed class ToolResiliencePipelines
+public sealed class ToolResiliencePipelines : IDisposable
 {
     public const string PipelineName = "somaagent-tool";
     public const string CircuitStateMetric = "somaagent.tool.circuit.state";
@@ -31,23 +31,30 @@ public sealed class ToolResiliencePipelines
     private readonly TelemetryOptions _telemetry;
     private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _circuits = new(StringComparer.Ordinal);
 
+    // The breakers' states as one gauge per process over the live pipelines, like the other SomaAgent instruments:
+    // OpenTelemetry merges instruments of one name, and a second host's gauge (a test's) going away would end the first's.
+    private static readonly ConcurrentDictionary<ToolResiliencePipelines, byte> Live = new();
+
+    private static readonly ObservableGauge<int> CircuitStates = RuntimeDiagnostics.Meter.CreateObservableGauge(
+        CircuitStateMetric,
+        () => Live.Keys.SelectMany(pipelines => pipelines.ObserveCircuits()),
+        description: "State of each tool's circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated.");
+
     public ToolResiliencePipelines(
         ResiliencePipelineRegistry<ToolPipelineKey> registry,
         IOptions<ToolResilienceOptions> options,
-        IOptions<TelemetryOptions> telemetry,
-        IMeterFactory meterFactory)
+        IOptions<TelemetryOptions> telemetry)
     {
         ArgumentNullException.ThrowIfNull(telemetry);
-        ArgumentNullException.ThrowIfNull(meterFactory);
         this.registry = registry;
         this.options = options;
         _telemetry = QuietResilienceTelemetry.From(telemetry.Value);
-        // The breaker's state as a gauge per tool, so dashboards and alerts see a circuit open and close.
-        meterFactory.Create(RuntimeDiagnostics.Name).CreateObservableGauge(
-            CircuitStateMetric,
-            ObserveCircuits,
-            description: "State of each tool's circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated.");
+        _ = CircuitStates;
+        Live[this] = 0;
     }
+
+    /// <summary>Stops reporting this host's breakers (the host is going away).</summary>
+    public void Dispose() => Live.TryRemove(this, out _);
 
     /// <summary>The state of the tool's circuit breaker; closed for a tool not called yet.</summary>
     public CircuitState CircuitOf(string toolName) =>

@@ -215,9 +215,9 @@ public sealed class ToolResilienceTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var healthy = false;
-        var tool = new ScriptedTool("flaky", (_, _, _) => Volatile.Read(ref healthy) ? Task.FromResult("ok") : throw new IOException("connection reset"), retryable: false);
+        var tool = new ScriptedTool("flaky-" + Guid.NewGuid().ToString("N")[..8], (_, _, _) => Volatile.Read(ref healthy) ? Task.FromResult("ok") : throw new IOException("connection reset"), retryable: false);
         await using var host = await ToolHost.StartAsync([tool.Tool], SmallBreaker, time);
-        using var gauge = new CircuitGauge(host.Services);
+        using var gauge = new CircuitGauge();
 
         await host.RunAsync(tool.Name);
         var closed = gauge.Read(tool.Name);
@@ -300,20 +300,20 @@ public sealed class ToolResilienceTests
     }
 }
 
-/// <summary>Reads <c>somaagent.tool.circuit.state</c> of one host as an exporter would.</summary>
+/// <summary>
+/// Reads <c>somaagent.tool.circuit.state</c> as an exporter would. The gauge is one per process, over every host's
+/// breakers: tests read the tools they named uniquely.
+/// </summary>
 internal sealed class CircuitGauge : IDisposable
 {
     private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
     private readonly Dictionary<string, int> _states = new(StringComparer.Ordinal);
-    private readonly System.Diagnostics.Metrics.IMeterFactory _factory;
 
-    public CircuitGauge(IServiceProvider services)
+    public CircuitGauge()
     {
-        _factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(services);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            // Only this host's meter: other tests' hosts publish the same instrument name.
-            if (instrument.Name == SomaAgent.Engine.Tools.Resilience.ToolResiliencePipelines.CircuitStateMetric && instrument.Meter.Scope == _factory)
+            if (instrument.Name == SomaAgent.Engine.Tools.Resilience.ToolResiliencePipelines.CircuitStateMetric)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

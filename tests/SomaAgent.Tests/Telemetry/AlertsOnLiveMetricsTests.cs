@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.Engine.Tools;
+using SomaAgent.Runtime.Messaging;
+using SomaAgent.Tests.AppHost;
+using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Infrastructure;
+using SomaAgent.Tests.Runtime.Tools;
+
+namespace SomaAgent.Tests.Telemetry;
+
+/// <summary>
+/// The alert rules evaluated by a real Prometheus on real data: it scrapes a gateway (hosting the workers, as the embedded
+/// topology runs) over loopback after real traffic, and a tool that always fails opens its breaker, which makes
+/// <c>ToolCircuitOpen</c> pending for it while the gateway is seen up.
+/// </summary>
+public sealed class AlertsOnLiveMetricsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_tool_that_always_fails_makes_its_alert_pending_on_the_live_metrics()
+    {
+        var down = new ScriptedTool("always-down-" + Guid.NewGuid().ToString("N")[..8], (_, _, _) => throw new IOException("connection refused"), retryable: false);
+        var port = RedisServer.FreeLoopbackPort();
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?>
+        {
+            // A real socket on loopback for Prometheus to scrape (the gateway's own default would be *:8010).
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["SomaAgent:Tools:Resilience:RetryDelayMs"] = "0",
+            ["SomaAgent:Tools:Resilience:CircuitBreaker:MinimumThroughput"] = "4",
+            ["SomaAgent:Tools:Resilience:CircuitBreaker:FailureRatio"] = "0.5",
+            ["SomaAgent:Tools:Resilience:CircuitBreaker:BreakDurationSeconds"] = "120",
+        });
+        await using var gateway = app.WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddSingleton(down.Tool)));
+        gateway.UseKestrel();
+        gateway.StartServer();
+        await using var prometheus = await PrometheusServer.StartAsync(
+            [("somaagent-gateway", $"127.0.0.1:{port}")],
+            [Path.Combine(AppModel.RepositoryRoot, "deploy", "prometheus", "alerts.yml")], Ct);
+
+        // Real traffic: a turn with a tool call, a session that is not there, a wrong key.
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayApp.BootstrapKey);
+        using (var created = await client.PostAsJsonAsync("/v1/sessions", new { input = "What is 6*7?" }, GatewayApp.Json, Ct))
+        {
+            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+        (await client.GetAsync($"/v1/sessions/{Guid.NewGuid()}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using (var stranger = new HttpClient { BaseAddress = client.BaseAddress })
+        {
+            stranger.DefaultRequestHeaders.Authorization = new("Bearer", "sk-not-a-key-of-this-gateway-0123456789abcdef");
+            (await stranger.GetAsync("/v1/sessions", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+        // The induced failure: this gateway's tool executor runs the failing tool until its breaker opens.
+        var executor = gateway.Services.GetRequiredService<ToolExecutor>();
+        for (var i = 0; i < 5; i++)
+        {
+            await executor.ExecuteAsync(new ToolCallRequested
+            {
+                SessionId = Guid.NewGuid(),
+                TenantId = "default",
+                CallId = $"call_{Guid.NewGuid():N}",
+                ToolName = down.Name,
+                ArgumentsJson = "{}",
+            }, Ct);
+        }
+
+        var pending = await WaitForAsync(prometheus, async () =>
+            (await prometheus.AlertsAsync(Ct)).Where(a => Label(a, "alertname") == "ToolCircuitOpen" && Label(a, "tool") == down.Name)
+                .Select(a => (JsonElement?)a).FirstOrDefault());
+        var up = await prometheus.QueryAsync("up{job=\"somaagent-gateway\"}", Ct);
+        var requests = await prometheus.QueryAsync("sum by (status_class) (gateway_latency_seconds_count)", Ct);
+        var alerts = await prometheus.AlertsAsync(Ct);
+
+        pending.GetProperty("state").GetString().ShouldBe("pending", "for: 1m has not passed yet");
+        up.EnumerateArray().Single().GetProperty("value")[1].GetString().ShouldBe("1");
+        // The instruments are the test process's, shared by every gateway in it: only what this test caused is its to judge.
+        requests.EnumerateArray().Select(r => Label(r, "status_class")).ShouldContain("2xx");
+        requests.EnumerateArray().Select(r => Label(r, "status_class")).ShouldContain("4xx");
+        alerts.ShouldNotContain(a => Label(a, "alertname") == "ServiceDown");
+        alerts.Where(a => Label(a, "tool") == down.Name).Select(a => Label(a, "alertname")).ShouldBe(["ToolCircuitOpen"]);
+    }
+
+    private static string? Label(JsonElement sample, string name) =>
+        sample.GetProperty(sample.TryGetProperty("metric", out _) ? "metric" : "labels").TryGetProperty(name, out var value) ? value.GetString() : null;
+
+    /// <summary>Polls until <paramref name="find"/> finds something (Prometheus scrapes first about 6 s after its start), 60 s at most.</summary>
+    private static async Task<JsonElement> WaitForAsync(PrometheusServer prometheus, Func<Task<JsonElement?>> find)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (await find() is { } found)
+            {
+                return found;
+            }
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"Prometheus did not get there within 60 s: {prometheus.Output}");
+            await Task.Delay(250, Ct);
+        }
+    }
+}
