@@ -38,9 +38,19 @@ public static class GatewayLatency
                 Latency.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
                     new KeyValuePair<string, object?>("route", AuditRecorder.RouteTemplateOf(http)),
                     new KeyValuePair<string, object?>("method", http.Request.Method),
-                    new KeyValuePair<string, object?>("status_class", $"{http.Response.StatusCode / 100}xx"));
+                    new KeyValuePair<string, object?>("status_class", StatusClass(http.Response.StatusCode)));
                 return Task.CompletedTask;
             });
             return next(http);
         });
+
+    // Constant strings: no allocation per request on the hot path.
+    private static string StatusClass(int status) => (status / 100) switch
+    {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    };
 }
