@@ -96,7 +96,10 @@ public sealed partial class SessionWriteQueue(
         {
             applied[i] = await writes[i].ApplyAsync(db, CancellationToken.None);
         }
+        // Added rows are tracked as Added already: no change detection here (SaveChanges runs its own, once).
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var events = db.ChangeTracker.Entries<SessionEventRecord>().Count(e => e.State == EntityState.Added);
+        db.ChangeTracker.AutoDetectChangesEnabled = true;
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         RuntimeDiagnostics.EventsStored.Add(events);
