@@ -35,9 +35,12 @@ public static class WebExtensions
         var dataProtection = services.AddDataProtection().SetApplicationName("SomaAgent.Web");
         if (builder.Configuration.GetConnectionString("redis") is { Length: > 0 } redis)
         {
-            services.AddStackExchangeRedisCache(options => options.Configuration = redis);
-            // Connected on first use, so the Web starts (and serves its sign-in page) while Redis is still coming up.
-            var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(redis));
+            // One connection for the ticket cache and the key ring, made on first use and retried in the background
+            // (AbortOnConnectFail off), so the Web starts and serves its sign-in page while Redis is still coming up.
+            var configuration = ConfigurationOptions.Parse(redis);
+            configuration.AbortOnConnectFail = false;
+            var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration));
+            services.AddStackExchangeRedisCache(options => options.ConnectionMultiplexerFactory = () => Task.FromResult(connection.Value));
             dataProtection.PersistKeysToStackExchangeRedis(() => connection.Value.GetDatabase(), DataProtectionKeys);
         }
         else
