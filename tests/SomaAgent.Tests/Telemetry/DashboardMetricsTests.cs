@@ -34,13 +34,8 @@ public sealed class DashboardMetricsTests(KafkaMockCluster kafka)
         var wanted = Dashboards.Queries().SelectMany(q => Dashboards.MetricsOf(q.Query)).ToHashSet(StringComparer.Ordinal);
 
         using var client = gateway.CreateAnonymousClient();
-        var missing = wanted.ToList();
-        for (var attempt = 0; attempt < 100 && missing.Count > 0; attempt++)
-        {
-            await Task.Delay(100, Ct);
-            var metrics = new PrometheusText(await client.GetStringAsync("/metrics", Ct));
-            missing = [.. wanted.Where(name => !metrics.Names.Contains(name))];
-        }
+        var metrics = await PrometheusText.ScrapeUntilAsync(client, m => wanted.IsSubsetOf(m.Names), Ct, attempts: 100);
+        var missing = wanted.Where(name => !metrics.Names.Contains(name)).ToList();
 
         wanted.Count.ShouldBeGreaterThan(15);
         missing.ShouldBeEmpty("metrics the dashboards read but /metrics does not export");

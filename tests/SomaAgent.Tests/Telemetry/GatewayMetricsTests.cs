@@ -113,21 +113,10 @@ public sealed partial class GatewayMetricsTests(GatewayMetricsTests.LimitedGatew
         ours.Where(n => !documented.Contains($"`{n}`", StringComparison.Ordinal)).ShouldBeEmpty("metrics missing from docs/operations.md");
     }
 
-    /// <summary>Scrapes until <paramref name="ready"/> holds: the exporter caches a scrape briefly, and turns end after their answer.</summary>
     private async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> ready)
     {
         using var client = App.CreateAnonymousClient();
-        PrometheusText metrics = new("");
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            metrics = new PrometheusText(await client.GetStringAsync("/metrics", Ct));
-            if (ready(metrics))
-            {
-                return metrics;
-            }
-            await Task.Delay(100, Ct);
-        }
-        return metrics;
+        return await PrometheusText.ScrapeUntilAsync(client, ready, Ct);
     }
 
     /// <summary>A gateway where one tenant may make only a few requests a minute.</summary>

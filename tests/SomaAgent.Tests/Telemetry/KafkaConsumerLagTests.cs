@@ -52,12 +52,7 @@ public sealed class KafkaConsumerLagTests(KafkaMockCluster kafka)
         await gateway.WaitForEndAsync(id, Ct, timeout: TimeSpan.FromSeconds(30));
         using var client = gateway.CreateAnonymousClient();
 
-        PrometheusText metrics = new("");
-        for (var attempt = 0; attempt < 50 && metrics.Of("kafka_consumer_lag", "topic=conversation.inbound").Count == 0; attempt++)
-        {
-            metrics = new PrometheusText(await client.GetStringAsync("/metrics", Ct));
-            await Task.Delay(100, Ct);
-        }
+        var metrics = await PrometheusText.ScrapeUntilAsync(client, m => m.Of("kafka_consumer_lag", "topic=conversation.inbound").Count > 0, Ct);
 
         var samples = metrics.Of("kafka_consumer_lag");
         samples.ShouldNotBeEmpty();

@@ -35,6 +35,25 @@ public sealed partial class PrometheusText
 
     public string Text { get; }
 
+    /// <summary>
+    /// Scrapes <c>/metrics</c> through <paramref name="client"/> until <paramref name="ready"/> holds (the exporter caches a
+    /// scrape briefly, and work ends after its answer), 100 ms apart, at most <paramref name="attempts"/> times; returns
+    /// the last scrape either way, for the test's own assertions to explain.
+    /// </summary>
+    public static async Task<PrometheusText> ScrapeUntilAsync(HttpClient client, Func<PrometheusText, bool> ready,
+        CancellationToken cancellationToken, int attempts = 50)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(ready);
+        var metrics = new PrometheusText(await client.GetStringAsync("/metrics", cancellationToken));
+        for (var attempt = 1; attempt < attempts && !ready(metrics); attempt++)
+        {
+            await Task.Delay(100, cancellationToken);
+            metrics = new PrometheusText(await client.GetStringAsync("/metrics", cancellationToken));
+        }
+        return metrics;
+    }
+
     /// <summary>Every metric name that has at least one sample.</summary>
     public IReadOnlySet<string> Names => _samples.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
 

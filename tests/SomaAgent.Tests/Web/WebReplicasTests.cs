@@ -42,22 +42,7 @@ public sealed partial class WebReplicasTests(RedisServer redis, SharedGateway ga
     [Fact]
     public async Task A_form_served_by_one_replica_is_accepted_by_the_other()
     {
-        using var first = _first.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        using var login = await first.GetAsync("/account/login", Ct);
-        var token = Token().Match(await login.Content.ReadAsStringAsync(Ct)).Groups[1].Value;
-        using var other = _second.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["__RequestVerificationToken"] = token,
-                ["_handler"] = "api-key",
-                ["Input.Key"] = "",
-            }),
-        };
-        post.Headers.Add("Cookie", CookiesOf(login));
-
-        using var answer = await other.SendAsync(post, Ct);
+        using var answer = await PostLoginFormAsync(servedBy: _first, postedTo: _second, key: "");
 
         // Past antiforgery (which would answer 400), to the form's own validation.
         answer.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -76,8 +61,16 @@ public sealed partial class WebReplicasTests(RedisServer redis, SharedGateway ga
 
     private static async Task<string> SignInAsync(WebApplicationFactory<UserClient> web)
     {
-        using var client = web.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        using var login = await client.GetAsync("/account/login", Ct);
+        using var signIn = await PostLoginFormAsync(servedBy: web, postedTo: web, key: GatewayApp.BootstrapKey);
+        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect, await signIn.Content.ReadAsStringAsync(Ct));
+        return CookiesOf(signIn);
+    }
+
+    /// <summary>The sign-in form as a browser sends it: fetched (with its antiforgery token and cookie) from one replica, posted to another.</summary>
+    private static async Task<HttpResponseMessage> PostLoginFormAsync(WebApplicationFactory<UserClient> servedBy, WebApplicationFactory<UserClient> postedTo, string key)
+    {
+        using var first = servedBy.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        using var login = await first.GetAsync("/account/login", Ct);
         var token = Token().Match(await login.Content.ReadAsStringAsync(Ct)).Groups[1].Value;
         using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
         {
@@ -85,13 +78,12 @@ public sealed partial class WebReplicasTests(RedisServer redis, SharedGateway ga
             {
                 ["__RequestVerificationToken"] = token,
                 ["_handler"] = "api-key",
-                ["Input.Key"] = GatewayApp.BootstrapKey,
+                ["Input.Key"] = key,
             }),
         };
         post.Headers.Add("Cookie", CookiesOf(login));
-        using var signIn = await client.SendAsync(post, Ct);
-        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect, await signIn.Content.ReadAsStringAsync(Ct));
-        return CookiesOf(signIn);
+        using var second = postedTo.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        return await second.SendAsync(post, Ct);
     }
 
     private static string CookiesOf(HttpResponseMessage response) =>
