@@ -52,7 +52,10 @@ public sealed partial class KafkaEventBus
                 EnableAutoCommit = false,
                 FetchWaitMaxMs = bus._options.FetchWaitMaxMs,
                 SocketNagleDisable = true,
-            }).Build();
+            })
+                .SetLogHandler((_, log) => bus.OnClientLog(log))
+                .SetErrorHandler((_, error) => bus.OnClientError(error))
+                .Build();
             var reader = new InstanceConsumer(bus, spec, consumer);
             reader.TryPosition();
             return reader;

@@ -48,6 +48,8 @@ public sealed partial class KafkaEventBus
                 CommitStored(c, spec.Group);
             })
             .SetPartitionsLostHandler((c, partitions) => LogAssignment(spec.Group, "lost", [.. partitions.Select(p => p.TopicPartition)]))
+            .SetLogHandler((_, log) => OnClientLog(log))
+            .SetErrorHandler((_, error) => OnClientError(error))
             .Build();
         consumer.Subscribe(spec.Topics);
         var lag = KafkaConsumerLag.Track(spec.Group, consumer);

@@ -64,7 +64,10 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             LingerMs = _options.LingerMs,
             SocketNagleDisable = true,
             ClientId = ClientId,
-        }).Build();
+        })
+            .SetLogHandler((_, log) => OnClientLog(log))
+            .SetErrorHandler((_, error) => OnClientError(error))
+            .Build();
     }
 
     private static string ClientId => $"somaagent-{Environment.MachineName}-{Environment.ProcessId}";
@@ -213,7 +216,9 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
     /// <summary>Creates the topics that do not exist yet, with the configured partitions and replication.</summary>
     private async Task CreateTopicsAsync()
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _bootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _bootstrapServers })
+            .SetLogHandler((_, log) => OnClientLog(log))
+            .Build();
         try
         {
             await admin.CreateTopicsAsync(

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SomaAgent.Tests.AppHost;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Telemetry;
 
@@ -53,22 +53,7 @@ public sealed partial class AlertRulesTests
     public static async Task<(int ExitCode, string Output)> PromtoolAsync(params string[] arguments)
     {
         File.Exists("/usr/bin/promtool").ShouldBeTrue("promtool is missing: run eng/install-test-deps.sh (installs Debian's prometheus package).");
-        var start = new ProcessStartInfo("/usr/bin/promtool")
-        {
-            WorkingDirectory = Folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Ct);
-        var error = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        return (process.ExitCode, await output + await error);
+        return await CommandLine.RunAsync("/usr/bin/promtool", Folder, arguments);
     }
 
     [GeneratedRegex(@"^\s+- alert: (\w+)", RegexOptions.Multiline)]

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace SomaAgent.Tests.Infrastructure;
+
+/// <summary>Runs a program of this machine or a script of the repository to its end, as CI would.</summary>
+internal static class CommandLine
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs <paramref name="program"/> in <paramref name="directory"/> (at most 60 s): its exit code and what it printed, stdout then stderr.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {Timeout}.");
+        }
+        return (process.ExitCode, await output + await error);
+    }
+}
