@@ -2,7 +2,7 @@
 # Installs what the test suite needs on Debian 12 (CI and dev machines): the PostgreSQL 15 and Redis
 # servers the test fixtures start privately, openssl (which checks capsule signatures as an implementation
 # that is not ours), Chromium (the Web's browser tests), Prometheus and promtool (the alert rules), node + npm and the packages of the test OIDC issuer, S3 server and Sigstore verifier
-# (tests/SomaAgent.Tests/Infrastructure/oidc, s3rver, sigstore), and the repo's dotnet tools. Idempotent: a second run only
+# (tests/SomaAgent.Tests/Infrastructure/oidc, s3rver, sigstore, kubernetes), and the repo's dotnet tools. Idempotent: a second run only
 # checks and returns.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -38,8 +38,9 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # The node packages of the test servers and tools: the OIDC issuer of the JWT tests, the S3 server (s3rver, a
-# MinIO stand-in) of the artifact store tests, and Sigstore's verifier of the signature tests.
-for folder_package in oidc:oidc-provider s3rver:s3rver sigstore:@sigstore/verify; do
+# MinIO stand-in) of the artifact store tests, Sigstore's verifier of the signature tests, and the Kubernetes API
+# schemas (kubernetes-models) the generated manifests are validated against.
+for folder_package in oidc:oidc-provider s3rver:s3rver sigstore:@sigstore/verify kubernetes:kubernetes-models; do
   folder=tests/SomaAgent.Tests/Infrastructure/${folder_package%%:*}
   if [ -d "$folder/node_modules/${folder_package#*:}" ]; then
     echo "install-test-deps: $folder packages already installed"

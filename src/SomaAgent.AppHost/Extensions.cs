@@ -1,6 +1,9 @@
+using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.AppHost.Deployment;
+using SomaAgent.Runtime.Messaging;
 
 namespace SomaAgent.AppHost;
 
@@ -22,6 +25,12 @@ public static class AppHostExtensions
 {
     public const int DefaultGatewayPort = 8010;
     public const int KafkaPort = 9092;
+
+    /// <summary>Partitions of every topic: the most consumers a group can keep busy.</summary>
+    public const int KafkaPartitions = 6;
+
+    /// <summary>Brokers of the deployed Kafka cluster; every partition is kept on all three.</summary>
+    public const int DeployedKafkaBrokers = 3;
 
     /// <summary>The gateway listens on GATEWAY_PORT (8010 unless <c>SomaAgent:GatewayPort</c> says otherwise), unproxied.</summary>
     public static IResourceBuilder<ProjectResource> WithGatewayEndpoint(this IResourceBuilder<ProjectResource> gateway)
@@ -76,7 +85,12 @@ public static class AppHostExtensions
             .WithEnvironment("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093")
             .WithEnvironment("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
             .WithEnvironment("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
-            .WithEnvironment("KAFKA_NUM_PARTITIONS", "6");
+            .WithEnvironment("KAFKA_NUM_PARTITIONS", KafkaPartitions.ToString(CultureInfo.InvariantCulture))
+            .WithAnnotation(new KafkaClusterAnnotation(
+                Brokers: DeployedKafkaBrokers,
+                Topics: [.. Topics.All, .. Topics.All.Select(Topics.DeadLetter)],
+                Partitions: KafkaPartitions,
+                ReplicationFactor: DeployedKafkaBrokers));
         builder.Services.AddHealthChecks().AddAsyncCheck("kafka-reachable", () => TcpHealth.CheckAsync("localhost", KafkaPort));
         kafka.WithHealthCheck("kafka-reachable");
 
@@ -120,19 +134,37 @@ public static class AppHostExtensions
         return new BackingContainers(postgres, redis, kafka, vault, vaultToken, opa, openFga, minio, minioUser, minioPassword, keycloak);
     }
 
-    /// <summary>Workers replicas of the containers topology (<c>SomaAgent:WorkerReplicas</c>); they share turns through leases.</summary>
+    /// <summary>Replicas of each worker role in a local run of the containers topology (<c>SomaAgent:WorkerReplicas</c>); they share turns through leases.</summary>
     public const int DefaultWorkerReplicas = 2;
 
+    /// <summary>
+    /// A role of the Workers project (<c>SomaAgent:Workers:Roles</c>) as a service of its own, on a port of its own
+    /// (the launch profile's fixed port would clash between the roles).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddWorkerRole(this IDistributedApplicationBuilder builder, string role)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddProject<Projects.SomaAgent_Workers>(role, launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithEnvironment("SomaAgent__Workers__Roles", role)
+            .WithSimulatedModelPace()
+            .WithHealthProbes();
+    }
+
     /// <summary>Gives each service the connection settings of the servers it uses, and waits for them to be healthy.</summary>
-    public static void WireTo(this BackingContainers backing, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> workers,
+    public static void WireTo(this BackingContainers backing, IResourceBuilder<ProjectResource> gateway, IReadOnlyList<IResourceBuilder<ProjectResource>> workerRoles,
         IResourceBuilder<ProjectResource> registry, IResourceBuilder<ProjectResource> web)
     {
         ArgumentNullException.ThrowIfNull(backing);
-        ArgumentNullException.ThrowIfNull(workers);
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(workerRoles);
+        var builder = gateway.ApplicationBuilder;
         var kafka = ReferenceExpression.Create($"{backing.Kafka.GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)}");
         // The dev container is one broker; the manifests are for clusters, where every topic keeps three copies.
-        var replicationFactor = workers.ApplicationBuilder.ExecutionContext.IsPublishMode ? "3" : "1";
-        var replicas = workers.ApplicationBuilder.Configuration.GetValue("SomaAgent:WorkerReplicas", DefaultWorkerReplicas);
+        var replicationFactor = builder.ExecutionContext.IsPublishMode
+            ? backing.Kafka.Resource.Annotations.OfType<KafkaClusterAnnotation>().Single().ReplicationFactor.ToString(CultureInfo.InvariantCulture)
+            : "1";
+        var replicas = builder.Configuration.GetValue("SomaAgent:WorkerReplicas", DefaultWorkerReplicas);
 
         gateway
             .WithReference(backing.Postgres).WaitFor(backing.Postgres)
@@ -146,13 +178,16 @@ public static class AppHostExtensions
             .WithEnvironment("OPENFGA_URL", backing.OpenFga.GetEndpoint("http")).WaitFor(backing.OpenFga)
             .WithOidcIssuer(backing.Keycloak);
 
-        workers
-            .WithReplicas(replicas)
-            .WithReference(backing.Postgres).WaitFor(backing.Postgres)
-            .WithReference(backing.Redis).WaitFor(backing.Redis)
-            .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
-            .WithEnvironment("SomaAgent__Kafka__ReplicationFactor", replicationFactor)
-            .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa);
+        foreach (var role in workerRoles)
+        {
+            role
+                .WithReplicas(replicas)
+                .WithReference(backing.Postgres).WaitFor(backing.Postgres)
+                .WithReference(backing.Redis).WaitFor(backing.Redis)
+                .WithEnvironment("ConnectionStrings__kafka", kafka).WaitFor(backing.Kafka)
+                .WithEnvironment("SomaAgent__Kafka__ReplicationFactor", replicationFactor)
+                .WithEnvironment("OPA_URL", backing.Opa.GetEndpoint("http")).WaitFor(backing.Opa);
+        }
 
         registry
             .WithReference(backing.Postgres).WaitFor(backing.Postgres)

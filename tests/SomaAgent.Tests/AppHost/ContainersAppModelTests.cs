@@ -1,3 +1,4 @@
+#pragma warning disable ASPIREPROBES001 // the probes the AppHost declares are still marked for evaluation
 using Aspire.Hosting.ApplicationModel;
 
 namespace SomaAgent.Tests.AppHost;
@@ -28,15 +29,65 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
 
         // KIP-848 (group.protocol=consumer) is generally available from Kafka 4.0.
         Version.Parse(image.Tag!).Major.ShouldBeGreaterThanOrEqualTo(4);
-        (await App.EnvironmentOfAsync("workers", Ct)).ShouldNotContainKey("SomaAgent__Kafka__GroupProtocol");
+        (await App.EnvironmentOfAsync("conversation-worker", Ct)).ShouldNotContainKey("SomaAgent__Kafka__GroupProtocol");
+    }
+
+    [Theory]
+    [InlineData("conversation-worker")]
+    [InlineData("tool-executor")]
+    public async Task Manifests_replicate_every_topic_three_times_and_run_two_replicas_of_each_worker_role(string role)
+    {
+        (await App.EnvironmentOfAsync(role, Ct))["SomaAgent__Kafka__ReplicationFactor"].ShouldBe("3");
+        (await App.EnvironmentOfAsync("gateway", Ct))["SomaAgent__Kafka__ReplicationFactor"].ShouldBe("3");
+        App.Resource(role).Annotations.OfType<ReplicaAnnotation>().Single().Replicas.ShouldBe(2);
+    }
+
+    [Theory]
+    [InlineData("conversation-worker")]
+    [InlineData("tool-executor")]
+    public async Task Each_worker_role_is_a_resource_of_the_workers_project_that_runs_only_its_role(string role)
+    {
+        var project = App.Resource<ProjectResource>(role).GetProjectMetadata().ProjectPath;
+
+        Path.GetFileName(project).ShouldBe("SomaAgent.Workers.csproj");
+        (await App.EnvironmentOfAsync(role, Ct))["SomaAgent__Workers__Roles"].ShouldBe(role);
+        App.Model.Resources.ShouldNotContain(r => r.Name == "workers");
     }
 
     [Fact]
-    public async Task Manifests_replicate_every_topic_three_times_and_run_two_workers_replicas()
+    public void The_roles_are_the_engines_consumer_groups()
     {
-        (await App.EnvironmentOfAsync("workers", Ct))["SomaAgent__Kafka__ReplicationFactor"].ShouldBe("3");
-        (await App.EnvironmentOfAsync("gateway", Ct))["SomaAgent__Kafka__ReplicationFactor"].ShouldBe("3");
-        App.Resource("workers").Annotations.OfType<ReplicaAnnotation>().Single().Replicas.ShouldBe(2);
+        SomaAgent.AppHost.WorkerRoles.ConversationWorker.ShouldBe(Microsoft.Extensions.DependencyInjection.EngineServiceCollectionExtensions.ConversationWorkerGroup);
+        SomaAgent.AppHost.WorkerRoles.ToolExecutor.ShouldBe(Microsoft.Extensions.DependencyInjection.EngineServiceCollectionExtensions.ToolExecutorGroup);
+    }
+
+    [Theory]
+    [InlineData("gateway", 2, 6)]
+    [InlineData("conversation-worker", 2, 6)]
+    [InlineData("tool-executor", 2, 6)]
+    [InlineData("registry", 2, 2)]
+    [InlineData("web", 2, 2)]
+    public void Services_declare_their_deployed_replicas_and_probes(string name, int min, int max)
+    {
+        var scaling = App.Resource(name).Annotations.OfType<SomaAgent.AppHost.Deployment.ScalingAnnotation>().Single();
+        var probes = App.Resource(name).Annotations.OfType<EndpointProbeAnnotation>().ToDictionary(p => p.Type, p => p.Path);
+
+        (scaling.MinReplicas, scaling.MaxReplicas).ShouldBe((min, max));
+        probes[ProbeType.Readiness].ShouldBe("/health");
+        probes[ProbeType.Liveness].ShouldBe("/alive");
+    }
+
+    [Fact]
+    public async Task Prometheus_evaluates_the_repositorys_alert_rules_and_grafana_is_provisioned_from_deploy()
+    {
+        var prometheus = App.Resource("prometheus").Annotations.OfType<ContainerMountAnnotation>().Where(m => m.Type == ContainerMountType.BindMount).ToList();
+        var grafana = App.Resource("grafana").Annotations.OfType<ContainerMountAnnotation>().Select(m => (m.Source, m.Target)).ToList();
+
+        prometheus.ShouldContain(m => m.Source == Path.Combine(AppModel.RepositoryRoot, "deploy", "prometheus") && m.Target == "/etc/prometheus");
+        (await App.ArgumentsOfAsync("prometheus", Ct)).ShouldContain("--config.file=/etc/prometheus/prometheus.yml");
+        grafana.ShouldContain((Path.Combine(AppModel.RepositoryRoot, "deploy", "grafana", "dashboards"), "/var/lib/grafana/dashboards/somaagent"));
+        grafana.ShouldContain((Path.Combine(AppModel.RepositoryRoot, "deploy", "grafana", "provisioning", "datasources"), "/etc/grafana/provisioning/datasources"));
+        (await App.EnvironmentOfAsync("grafana", Ct))["PROMETHEUS_URL"].ShouldBe("{prometheus.bindings.http.url}");
     }
 
     [Fact]
@@ -123,6 +174,8 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
     [InlineData("openfga")]
     [InlineData("minio")]
     [InlineData("keycloak")]
+    [InlineData("prometheus")]
+    [InlineData("grafana")]
     public void Backing_resource_has_a_health_check(string name)
     {
         App.Resource(name).Annotations.OfType<HealthCheckAnnotation>().ShouldNotBeEmpty();
@@ -131,7 +184,8 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
     // Waiting for the postgres database also waits for its server: Aspire adds the parent on its own.
     [Theory]
     [InlineData("gateway", new[] { "kafka", "keycloak", "opa", "openfga", "postgres", "postgres-server", "redis", "vault" })]
-    [InlineData("workers", new[] { "kafka", "opa", "postgres", "postgres-server", "redis" })]
+    [InlineData("conversation-worker", new[] { "kafka", "opa", "postgres", "postgres-server", "redis" })]
+    [InlineData("tool-executor", new[] { "kafka", "opa", "postgres", "postgres-server", "redis" })]
     [InlineData("registry", new[] { "keycloak", "minio", "openfga", "postgres", "postgres-server", "vault" })]
     [InlineData("web", new string[0])]
     public void Service_waits_until_what_it_uses_is_healthy(string name, string[] dependencies)
@@ -171,10 +225,12 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
         environment["SomaAgent__Gateway__HostWorkers"].ShouldBe("false");
     }
 
-    [Fact]
-    public async Task Workers_get_the_stores_the_bus_and_the_policy_engine()
+    [Theory]
+    [InlineData("conversation-worker")]
+    [InlineData("tool-executor")]
+    public async Task Worker_roles_get_the_stores_the_bus_and_the_policy_engine(string role)
     {
-        var environment = await App.EnvironmentOfAsync("workers", Ct);
+        var environment = await App.EnvironmentOfAsync(role, Ct);
 
         environment["ConnectionStrings__postgres"].ShouldBe("{postgres.connectionString}");
         environment["ConnectionStrings__redis"].ShouldBe("{redis.connectionString}");

@@ -16,10 +16,10 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
     }
 
     [Fact]
-    public void Runs_exactly_the_four_projects()
+    public void Runs_exactly_the_three_projects_with_the_workers_inside_the_gateway()
     {
         App.Model.Resources.OfType<ProjectResource>().Select(p => p.Name).Order()
-            .ShouldBe(["gateway", "registry", "web", "workers"]);
+            .ShouldBe(["gateway", "registry", "web"]);
     }
 
     [Fact]
@@ -65,7 +65,6 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
 
     [Theory]
     [InlineData("gateway")]
-    [InlineData("workers")]
     [InlineData("registry")]
     [InlineData("web")]
     public void Every_project_has_a_health_check(string name)
@@ -73,12 +72,10 @@ public sealed class EmbeddedAppModelTests(EmbeddedAppModelTests.Fixture fixture)
         App.Resource(name).Annotations.OfType<HealthCheckAnnotation>().ShouldNotBeEmpty();
     }
 
-    [Theory]
-    [InlineData("gateway")]
-    [InlineData("workers")]
-    public void Gateway_and_workers_wait_for_nothing(string name)
+    [Fact]
+    public void Gateway_waits_for_nothing()
     {
-        App.WaitsOf(name).ShouldBeEmpty();
+        App.WaitsOf("gateway").ShouldBeEmpty();
     }
 
     [Fact]

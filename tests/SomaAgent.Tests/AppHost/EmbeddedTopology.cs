@@ -18,12 +18,12 @@ public sealed class EmbeddedTopologyCollection : ICollectionFixture<EmbeddedTopo
 
 /// <summary>
 /// The whole embedded topology started through the AppHost: gateway on a free port with a temp data folder,
-/// workers, registry and web, each healthy before any test runs. The AppHost's and the resources' logs are
+/// registry and web (the gateway runs the workers in-process), each healthy before any test runs. The AppHost's and the resources' logs are
 /// kept, and their tail is part of the error when start-up fails.
 /// </summary>
 public sealed class EmbeddedTopology : IAsyncLifetime
 {
-    public static readonly string[] Services = ["gateway", "workers", "registry", "web"];
+    public static readonly string[] Services = ["gateway", "registry", "web"];
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromSeconds(60);
     // DCP launches each project with `dotnet run --no-build`: seconds on an idle machine, but 40–80 s were
     // measured on 2 cores while other builds ran. One budget covers start and health together.

@@ -8,7 +8,11 @@ internal static class CommandLine
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs <paramref name="program"/> in <paramref name="directory"/> (at most 60 s): its exit code and what it printed, stdout then stderr.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string program, string directory, params string[] arguments) =>
+        RunAsync(program, directory, new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunAsync(string, string, string[])"/>, with <paramref name="environment"/> added to this process's own.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -20,6 +24,10 @@ internal static class CommandLine
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
