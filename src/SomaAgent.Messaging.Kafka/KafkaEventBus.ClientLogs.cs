@@ -15,11 +15,15 @@ public sealed partial class KafkaEventBus
         LogClient(level, message.Name, message.Facility, message.Message);
     }
 
+    /// <summary>The first error a client of this bus could not recover from, if any; the health check reports it.</summary>
+    public string? FatalError { get; private set; }
+
     /// <summary>Errors a client cannot recover from; the transient ones were logged by <see cref="OnClientLog"/> already.</summary>
     private void OnClientError(Error error)
     {
         if (error.IsFatal)
         {
+            FatalError ??= $"{error.Code}: {error.Reason}";
             LogClientFatal(error.Code, error.Reason);
         }
     }

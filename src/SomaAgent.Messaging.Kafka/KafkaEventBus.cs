@@ -213,6 +213,13 @@ public sealed partial class KafkaEventBus : BackgroundService, IEventBus
             string.Join(", ", Partitions.GroupBy(p => p.Topic).Select(t => $"{t.Key}[{string.Join(",", t.Select(p => p.Partition.Value).Order())}]"));
     }
 
+    /// <summary>How many brokers answer a metadata request sent over the producer's connections; throws when none does in time.</summary>
+    internal int ReachableBrokers(TimeSpan timeout)
+    {
+        using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+        return admin.GetMetadata(timeout).Brokers.Count;
+    }
+
     /// <summary>Creates the topics that do not exist yet, with the configured partitions and replication.</summary>
     private async Task CreateTopicsAsync()
     {

@@ -22,6 +22,9 @@ public static class KafkaServiceCollectionExtensions
         }
         bus.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         bus.Services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
+        // What Aspire's client integrations give Redis and PostgreSQL, the bus has of its own: traces (publish and
+        // process spans with the W3C context in the headers), metrics (published, lag, dead letters) and this check.
+        bus.Services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: ["ready"]);
         return bus.UseBus(sp => ActivatorUtilities.CreateInstance<KafkaEventBus>(sp, servers));
     }
 }

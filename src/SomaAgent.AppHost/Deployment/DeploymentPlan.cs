@@ -94,7 +94,7 @@ internal sealed class DeploymentPlan
             IsExternal: resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal));
     }
 
-    /// <summary><c>somaagent/gateway</c> for SomaAgent.Gateway: the image <c>eng/publish.sh --containers</c> builds.</summary>
+    /// <summary><c>somaagent/gateway</c> for SomaAgent.Gateway: the image docs/deploy.md builds with the SDK's PublishContainer.</summary>
     public static string ImageOf(ProjectResource project)
     {
         var path = project.GetProjectMetadata().ProjectPath;

@@ -11,6 +11,7 @@ using SomaAgent.Engine.Tools;
 using SomaAgent.Engine.Tools.Caching;
 using SomaAgent.Engine.Tools.Resilience;
 using SomaAgent.Runtime.Tools;
+using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -44,13 +45,13 @@ public static class ToolExecutionServiceCollectionExtensions
 
         services.AddOptions<ToolResultCacheOptions>().BindConfiguration(ToolResultCacheOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        var redis = builder.Configuration.GetConnectionString(RedisServiceCollectionExtensions.ConnectionName);
-        if (!string.IsNullOrWhiteSpace(redis))
+        if (builder.AddSomaAgentRedis())
         {
-            services.AddOptions<RedisCacheOptions>().Configure(options =>
+            // The process's one Redis connection, whose commands fail at once while Redis is away: a miss costs
+            // nothing and a wait does.
+            services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, provider) =>
             {
-                // While Redis is away a miss costs nothing and a wait does: commands fail at once.
-                options.ConfigurationOptions = RedisServiceCollectionExtensions.ConnectionOptions(redis);
+                options.ConnectionMultiplexerFactory = () => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>());
                 options.InstanceName = RedisKeyPrefix;
             });
             // HybridCache finds this IDistributedCache and uses it as its second level. No health check on purpose:

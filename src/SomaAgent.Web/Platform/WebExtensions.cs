@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using SomaAgent.Web.Account;
@@ -14,6 +17,8 @@ public static class WebExtensions
 {
     /// <summary>The Redis key under which the Web's replicas keep their shared data-protection key ring.</summary>
     public const string DataProtectionKeys = "somaagent:web:data-protection-keys";
+
+    private const string RedisConnectionName = "redis";
 
     /// <summary>
     /// The Web's services: Razor components with interactive server rendering, MudBlazor, the SDK against the gateway
@@ -32,16 +37,18 @@ public static class WebExtensions
 
         // Cookies, antiforgery tokens and the tickets in the cache are all data-protected: replicas behind one load
         // balancer must share the key ring, or a user signed in on one replica is a stranger to the next.
-        var dataProtection = services.AddDataProtection().SetApplicationName("SomaAgent.Web");
-        if (builder.Configuration.GetConnectionString("redis") is { Length: > 0 } redis)
+        services.AddDataProtection().SetApplicationName("SomaAgent.Web");
+        if (builder.Configuration.GetConnectionString(RedisConnectionName) is { Length: > 0 })
         {
-            // One connection for the ticket cache and the key ring, made on first use and retried in the background
+            // Aspire's Redis client: one connection for the ticket cache and the key ring, retried in the background
             // (AbortOnConnectFail off), so the Web starts and serves its sign-in page while Redis is still coming up.
-            var configuration = ConfigurationOptions.Parse(redis);
-            configuration.AbortOnConnectFail = false;
-            var connection = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration));
-            services.AddStackExchangeRedisCache(options => options.ConnectionMultiplexerFactory = () => Task.FromResult(connection.Value));
-            dataProtection.PersistKeysToStackExchangeRedis(() => connection.Value.GetDatabase(), DataProtectionKeys);
+            // Its health check stays on: without Redis no one can sign in here, so this replica is not ready.
+            builder.AddRedisClient(RedisConnectionName, configureOptions: options => options.AbortOnConnectFail = false);
+            services.AddStackExchangeRedisCache(_ => { });
+            services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, provider) =>
+                options.ConnectionMultiplexerFactory = () => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>()));
+            services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((options, provider) =>
+                options.XmlRepository = new RedisXmlRepository(() => provider.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), DataProtectionKeys));
         }
         else
         {

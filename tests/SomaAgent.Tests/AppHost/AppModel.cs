@@ -11,7 +11,9 @@ namespace SomaAgent.Tests.AppHost;
 /// the orchestrator (and, with containers, wait ~30 s for a container runtime that is not there). So the
 /// entry point runs as the manifest publisher: same model, the run writes a manifest into a temp folder and
 /// exits. Environment values resolve the same way, as manifest expressions such as
-/// <c>{postgres.connectionString}</c>: they name the resource a value comes from and need no running server.
+/// <c>{postgres.connectionString}</c>: they name the resource a value comes from and need no running server. The
+/// manifest goes one folder down, as in the repository, so the deployment files written beside and above it stay
+/// inside the temp folder.
 /// </summary>
 public sealed class AppModel : IAsyncDisposable
 {
@@ -35,7 +37,7 @@ public sealed class AppModel : IAsyncDisposable
         var output = Directory.CreateTempSubdirectory("somaagent-manifest-");
         var builder = await DistributedApplicationTestingBuilder
             .CreateAsync<Projects.SomaAgent_AppHost>(
-                [$"SomaAgent:Topology={topology}", "--publisher", "manifest", "--output-path", Path.Combine(output.FullName, "aspire-manifest.json")],
+                [$"SomaAgent:Topology={topology}", "--publisher", "manifest", "--output-path", Path.Combine(output.FullName, "deploy", "aspire-manifest.json")],
                 cancellationToken)
             .WaitAsync(Timeout, cancellationToken);
         var app = await builder.BuildAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);

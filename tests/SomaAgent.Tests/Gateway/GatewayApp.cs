@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SomaAgent.Gateway;
 
@@ -24,10 +26,14 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
 
     private readonly ILoggerProvider? _logs;
 
+    private readonly Action<IServiceCollection>? _testServices;
+
+    /// <param name="testServices">Services that replace or add to the gateway's own (<c>ConfigureTestServices</c>).</param>
     public GatewayApp(string? databaseFile = null, string? postgres = null, IDictionary<string, string?>? settings = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null, Action<IServiceCollection>? testServices = null)
     {
         _logs = logs;
+        _testServices = testServices;
         DatabaseFile = databaseFile ?? Path.Combine(Directory.CreateTempSubdirectory("somaagent-gw-").FullName, "somaagent.db");
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         _settings.TryAdd("SOMAAGENT_BOOTSTRAP_KEY", BootstrapKey);
@@ -72,6 +78,10 @@ public sealed class GatewayApp : WebApplicationFactory<GatewayEntryPoint>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_testServices is not null)
+        {
+            builder.ConfigureTestServices(_testServices);
         }
     }
 

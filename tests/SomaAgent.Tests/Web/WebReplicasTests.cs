@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using SomaAgent.Tests.Gateway;
 using SomaAgent.Tests.Infrastructure;
 using SomaAgent.Web.Account;
@@ -57,6 +59,19 @@ public sealed partial class WebReplicasTests(RedisServer redis, SharedGateway ga
 
         _second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Unprotect(protectedByFirst).ShouldBe("hello");
         (await connection.GetDatabase().ListLengthAsync(WebExtensions.DataProtectionKeys)).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Redis_is_part_of_the_webs_readiness_and_one_connection_serves_tickets_and_keys()
+    {
+        _ = _first.CreateClient();
+        var checks = _first.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(r => r.Name);
+
+        // Without Redis no one can sign in on this replica, so it must not be ready.
+        checks.ShouldContain(name => name.Contains("Redis", StringComparison.OrdinalIgnoreCase));
+        var report = await _first.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Ct);
+        report.Status.ShouldBe(HealthStatus.Healthy);
+        _first.Services.GetServices<IConnectionMultiplexer>().Count().ShouldBe(1);
     }
 
     private static async Task<string> SignInAsync(WebApplicationFactory<UserClient> web)

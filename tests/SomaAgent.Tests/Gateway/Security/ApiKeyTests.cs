@@ -166,7 +166,7 @@ public sealed class ApiKeyTests(SharedGateway gateway)
     [Fact]
     public async Task An_unknown_key_gets_401_problem_with_www_authenticate_that_never_echoes_the_key()
     {
-        const string unknown = "sk_0123456789ab_ThisKeyWasNeverIssuedByAnyGatewayAtAll0123456";
+        const string unknown = "sk_0123456789ab_ThisKeyWasNeverIssuedByAnyGatewayAtAll0123456"; // secret-scan: allow (never issued)
         using var client = App.CreateClientWith(unknown);
 
         using var response = await client.GetAsync("/v1/sessions", Ct);

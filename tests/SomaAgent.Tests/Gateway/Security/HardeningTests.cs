@@ -99,7 +99,7 @@ public sealed class HardeningTests
     {
         await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["SomaAgent:Http:UnauthenticatedRequestsPerMinute"] = "5" });
         using var anonymous = app.CreateAnonymousClient();
-        using var guessing = app.CreateClientWith("sk_0123456789ab_guessingGuessingGuessingGuessing0123");
+        using var guessing = app.CreateClientWith("sk_0123456789ab_guessingGuessingGuessingGuessing0123"); // secret-scan: allow (never issued)
         using var authenticated = app.CreateClient();
 
         for (var i = 0; i < 3; i++)

@@ -306,6 +306,8 @@ public sealed class BusHost : IAsyncDisposable
 
     public IEventBus Bus => _host.Services.GetRequiredService<IEventBus>();
 
+    public IServiceProvider Services => _host.Services;
+
     public Recorder Recorder => _host.Services.GetRequiredService<Recorder>();
 
     /// <summary>Stores a session whose first turn is running, as a worker would have left it.</summary>

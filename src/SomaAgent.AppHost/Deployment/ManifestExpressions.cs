@@ -4,15 +4,6 @@ using System.Text.RegularExpressions;
 
 namespace SomaAgent.AppHost.Deployment;
 
-/// <summary>A piece of a deployed setting: text as it is, or the value of an AppHost parameter, given at deploy time.</summary>
-internal abstract record ValuePart
-{
-    public sealed record Text(string Value) : ValuePart;
-
-    /// <summary>A parameter; a secret one is read from the secret store of the target, the others are written out.</summary>
-    public sealed record Parameter(string Name, bool Secret, string? Value) : ValuePart;
-}
-
 /// <summary>
 /// Expands the Aspire manifest's expressions (<c>{postgres.connectionString}</c>, <c>{kafka.bindings.tcp.port}</c>,
 /// <c>{vault-token.value}</c>) into text and parameters, with each service reachable by its own name on its target
