@@ -71,7 +71,9 @@ public static class AppHostExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var root = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".."));
 
-        var postgres = builder.AddPostgres("postgres-server").WithDataVolume().AddDatabase("postgres", "somaagent");
+        // The volume is named, not left to Aspire: its default name hashes the AppHost's path on this machine, which
+        // would differ in every clone and so in every generated manifest.
+        var postgres = builder.AddPostgres("postgres-server").WithDataVolume("somaagent-postgres-data").AddDatabase("postgres", "somaagent");
         var redis = builder.AddRedis("redis");
 
         var kafka = builder.AddContainer("kafka", "apache/kafka", "4.1.0")

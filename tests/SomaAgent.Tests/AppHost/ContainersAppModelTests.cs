@@ -91,6 +91,16 @@ public sealed class ContainersAppModelTests(ContainersAppModelTests.Fixture fixt
     }
 
     [Fact]
+    public void Volumes_have_names_of_their_own_so_every_clone_generates_the_same_manifests()
+    {
+        var volumes = App.Model.Resources.SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>())
+            .Where(m => m.Type == ContainerMountType.Volume).Select(m => m.Source).Order().ToList();
+
+        // Aspire's default volume name hashes the AppHost's path on the machine.
+        volumes.ShouldBe(["prometheus-data", "somaagent-postgres-data"]);
+    }
+
+    [Fact]
     public void Redis_is_declared_as_redis()
     {
         App.Model.Resources.OfType<RedisResource>().Single().Name.ShouldBe("redis");
