@@ -104,6 +104,26 @@ public sealed class PrometheusServer : IAsyncDisposable
         return [.. answer.GetProperty("alerts").EnumerateArray()];
     }
 
+    /// <summary>The alert named <paramref name="alertName"/> for <paramref name="tool"/>, once Prometheus has it pending or firing (its first scrape is about 6 s after its start); 60 s at most.</summary>
+    public async Task<JsonElement> WaitForToolAlertAsync(string alertName, string tool, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var alert = (await AlertsAsync(cancellationToken)).FirstOrDefault(a => Label(a, "alertname") == alertName && Label(a, "tool") == tool);
+            if (alert.ValueKind != JsonValueKind.Undefined)
+            {
+                return alert;
+            }
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"Prometheus had no {alertName} for {tool} within 60 s: {Output}");
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>A label of a query sample (<c>metric</c>) or of an alert (<c>labels</c>), or null.</summary>
+    public static string? Label(JsonElement sample, string name) =>
+        sample.GetProperty(sample.TryGetProperty("metric", out _) ? "metric" : "labels").TryGetProperty(name, out var value) ? value.GetString() : null;
+
     private async Task<JsonElement> GetDataAsync(string path, CancellationToken cancellationToken)
     {
         using var response = await _http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);

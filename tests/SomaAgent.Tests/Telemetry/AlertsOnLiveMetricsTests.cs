@@ -69,9 +69,7 @@ public sealed class AlertsOnLiveMetricsTests
             }, Ct);
         }
 
-        var pending = await WaitForAsync(prometheus, async () =>
-            (await prometheus.AlertsAsync(Ct)).Where(a => Label(a, "alertname") == "ToolCircuitOpen" && Label(a, "tool") == down.Name)
-                .Select(a => (JsonElement?)a).FirstOrDefault());
+        var pending = await prometheus.WaitForToolAlertAsync("ToolCircuitOpen", down.Name, Ct);
         var up = await prometheus.QueryAsync("up{job=\"somaagent-gateway\"}", Ct);
         var requests = await prometheus.QueryAsync("sum by (status_class) (gateway_latency_seconds_count)", Ct);
         var alerts = await prometheus.AlertsAsync(Ct);
@@ -79,27 +77,9 @@ public sealed class AlertsOnLiveMetricsTests
         pending.GetProperty("state").GetString().ShouldBe("pending", "for: 1m has not passed yet");
         up.EnumerateArray().Single().GetProperty("value")[1].GetString().ShouldBe("1");
         // The instruments are the test process's, shared by every gateway in it: only what this test caused is its to judge.
-        requests.EnumerateArray().Select(r => Label(r, "status_class")).ShouldContain("2xx");
-        requests.EnumerateArray().Select(r => Label(r, "status_class")).ShouldContain("4xx");
-        alerts.ShouldNotContain(a => Label(a, "alertname") == "ServiceDown");
-        alerts.Where(a => Label(a, "tool") == down.Name).Select(a => Label(a, "alertname")).ShouldBe(["ToolCircuitOpen"]);
-    }
-
-    private static string? Label(JsonElement sample, string name) =>
-        sample.GetProperty(sample.TryGetProperty("metric", out _) ? "metric" : "labels").TryGetProperty(name, out var value) ? value.GetString() : null;
-
-    /// <summary>Polls until <paramref name="find"/> finds something (Prometheus scrapes first about 6 s after its start), 60 s at most.</summary>
-    private static async Task<JsonElement> WaitForAsync(PrometheusServer prometheus, Func<Task<JsonElement?>> find)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            if (await find() is { } found)
-            {
-                return found;
-            }
-            (DateTime.UtcNow < deadline).ShouldBeTrue($"Prometheus did not get there within 60 s: {prometheus.Output}");
-            await Task.Delay(250, Ct);
-        }
+        requests.EnumerateArray().Select(r => PrometheusServer.Label(r, "status_class")).ShouldContain("2xx");
+        requests.EnumerateArray().Select(r => PrometheusServer.Label(r, "status_class")).ShouldContain("4xx");
+        alerts.ShouldNotContain(a => PrometheusServer.Label(a, "alertname") == "ServiceDown");
+        alerts.Where(a => PrometheusServer.Label(a, "tool") == down.Name).Select(a => PrometheusServer.Label(a, "alertname")).ShouldBe(["ToolCircuitOpen"]);
     }
 }
