@@ -120,7 +120,7 @@ internal sealed class DeploymentPlan
     private void Check()
     {
         var kafka = Kafka;
-        foreach (var workload in Workloads.Where(w => w.Scaling.MaxReplicas > kafka.Partitions))
+        if (Workloads.FirstOrDefault(w => w.Scaling.MaxReplicas > kafka.Partitions) is { } workload)
         {
             throw new InvalidOperationException(
                 $"{workload.Name} scales to {workload.Scaling.MaxReplicas} replicas, more than the {kafka.Partitions} partitions of a topic: the extra consumers would idle.");
