@@ -97,6 +97,22 @@ public sealed class PrometheusServer : IAsyncDisposable
         return answer.GetProperty("result");
     }
 
+    /// <summary>Asks <paramref name="promql"/> until its result satisfies <paramref name="done"/> (each target is first scraped a few seconds after Prometheus starts); 60 s at most.</summary>
+    public async Task<JsonElement> QueryUntilAsync(string promql, Func<JsonElement, bool> done, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var result = await QueryAsync(promql, cancellationToken);
+            if (done(result))
+            {
+                return result;
+            }
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"{promql} gave {result} for 60 s: {Output}");
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
     /// <summary>The alerts pending or firing now (<c>/api/v1/alerts</c>).</summary>
     public async Task<IReadOnlyList<JsonElement>> AlertsAsync(CancellationToken cancellationToken)
     {

@@ -95,13 +95,16 @@ public sealed class WorkersOnLiveMetricsTests(KafkaMockCluster kafka)
         }
 
         var pending = await prometheus.WaitForToolAlertAsync("ToolCircuitOpen", down.Name, Ct);
-        var up = await prometheus.QueryAsync("up", Ct);
-        var lag = await prometheus.QueryAsync("count by (group) (kafka_consumer_lag{job=\"somaagent-workers\"})", Ct);
+        // Each job's first scrape comes on its own schedule: wait for both.
+        var up = await prometheus.QueryUntilAsync("up == 1", result => result.GetArrayLength() == 2, Ct);
+        var breaker = await prometheus.QueryUntilAsync($"somaagent_tool_circuit_state{{job=\"somaagent-workers\",tool=\"{down.Name}\"}} == 1",
+            result => result.GetArrayLength() == 1, Ct);
+        var lag = await prometheus.QueryUntilAsync("count by (group) (kafka_consumer_lag{job=\"somaagent-workers\"})", result => result.GetArrayLength() > 0, Ct);
         var alerts = await prometheus.AlertsAsync(Ct);
 
         pending.GetProperty("state").GetString().ShouldBe("pending", "for: 1m has not passed yet");
-        up.EnumerateArray().Select(s => (PrometheusServer.Label(s, "job"), s.GetProperty("value")[1].GetString()))
-            .ShouldBe([("somaagent-gateway", "1"), ("somaagent-workers", "1")], ignoreOrder: true);
+        up.EnumerateArray().Select(s => PrometheusServer.Label(s, "job")).ShouldBe(["somaagent-gateway", "somaagent-workers"], ignoreOrder: true);
+        breaker.GetArrayLength().ShouldBe(1);
         lag.EnumerateArray().Select(s => PrometheusServer.Label(s, "group")).ShouldContain(g => g!.Contains("tool-executor", StringComparison.Ordinal));
         alerts.ShouldNotContain(a => PrometheusServer.Label(a, "alertname") == "ServiceDown");
     }
