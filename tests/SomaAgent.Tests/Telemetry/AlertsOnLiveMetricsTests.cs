@@ -4,11 +4,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using SomaAgent.Engine.Tools;
-using SomaAgent.Runtime.Messaging;
 using SomaAgent.Tests.AppHost;
 using SomaAgent.Tests.Gateway;
 using SomaAgent.Tests.Infrastructure;
-using SomaAgent.Tests.Runtime.Tools;
 
 namespace SomaAgent.Tests.Telemetry;
 
@@ -24,18 +22,14 @@ public sealed class AlertsOnLiveMetricsTests
     [Fact]
     public async Task A_tool_that_always_fails_makes_its_alert_pending_on_the_live_metrics()
     {
-        var down = new ScriptedTool("always-down-" + Guid.NewGuid().ToString("N")[..8], (_, _, _) => throw new IOException("connection refused"), retryable: false);
+        var down = new BrokenTool();
         var port = RedisServer.FreeLoopbackPort();
-        await using var app = new GatewayApp(settings: new Dictionary<string, string?>
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?>(BrokenTool.BreakerSettings)
         {
             // A real socket on loopback for Prometheus to scrape (the gateway's own default would be *:8010).
             ["urls"] = $"http://127.0.0.1:{port}",
-            ["SomaAgent:Tools:Resilience:RetryDelayMs"] = "0",
-            ["SomaAgent:Tools:Resilience:CircuitBreaker:MinimumThroughput"] = "4",
-            ["SomaAgent:Tools:Resilience:CircuitBreaker:FailureRatio"] = "0.5",
-            ["SomaAgent:Tools:Resilience:CircuitBreaker:BreakDurationSeconds"] = "120",
         });
-        await using var gateway = app.WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddSingleton(down.Tool)));
+        await using var gateway = app.WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddSingleton(down.Scripted.Tool)));
         gateway.UseKestrel();
         gateway.StartServer();
         await using var prometheus = await PrometheusServer.StartAsync(
@@ -56,18 +50,7 @@ public sealed class AlertsOnLiveMetricsTests
             (await stranger.GetAsync("/v1/sessions", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
         // The induced failure: this gateway's tool executor runs the failing tool until its breaker opens.
-        var executor = gateway.Services.GetRequiredService<ToolExecutor>();
-        for (var i = 0; i < 5; i++)
-        {
-            await executor.ExecuteAsync(new ToolCallRequested
-            {
-                SessionId = Guid.NewGuid(),
-                TenantId = "default",
-                CallId = $"call_{Guid.NewGuid():N}",
-                ToolName = down.Name,
-                ArgumentsJson = "{}",
-            }, Ct);
-        }
+        await down.OpenCircuitAsync(gateway.Services.GetRequiredService<ToolExecutor>(), Ct);
 
         var pending = await prometheus.WaitForToolAlertAsync("ToolCircuitOpen", down.Name, Ct);
         var up = await prometheus.QueryAsync("up{job=\"somaagent-gateway\"}", Ct);

@@ -6,11 +6,9 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using SomaAgent.Engine.Tools;
-using SomaAgent.Runtime.Messaging;
 using SomaAgent.Tests.AppHost;
 using SomaAgent.Tests.Gateway;
 using SomaAgent.Tests.Infrastructure;
-using SomaAgent.Tests.Runtime.Tools;
 using SomaAgent.Workers;
 
 namespace SomaAgent.Tests.Telemetry;
@@ -39,7 +37,7 @@ public sealed class WorkersOnLiveMetricsTests(KafkaMockCluster kafka)
             ["SomaAgent:Kafka:GroupPrefix"] = $"{Guid.NewGuid():N}.",
             ["SomaAgent:Kafka:FetchWaitMaxMs"] = "10",
         };
-        var down = new ScriptedTool("always-down-" + Guid.NewGuid().ToString("N")[..8], (_, _, _) => throw new IOException("connection refused"), retryable: false);
+        var down = new BrokenTool();
         var gatewayPort = RedisServer.FreeLoopbackPort();
         await using var gateway = new GatewayApp(database, settings: new Dictionary<string, string?>(shared)
         {
@@ -59,11 +57,11 @@ public sealed class WorkersOnLiveMetricsTests(KafkaMockCluster kafka)
             web.UseSetting("ConnectionStrings:sqlite", $"Data Source={database}");
             web.UseSetting("SomaAgent:Audit:Path", Path.Combine(folder, "workers-audit.jsonl"));
             web.UseSetting("urls", $"http://127.0.0.1:{workersPort}");
-            web.UseSetting("SomaAgent:Tools:Resilience:RetryDelayMs", "0");
-            web.UseSetting("SomaAgent:Tools:Resilience:CircuitBreaker:MinimumThroughput", "4");
-            web.UseSetting("SomaAgent:Tools:Resilience:CircuitBreaker:FailureRatio", "0.5");
-            web.UseSetting("SomaAgent:Tools:Resilience:CircuitBreaker:BreakDurationSeconds", "120");
-            web.ConfigureTestServices(services => services.AddSingleton(down.Tool));
+            foreach (var (key, value) in BrokenTool.BreakerSettings)
+            {
+                web.UseSetting(key, value);
+            }
+            web.ConfigureTestServices(services => services.AddSingleton(down.Scripted.Tool));
         });
         workers.UseKestrel();
         workers.StartServer();
@@ -81,18 +79,7 @@ public sealed class WorkersOnLiveMetricsTests(KafkaMockCluster kafka)
             (await gateway.WaitForEndAsync(id, Ct)).GetProperty("output").GetString().ShouldBe("6*7 = 42.");
         }
         // The induced failure, in the Workers service's tool executor.
-        var executor = workers.Services.GetRequiredService<ToolExecutor>();
-        for (var i = 0; i < 5; i++)
-        {
-            await executor.ExecuteAsync(new ToolCallRequested
-            {
-                SessionId = Guid.NewGuid(),
-                TenantId = "default",
-                CallId = $"call_{Guid.NewGuid():N}",
-                ToolName = down.Name,
-                ArgumentsJson = "{}",
-            }, Ct);
-        }
+        await down.OpenCircuitAsync(workers.Services.GetRequiredService<ToolExecutor>(), Ct);
 
         var pending = await prometheus.WaitForToolAlertAsync("ToolCircuitOpen", down.Name, Ct);
         // Each job's first scrape comes on its own schedule: wait for both.
