@@ -6,8 +6,7 @@ namespace SomaAgent.AppHost.Deployment;
 /// </summary>
 internal static class AzdFile
 {
-    public static string Write(string repositoryRoot, string appHostProjectPath) => $"""
-        # Generated from the AppHost by eng/generate-manifests.sh; do not edit (a test fails on drift).
+    public static string Write(string repositoryRoot, string appHostProjectPath) => DeploymentPlan.GeneratedHeader + $"""
         # azd up: provisions Azure Container Apps from the AppHost's app model (docs/deploy.md).
         name: somaagent
         services:

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace SomaAgent.AppHost.Deployment;
 
@@ -12,7 +11,7 @@ namespace SomaAgent.AppHost.Deployment;
 /// </summary>
 internal static class ComposeFile
 {
-    private const string Generated = "# Generated from the AppHost by eng/generate-manifests.sh; do not edit (a test fails on drift).\n";
+    private const string Generated = DeploymentPlan.GeneratedHeader;
 
     /// <summary>Where the file is meant to live: its paths to deploy/ folders are relative to it.</summary>
     public const string Folder = "deploy/compose";
@@ -36,19 +35,15 @@ internal static class ComposeFile
             .Distinct(StringComparer.Ordinal)
             .ToDictionary(v => v, _ => (object?)Yaml.Map());
         var compose = Yaml.Map(("name", "somaagent"), ("services", services), ("volumes", Yaml.Map([.. volumes.Select(v => (v.Key, v.Value))])));
-        var env = new StringBuilder("""
+        var env = plan.ParametersExample("""
             # Parameters of deploy/compose/compose.yaml: copy to .env (never committed) and give every one a value.
             # Values must be URI-safe (letters and digits: openssl rand -hex 24).
 
-            """);
-        foreach (var parameter in plan.Parameters)
-        {
-            env.Append(CultureInfo.InvariantCulture, $"{VariableOf(parameter.Name)}=\n");
-        }
+            """, VariableOf);
         return new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["compose.yaml"] = Generated + Yaml.Serialize(compose),
-            [".env.example"] = Generated + env.ToString().ReplaceLineEndings("\n"),
+            [".env.example"] = env,
         };
     }
 
@@ -82,7 +77,7 @@ internal static class ComposeFile
         for (var i = 0; i < cluster.Brokers; i++)
         {
             var settings = Yaml.Map(("KAFKA_NODE_ID", (object?)i.ToString(CultureInfo.InvariantCulture)));
-            foreach (var (name, value) in KubernetesManifests.ClusterSettings(cluster, voters, $"PLAINTEXT://{workload.Name}-{i}:{port}"))
+            foreach (var (name, value) in cluster.NodeSettings(voters, $"PLAINTEXT://{workload.Name}-{i}:{port}"))
             {
                 settings.Add(name, value);
             }
@@ -97,7 +92,7 @@ internal static class ComposeFile
         services.Add("kafka-topics", Yaml.Map(
             ("image", workload.Image),
             ("entrypoint", new List<string> { "/bin/sh", "-c" }),
-            ("command", new[] { EscapeDollars(KubernetesManifests.TopicsScript(cluster, $"{workload.Name}:{port}")) }),
+            ("command", new[] { EscapeDollars(cluster.TopicsScript($"{workload.Name}:{port}")) }),
             ("depends_on", Enumerable.Range(0, cluster.Brokers).Select(i => $"{workload.Name}-{i}").ToList()),
             ("restart", "on-failure")));
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 
@@ -9,6 +11,8 @@ namespace SomaAgent.AppHost.Deployment;
 /// </summary>
 internal sealed class DeploymentPlan
 {
+    /// <summary>The first line of every generated file; a file that starts with it may be replaced or removed.</summary>
+    public const string GeneratedHeader = "# Generated from the AppHost by eng/generate-manifests.sh; do not edit (a test fails on drift).\n";
     private DeploymentPlan(IReadOnlyList<Workload> workloads, string repositoryRoot)
     {
         Workloads = workloads;
@@ -24,6 +28,20 @@ internal sealed class DeploymentPlan
     /// <summary>Every parameter a workload reads, secret or not, in a stable order.</summary>
     public IReadOnlyList<ValuePart.Parameter> Parameters =>
         [.. Workloads.SelectMany(w => w.Parameters).DistinctBy(p => p.Name).OrderBy(p => p.Name, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The example file an operator copies and fills in with the parameters' values: <paramref name="header"/>, then a
+    /// <c>KEY=</c> line per parameter, the key as <paramref name="keyOf"/> names it.
+    /// </summary>
+    public string ParametersExample(string header, Func<string, string> keyOf)
+    {
+        var text = new StringBuilder(GeneratedHeader).Append(header.ReplaceLineEndings("\n"));
+        foreach (var parameter in Parameters)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{keyOf(parameter.Name)}=\n");
+        }
+        return text.ToString();
+    }
 
     public static async Task<DeploymentPlan> ReadAsync(string manifestPath, DistributedApplicationModel model, string repositoryRoot, CancellationToken cancellationToken)
     {

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace SomaAgent.AppHost.Deployment;
 
 /// <summary>
@@ -16,7 +13,7 @@ internal static class KubernetesManifests
     public const string SecretName = "somaagent-secrets";
     public const string Namespace = "somaagent";
     private const string PartOf = "somaagent";
-    private const string Generated = "# Generated from the AppHost by eng/generate-manifests.sh; do not edit (a test fails on drift).\n";
+    private const string Generated = DeploymentPlan.GeneratedHeader;
 
     /// <summary>The files, by name, each a YAML document stream.</summary>
     public static IReadOnlyDictionary<string, string> Write(DeploymentPlan plan)
@@ -181,7 +178,7 @@ internal static class KubernetesManifests
             Yaml.Map(("name", "KAFKA_NODE_ID"), ("valueFrom", Yaml.Map(("fieldRef", Yaml.Map(("fieldPath", "metadata.labels['apps.kubernetes.io/pod-index']")))))),
             Yaml.Map(("name", "POD_NAME"), ("valueFrom", Yaml.Map(("fieldRef", Yaml.Map(("fieldPath", "metadata.name")))))),
         };
-        foreach (var (name, value) in ClusterSettings(cluster, voters, $"PLAINTEXT://$(POD_NAME).{Brokers}:{port}"))
+        foreach (var (name, value) in cluster.NodeSettings(voters, $"PLAINTEXT://$(POD_NAME).{Brokers}:{port}"))
         {
             env.Add(Yaml.Map(("name", name), ("value", value)));
         }
@@ -212,56 +209,15 @@ internal static class KubernetesManifests
                     Yaml.Map(
                         ("name", "create-topics"),
                         ("image", workload.Image),
-                        ("command", new[] { "/bin/sh", "-c", TopicsScript(cluster, $"{workload.Name}:{port}") })),
+                        ("command", new[] { "/bin/sh", "-c", cluster.TopicsScript($"{workload.Name}:{port}") })),
                 })))))));
     }
 
-    /// <summary>The broker settings of a cluster node; the same for the compose file's brokers.</summary>
-    public static IEnumerable<(string Name, string Value)> ClusterSettings(KafkaClusterAnnotation cluster, string voters, string advertisedListener)
-    {
-        var replication = cluster.ReplicationFactor.ToString(CultureInfo.InvariantCulture);
-        var minInSync = cluster.MinInSyncReplicas.ToString(CultureInfo.InvariantCulture);
-        yield return ("CLUSTER_ID", "c29tYWFnZW50LWthZmthMQ");
-        yield return ("KAFKA_PROCESS_ROLES", "broker,controller");
-        yield return ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093");
-        yield return ("KAFKA_ADVERTISED_LISTENERS", advertisedListener);
-        yield return ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
-        yield return ("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
-        yield return ("KAFKA_CONTROLLER_QUORUM_VOTERS", voters);
-        yield return ("KAFKA_LOG_DIRS", "/var/lib/kafka/data");
-        yield return ("KAFKA_NUM_PARTITIONS", cluster.Partitions.ToString(CultureInfo.InvariantCulture));
-        yield return ("KAFKA_DEFAULT_REPLICATION_FACTOR", replication);
-        yield return ("KAFKA_MIN_INSYNC_REPLICAS", minInSync);
-        yield return ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", replication);
-        yield return ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", replication);
-        yield return ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", minInSync);
-    }
+    private static string SecretsExample(DeploymentPlan plan) => plan.ParametersExample("""
+        # The Secret somaagent-secrets: copy to secrets.env (never committed), give every key a value, then
+        # kubectl apply -k deploy/kubernetes. Values must be URI-safe (letters and digits: openssl rand -hex 24).
 
-    /// <summary>Creates each topic that is missing; rerun safely (the Job retries until the brokers answer).</summary>
-    public static string TopicsScript(KafkaClusterAnnotation cluster, string bootstrap)
-    {
-        var script = new StringBuilder("set -e\n");
-        foreach (var topic in cluster.Topics)
-        {
-            script.Append(CultureInfo.InvariantCulture,
-                $"/opt/kafka/bin/kafka-topics.sh --bootstrap-server {bootstrap} --create --if-not-exists --topic {topic} --partitions {cluster.Partitions} --replication-factor {cluster.ReplicationFactor} --config min.insync.replicas={cluster.MinInSyncReplicas}\n");
-        }
-        return script.ToString();
-    }
-
-    private static string SecretsExample(DeploymentPlan plan)
-    {
-        var text = new StringBuilder("""
-            # The Secret somaagent-secrets: copy to secrets.env (never committed), give every key a value, then
-            # kubectl apply -k deploy/kubernetes. Values must be URI-safe (letters and digits: openssl rand -hex 24).
-
-            """);
-        foreach (var parameter in plan.Parameters)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{parameter.Name}=\n");
-        }
-        return Generated + text.ToString().ReplaceLineEndings("\n");
-    }
+        """, name => name);
 
     private static OrderedDictionary<string, object?>? Probe(Workload workload, string type) =>
         workload.Probes.Where(p => p.Type == type).Select(p => Yaml.Map(

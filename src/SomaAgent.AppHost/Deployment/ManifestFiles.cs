@@ -55,5 +55,5 @@ internal static class ManifestFiles
     }
 
     private static bool IsGenerated(string file) =>
-        File.ReadLines(file).FirstOrDefault()?.StartsWith("# Generated from the AppHost", StringComparison.Ordinal) == true;
+        File.ReadLines(file).FirstOrDefault() == DeploymentPlan.GeneratedHeader.TrimEnd('\n');
 }
