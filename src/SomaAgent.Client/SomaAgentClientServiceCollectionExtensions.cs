@@ -84,17 +84,7 @@ public sealed class SomaAgentClientFactory(IHttpClientFactory factory, IOptions<
     public SomaAgentClient Create() => Create(credential: (string?)null);
 
     /// <summary>A client that sends <paramref name="credential"/> (an API key or a bearer token) instead of the configured key.</summary>
-    public SomaAgentClient Create(string? credential)
-    {
-        var api = factory.CreateClient(SomaAgentClientServiceCollectionExtensions.ApiClientName);
-        var streams = factory.CreateClient(SomaAgentClientServiceCollectionExtensions.StreamClientName);
-        if (!string.IsNullOrEmpty(credential))
-        {
-            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
-            streams.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
-        }
-        return new SomaAgentClient(api, new SomaAgentClientOptions { StreamReconnects = settings.Value.StreamReconnects }, streams);
-    }
+    public SomaAgentClient Create(string? credential) => Build(credential, null);
 
     /// <summary>
     /// A client that asks <paramref name="credential"/> for the bearer token before every request: for a token that is
@@ -103,8 +93,18 @@ public sealed class SomaAgentClientFactory(IHttpClientFactory factory, IOptions<
     public SomaAgentClient Create(Func<CancellationToken, ValueTask<string>> credential)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        return new SomaAgentClient(factory.CreateClient(SomaAgentClientServiceCollectionExtensions.ApiClientName),
-            new SomaAgentClientOptions { StreamReconnects = settings.Value.StreamReconnects, Credential = credential },
-            factory.CreateClient(SomaAgentClientServiceCollectionExtensions.StreamClientName));
+        return Build(fixedCredential: null, credential);
+    }
+
+    private SomaAgentClient Build(string? fixedCredential, Func<CancellationToken, ValueTask<string>>? refreshed)
+    {
+        var api = factory.CreateClient(SomaAgentClientServiceCollectionExtensions.ApiClientName);
+        var streams = factory.CreateClient(SomaAgentClientServiceCollectionExtensions.StreamClientName);
+        if (!string.IsNullOrEmpty(fixedCredential))
+        {
+            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixedCredential);
+            streams.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixedCredential);
+        }
+        return new SomaAgentClient(api, new SomaAgentClientOptions { StreamReconnects = settings.Value.StreamReconnects, Credential = refreshed }, streams);
     }
 }
