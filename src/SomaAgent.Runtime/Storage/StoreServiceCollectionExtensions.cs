@@ -50,8 +50,8 @@ public static class StoreServiceCollectionExtensions
             // (Aspire:Npgsql:EntityFrameworkCore:PostgreSQL). Not its retrying execution strategy: the writers open
             // their own transactions, which a retrying strategy refuses outside its own ExecuteAsync, and a replayed
             // transaction could repeat what ran before it (a publish stores its blob first); the session write queue
-            // retries a failed batch write by write instead. Not its health check either: it resolves the context from DI, which a pooled factory does not
-            // register; each store has its own check on the factory instead.
+            // retries a failed batch write by write instead. Not its health check either: it resolves the context
+            // from DI, which a pooled factory does not register; each store has its own check on the factory instead.
             builder.EnrichNpgsqlDbContext<TPostgres>(settings =>
             {
                 settings.DisableRetry = true;

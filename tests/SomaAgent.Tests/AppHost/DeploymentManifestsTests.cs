@@ -93,13 +93,12 @@ public sealed class DeploymentManifestsTests(DeploymentManifestsTests.Generated 
         var objects = generated.Kubernetes(service);
         var autoscaler = objects.Single(o => (string?)o["kind"] == "HorizontalPodAutoscaler");
         var budget = objects.Single(o => (string?)o["kind"] == "PodDisruptionBudget");
-        var deployment = objects.Single(o => (string?)o["kind"] == "Deployment");
 
         ((int)autoscaler["spec"]!["minReplicas"]!).ShouldBe(2);
         ((int)autoscaler["spec"]!["maxReplicas"]!).ShouldBeInRange(2, 6);
         ((string?)autoscaler["spec"]!["scaleTargetRef"]!["name"]).ShouldBe(service);
         ((int)budget["spec"]!["maxUnavailable"]!).ShouldBe(1);
-        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var container = ContainerOf(objects);
         ((int)container["ports"]![0]!["containerPort"]!).ShouldBe(port);
         ((string?)container["resources"]!["requests"]!["cpu"]).ShouldNotBeNull("a CPU autoscaler needs CPU requests");
     }
@@ -113,7 +112,7 @@ public sealed class DeploymentManifestsTests(DeploymentManifestsTests.Generated 
     public void Services_are_probed_on_their_health_endpoints_and_scraped_on_every_replica(string service)
     {
         var objects = generated.Kubernetes(service);
-        var container = objects.Single(o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var container = ContainerOf(objects);
         var metrics = objects.Single(o => (string?)o["kind"] == "Service" && (string?)o["metadata"]!["name"] == $"{service}-metrics");
 
         ((string?)container["readinessProbe"]!["httpGet"]!["path"]).ShouldBe("/health");
@@ -128,7 +127,7 @@ public sealed class DeploymentManifestsTests(DeploymentManifestsTests.Generated 
     public void Each_worker_role_runs_the_workers_image_in_its_own_role(string role)
     {
         var objects = generated.Kubernetes(role);
-        var container = objects.Single(o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var container = ContainerOf(objects);
         var settings = objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == $"{role}-env")["data"]!;
 
         ((string?)container["image"]).ShouldBe("somaagent/workers:latest");
@@ -160,7 +159,7 @@ public sealed class DeploymentManifestsTests(DeploymentManifestsTests.Generated 
     public void Secrets_are_referenced_from_the_secret_and_never_written_out()
     {
         var gateway = generated.Kubernetes("gateway");
-        var env = gateway.Single(o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+        var env = ContainerOf(gateway)["env"]!.AsArray();
         var example = File.ReadAllText(generated.PathOf("deploy/kubernetes/secrets.env.example"));
 
         var bootstrap = env.Single(e => (string?)e!["name"] == "PARAMETER_BOOTSTRAP_KEY")!;
@@ -194,6 +193,10 @@ public sealed class DeploymentManifestsTests(DeploymentManifestsTests.Generated 
         ((string?)azure["services"]!["app"]!["host"]).ShouldBe("containerapp");
         File.Exists(Path.Combine(RepoPaths.Root, "src", "SomaAgent.AppHost", "SomaAgent.AppHost.csproj")).ShouldBeTrue();
     }
+
+    /// <summary>The one container of the workload's Deployment.</summary>
+    private static JsonNode ContainerOf(IReadOnlyList<JsonNode> objects) =>
+        objects.Single(o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Single()!;
 
     private static IEnumerable<string> CommittedGeneratedFiles(string folder) =>
         Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, folder), "*", SearchOption.TopDirectoryOnly)

@@ -71,21 +71,8 @@ internal sealed class NodeServer : IAsyncDisposable
     }
 
     /// <summary>Runs a node script of <paramref name="directory"/> to its end (at most 60 s): its exit code and what it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string directory, string package, params string[] arguments)
-    {
-        var node = await PrepareAsync(directory, package);
-        var startInfo = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {node}.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await output) + (await errors));
-    }
+    public static async Task<(int ExitCode, string Output)> RunAsync(string directory, string package, params string[] arguments) =>
+        await CommandLine.RunAsync(await PrepareAsync(directory, package), directory, arguments);
 
     /// <summary>The node binary, with <paramref name="package"/> installed in <paramref name="directory"/> (npm ci when it is not).</summary>
     private static async Task<string> PrepareAsync(string directory, string package)
