@@ -34,6 +34,11 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddSingleton<CallerAccessor>();
         services.TryAddSingleton<UnauthenticatedRequestLimiter>();
         services.TryAddSingleton<ApiKeyStore>();
+        if (!services.Any(d => d.ServiceType == typeof(ApiKeyVerificationCache)))
+        {
+            services.AddSingleton<ApiKeyVerificationCache>();
+            services.AddHostedService<ApiKeyRevocationWatcher>();
+        }
         services.AddOptions<InternalAuthOptions>().BindConfiguration(InternalAuthOptions.SectionName)
             .PostConfigure<IConfiguration>((options, configuration) => options.Secret = configuration["SOMAAGENT_INTERNAL_SECRET"] is { Length: > 0 } secret ? secret : options.Secret)
             .ValidateDataAnnotations()

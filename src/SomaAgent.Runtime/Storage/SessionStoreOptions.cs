@@ -8,6 +8,6 @@ public sealed class SessionStoreOptions
 {
     public const string SectionName = "SomaAgent";
 
-    /// <summary>Folder for embedded data (SQLite file). Default <c>.data</c> under the content root.</summary>
-    public string DataDirectory { get; set; } = ".data";
+    /// <summary>Folder for embedded data (SQLite file); relative to the content root. Default: <see cref="DataHome"/>.</summary>
+    public string? DataDirectory { get; set; }
 }

@@ -72,11 +72,11 @@ public static class StoreServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>The folder of embedded data (<c>SomaAgent:DataDirectory</c>, default <c>.data</c> under the content root), as a full path.</summary>
+    /// <summary>The folder of embedded data (<see cref="DataHome"/>), as a full path.</summary>
     public static string DataDirectory(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return Path.GetFullPath(builder.Configuration[$"{SessionStoreOptions.SectionName}:DataDirectory"] ?? ".data", builder.Environment.ContentRootPath);
+        return DataHome.Resolve(builder.Configuration, builder.Environment.ContentRootPath);
     }
 
     private sealed class ContextFactory<TContext, TProvider>(IDbContextFactory<TProvider> inner) : IDbContextFactory<TContext>

@@ -7,8 +7,9 @@ public sealed class AuditOptions
 
     /// <summary>
     /// The JSON-lines file, appended to and never rewritten; a relative path is under the content root.
-    /// Default <c>audit/&lt;service&gt;.jsonl</c> in the data folder (<c>SomaAgent:DataDirectory</c>, default
-    /// <c>.data</c>), e.g. <c>.data/audit/SomaAgent.Gateway.jsonl</c>: one file per service, never two writers.
+    /// Default <c>audit/&lt;service&gt;.jsonl</c> in the data folder (<c>SomaAgent:DataDirectory</c>, default the user's
+    /// data home, see <c>DataHome</c>), e.g. <c>~/.local/share/somaagent/audit/SomaAgent.Gateway.jsonl</c>: one file per
+    /// service, never two writers.
     /// </summary>
     public string? Path { get; set; }
 }

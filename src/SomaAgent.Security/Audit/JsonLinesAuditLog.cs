@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SomaAgent.Runtime;
+using SomaAgent.Runtime.Storage;
 
 namespace SomaAgent.Security.Audit;
 
@@ -30,11 +31,9 @@ public sealed partial class JsonLinesAuditLog(
     });
 
     /// <summary>The file entries are appended to.</summary>
-    public string FilePath { get; } = Path.GetFullPath(
-        options.Value.Path is { Length: > 0 } path
-            ? path
-            : Path.Combine(configuration["SomaAgent:DataDirectory"] ?? ".data", "audit", environment.ApplicationName + ".jsonl"),
-        environment.ContentRootPath);
+    public string FilePath { get; } = options.Value.Path is { Length: > 0 } path
+        ? Path.GetFullPath(path, environment.ContentRootPath)
+        : Path.Combine(DataHome.Resolve(configuration, environment.ContentRootPath), "audit", environment.ApplicationName + ".jsonl");
 
     public async ValueTask WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {

@@ -22,10 +22,11 @@ public sealed record ApiKeyIdentity(Guid KeyId, string TenantId, string Name, IR
 public sealed record CreatedApiKey(ApiKeyRecord Record, string Secret);
 
 /// <summary>
-/// Tenants and API keys in the session store. Every check reads the store (one indexed row by prefix), so a
-/// revocation holds on every gateway replica the moment it is committed; nothing is cached.
+/// Tenants and API keys in the session store. A check reads the store (one indexed row by prefix) unless the key
+/// proved itself moments ago (<see cref="ApiKeyVerificationCache"/>); a revocation holds on the replica that made it
+/// before the call returns, and on every other replica within a second.
 /// </summary>
-public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, IAccessChecker access, TimeProvider time)
+public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, IAccessChecker access, TimeProvider time, ApiKeyVerificationCache cache)
 {
     /// <summary>How stale <c>last_used_at</c> may get: writing it on every request would cost a commit per request.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -37,13 +38,24 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
         {
             return (null, ApiKeyRejection.Malformed);
         }
+        var hash = ApiKeySecret.Hash(presented);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (cache.TryGet(hash, now, out var cached))
+        {
+            if (IsStale(cached.LastUsedAt, now))
+            {
+                cached.LastUsedAt = now;
+                await using var touch = await dbFactory.CreateDbContextAsync(cancellationToken);
+                await TouchAsync(touch, cached.Identity.KeyId, now, cancellationToken);
+            }
+            return (cached.Identity, ApiKeyRejection.None);
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
-        if (key is null || !ApiKeySecret.Matches(presented, key.SecretHash))
+        if (key is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, key.SecretHash))
         {
             return (null, ApiKeyRejection.Unknown);
         }
-        var now = time.GetUtcNow().UtcDateTime;
         if (key.RevokedAt is not null)
         {
             return (null, ApiKeyRejection.Revoked);
@@ -52,13 +64,24 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
         {
             return (null, ApiKeyRejection.Expired);
         }
-        if (key.LastUsedAt is null || now - key.LastUsedAt.Value >= LastUsedResolution)
+        var lastUsed = key.LastUsedAt;
+        if (IsStale(lastUsed, now))
         {
-            var staleBefore = now - LastUsedResolution;
-            await db.ApiKeys.Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < staleBefore))
-                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+            lastUsed = now;
+            await TouchAsync(db, key.Id, now, cancellationToken);
         }
-        return (new ApiKeyIdentity(key.Id, key.TenantId, key.Name, ApiKeyScopes.Split(key.Scopes)), ApiKeyRejection.None);
+        var identity = new ApiKeyIdentity(key.Id, key.TenantId, key.Name, ApiKeyScopes.Split(key.Scopes));
+        cache.Add(hash, identity, key.ExpiresAt, lastUsed);
+        return (identity, ApiKeyRejection.None);
+    }
+
+    private static bool IsStale(DateTime? lastUsedAt, DateTime now) => lastUsedAt is null || now - lastUsedAt.Value >= LastUsedResolution;
+
+    private static Task<int> TouchAsync(SessionDbContext db, Guid keyId, DateTime now, CancellationToken cancellationToken)
+    {
+        var staleBefore = now - LastUsedResolution;
+        return db.ApiKeys.Where(k => k.Id == keyId && (k.LastUsedAt == null || k.LastUsedAt < staleBefore))
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
     }
 
     public async Task<CreatedApiKey> CreateAsync(string tenantId, string name, IEnumerable<string> scopes, DateTime? expiresAt, string createdBy, CancellationToken cancellationToken)
@@ -115,6 +138,7 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
             // Revoking twice keeps the first time.
             await db.ApiKeys.Where(k => k.Id == keyId && k.TenantId == tenantId && k.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+            cache.Evict([keyId]);
         }
         return found;
     }

@@ -47,6 +47,27 @@ internal static class SecurityClient
 
     public static Guid IdOf(JsonElement created) => created.GetProperty("key").GetProperty("id").GetGuid();
 
+    /// <summary>
+    /// GETs <paramref name="path"/> until it is refused, failing once <paramref name="within"/> has passed since the call
+    /// (a replica that cached the key hears of its revocation within a second); returns the refusal's detail.
+    /// </summary>
+    public static async Task<string> ShouldBeUnauthorizedWithinAsync(HttpClient client, string path, TimeSpan within)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var response = await client.GetAsync(path, Ct);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                waited.Elapsed.ShouldBeLessThan(within);
+                return await ShouldBeUnauthorizedAsync(response);
+            }
+            response.Dispose();
+            waited.Elapsed.ShouldBeLessThan(within, $"{path} still accepted the revoked key");
+            await Task.Delay(20, Ct);
+        }
+    }
+
     /// <summary>Asserts a 401 problem+json with <c>WWW-Authenticate: Bearer</c>; returns its detail.</summary>
     public static async Task<string> ShouldBeUnauthorizedAsync(HttpResponseMessage response)
     {

@@ -359,7 +359,10 @@ public sealed class BusHost : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("somaagent-bus-").FullName, "bus.db")}";
+        var folder = Directory.CreateTempSubdirectory("somaagent-bus-").FullName;
+        builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={Path.Combine(folder, "bus.db")}";
+        // Its own files (the audit log) in its folder, never in the user's data home.
+        builder.Configuration["SomaAgent:DataDirectory"] = folder;
         builder.Services.AddSingleton<Recorder>();
         subscribe(builder.AddSomaAgentEngine().UseKafkaOrInMemoryBus(builder.Configuration));
         var host = builder.Build();

@@ -64,6 +64,8 @@ public sealed class KafkaDeployment : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(_settings);
         builder.Configuration["ConnectionStrings:sqlite"] = $"Data Source={DatabaseFile}";
+        // Its own files (the audit log) beside the database, never in the user's data home.
+        builder.Configuration["SomaAgent:DataDirectory"] = Path.Combine(Path.GetDirectoryName(DatabaseFile)!, $"worker-{_workers.Count}");
         var bus = builder.AddSomaAgentEngine().UseKafkaOrInMemoryBus(builder.Configuration);
         if (conversations)
         {
