@@ -15,6 +15,10 @@ if (args is [RegistryBench.Scenario, .. var registryArgs])
 {
     return await RegistryBench.RunAsync(registryArgs);
 }
+if (args is [SomaAgent.Bench.Statements.StatementsBench.Scenario, .. var statementArgs])
+{
+    return await SomaAgent.Bench.Statements.StatementsBench.RunAsync(statementArgs);
+}
 if (args is [KafkaBench.Scenario, .. var kafkaArgs])
 {
     return await KafkaBench.RunAsync(kafkaArgs);

@@ -38,6 +38,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The file the process's output goes to, line by line.</summary>
+    public string LogPath => _logPath;
+
     public Uri BaseAddress { get; }
 
     /// <summary>The platform-admin key the bench sends (a gateway with authentication on); null when none.</summary>
@@ -51,18 +54,25 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>CPU the process has used so far; once stopped, what it had used when asked to stop.</summary>
     public TimeSpan Cpu => _cpuAtStop ?? ReadCpu(Pid);
 
-    /// <summary>The gateway the default scenario drives: authentication on, its own data directory, the chosen store.</summary>
+    /// <summary>
+    /// The gateway the default scenario drives, started the way a user starts it: <c>dotnet SomaAgent.Gateway.dll</c>
+    /// from an empty working folder, Development environment, default settings (its data in its data home, here a
+    /// temp folder as <c>XDG_DATA_HOME</c>), authentication on with a bootstrap key, the chosen store.
+    /// </summary>
     public static async Task<ServiceProcess> StartGatewayAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         var dll = options.GatewayDll ?? BuiltDll("SomaAgent.Gateway");
         var dataDirectory = Directory.CreateTempSubdirectory("somaagent-bench-");
+        var workingDirectory = dataDirectory.CreateSubdirectory("cwd");
         // Authentication stays on, as in production: the child gets a fresh platform-admin key and the bench sends it.
         var apiKey = "sk-bench-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var env = new Dictionary<string, string?>
         {
             ["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey,
-            ["SomaAgent__DataDirectory"] = dataDirectory.FullName,
-            ["SomaAgent__Models__Simulated__TimePerTokenMs"] = options.TimePerTokenMs.ToString(CultureInfo.InvariantCulture),
+            ["XDG_DATA_HOME"] = dataDirectory.CreateSubdirectory("home").FullName,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["SomaAgent__Models__Simulated__TimePerTokenMs"] = options.TimePerTokenMs == 0 ? null : options.TimePerTokenMs.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = options.ServerLogLevel,
             ["ConnectionStrings__postgres"] = options.Store == StoreKind.Postgres ? options.PostgresConnectionString : null,
         };
@@ -70,7 +80,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         {
             env[key] = value;
         }
-        var gateway = await StartAsync("gateway", dll, env, dataDirectory, ownsDataDirectory: true, cancellationToken);
+        var gateway = await StartAsync("gateway", dll, env, dataDirectory, ownsDataDirectory: true, cancellationToken, workingDirectory: workingDirectory.FullName);
         gateway.ApiKey = apiKey;
         return gateway;
     }
@@ -80,9 +90,10 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// Production, with telemetry export off, and waits until <c>/health</c> answers 200.
     /// </summary>
     /// <param name="port">The port to listen on; default a free one.</param>
+    /// <param name="workingDirectory">Where it runs (its content root); default the dll's folder.</param>
     public static async Task<ServiceProcess> StartAsync(
         string name, string dll, IReadOnlyDictionary<string, string?> environment, DirectoryInfo dataDirectory, bool ownsDataDirectory, CancellationToken cancellationToken,
-        int? port = null)
+        int? port = null, string? workingDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(dataDirectory);
@@ -95,7 +106,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.GetFullPath(dll) },
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dll))!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

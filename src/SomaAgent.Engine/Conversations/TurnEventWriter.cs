@@ -7,9 +7,12 @@ namespace SomaAgent.Engine.Conversations;
 
 /// <summary>
 /// Writes a running turn's events, transcript messages and session state. Events are batched: a flush
-/// stores everything pending in one transaction, then announces it on <c>session.events</c>. Deltas flush
-/// when the last flush is older than <see cref="FlushInterval"/> (so a slow model streams every piece at
-/// once and a fast one is written in batches); state changes flush at once. Flushes of many turns share
+/// stores everything pending in one transaction, then announces it on <c>session.events</c>. A flush happens at
+/// the boundaries that matter (a status change: running, waiting for tools, ended), and for streamed text when
+/// its oldest pending piece has waited <see cref="LiveInterval"/>: a fast model's whole answer is one write, a
+/// slow one's text reaches its readers at least that often. Measuring from the oldest pending piece, not from
+/// the last flush, matters under load: a flush that waited for the store no longer makes the next piece flush
+/// alone, which split a turn into many writes (docs/benchmarks.md). Flushes of many turns share
 /// one commit (<see cref="SessionWriteQueue"/>), fenced by the lease epoch the turn was claimed at. Nothing is announced before
 /// it is stored, so a stream resumed from the store never misses what it saw live.
 /// </summary>
@@ -20,12 +23,12 @@ internal sealed class TurnEventWriter(
     IEventBus bus,
     TimeProvider time)
 {
-    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(20);
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(50);
     private const int MaxPendingEvents = 64;
 
     private readonly SessionEventBuilder _events = new(session);
     private readonly List<MessageRecord> _messages = [];
-    private long _lastFlush = time.GetTimestamp();
+    private long? _pendingSince;
     private int _nextOrdinal;
 
     public SessionRecord Session => session;
@@ -37,8 +40,11 @@ internal sealed class TurnEventWriter(
 
     public void StartOrdinalsAt(int nextOrdinal) => _nextOrdinal = nextOrdinal;
 
-    public void Add<T>(string type, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+    public void Add<T>(string type, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    {
         _events.Add(type, data, typeInfo, Now);
+        _pendingSince ??= time.GetTimestamp();
+    }
 
     public void AddMessage(string role, string content, string? toolCallsJson = null, string? toolCallId = null, string? toolName = null) =>
         _messages.Add(new MessageRecord
@@ -82,17 +88,18 @@ internal sealed class TurnEventWriter(
         session.Status = status;
         session.StatusReason = reason;
         _events.Status(status, Now, reason);
+        _pendingSince ??= time.GetTimestamp();
         return FlushAsync();
     }
 
     public Task FlushIfDueAsync() =>
-        _events.Pending.Count >= MaxPendingEvents || time.GetElapsedTime(_lastFlush) >= FlushInterval
+        _events.Pending.Count >= MaxPendingEvents || (_pendingSince is { } since && time.GetElapsedTime(since) >= LiveInterval)
             ? FlushAsync()
             : Task.CompletedTask;
 
     public async Task FlushAsync()
     {
-        _lastFlush = time.GetTimestamp();
+        _pendingSince = null;
         if (_events.Pending.Count == 0 && _messages.Count == 0)
         {
             return;

@@ -19,30 +19,60 @@ public sealed record SessionWrite(
     string Output,
     DateTime UpdatedAt) : SessionStoreWrite
 {
-    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    /// <summary>Joins the batch: its fence is checked with the other running turns' (<see cref="FenceAsync"/>), its rows inserted with theirs.</summary>
+    internal override Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
-        var ended = SessionStatus.IsEnded(Status);
-        // The session row first: it is the fence. A stale worker's events never reach the table.
-        var updated = await db.Sessions.Where(s => s.Id == SessionId && s.LeaseEpoch == LeaseEpoch).ExecuteUpdateAsync(s =>
+        batch.Fenced.Add(this);
+        batch.Events.AddRange(Events);
+        batch.Messages.AddRange(Messages);
+        return Task.FromResult(true);
+    }
+
+    /// <summary>
+    /// The fence of every running turn's write in a batch, in one statement: each session's row takes its new state
+    /// only while its lease epoch is still the writer's. The session row is written before any event: a stale
+    /// worker's events never reach the table, because a refused fence fails the batch (then each write is stored
+    /// alone and only the stale one is refused with <see cref="LeaseLostException"/>).
+    /// </summary>
+    internal static async Task FenceAsync(SessionDbContext db, StoreStatements sql, IReadOnlyList<SessionWrite> writes, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 0)
         {
-            s.SetProperty(x => x.LastSequence, LastSequence)
-                .SetProperty(x => x.Status, Status)
-                .SetProperty(x => x.StatusReason, StatusReason)
-                .SetProperty(x => x.Output, Output)
-                .SetProperty(x => x.UpdatedAt, UpdatedAt);
-            if (ended)
-            {
-                // The turn is over: nobody holds the session until its next turn is claimed.
-                s.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null);
-            }
-        }, cancellationToken);
-        if (updated == 0)
-        {
-            throw new LeaseLostException(SessionId);
+            return;
         }
-        db.Events.AddRange(Events);
-        db.Messages.AddRange(Messages);
-        return true;
+        if (writes.DistinctBy(w => w.SessionId).Count() < writes.Count)
+        {
+            // Two writes of one session in a batch (rare: a turn awaits each write): in order, one statement each.
+            foreach (var write in writes)
+            {
+                await FenceAsync(db, sql, [write], cancellationToken);
+            }
+            return;
+        }
+        var sessions = sql.Table<SessionRecord>();
+        string Column(string property) => sql.Column<SessionRecord>(property);
+        string Value(SessionWrite w, string property, object? value) => sql.Parameter<SessionRecord>(property, value);
+        var values = string.Join(" UNION ALL ", writes.Select(w =>
+            $"SELECT {Value(w, nameof(SessionRecord.Id), w.SessionId)} AS w_id, {Value(w, nameof(SessionRecord.LeaseEpoch), w.LeaseEpoch)} AS w_epoch, "
+            + $"{Value(w, nameof(SessionRecord.LastSequence), w.LastSequence)} AS w_last_sequence, {Value(w, nameof(SessionRecord.Status), w.Status)} AS w_status, "
+            + $"{Value(w, nameof(SessionRecord.StatusReason), w.StatusReason)} AS w_status_reason, {Value(w, nameof(SessionRecord.Output), w.Output)} AS w_output, "
+            + $"{Value(w, nameof(SessionRecord.UpdatedAt), w.UpdatedAt)} AS w_updated_at, {sql.Parameter(SessionStatus.IsEnded(w.Status) ? 1 : 0)} AS w_ended"));
+        // An ended turn gives its lease up: nobody holds the session until its next turn is claimed.
+        var text = $"""
+            UPDATE {sessions} SET {Column(nameof(SessionRecord.LastSequence))} = v.w_last_sequence, {Column(nameof(SessionRecord.Status))} = v.w_status,
+                {Column(nameof(SessionRecord.StatusReason))} = v.w_status_reason, {Column(nameof(SessionRecord.Output))} = v.w_output,
+                {Column(nameof(SessionRecord.UpdatedAt))} = v.w_updated_at,
+                {Column(nameof(SessionRecord.LeaseOwner))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseOwner))} END,
+                {Column(nameof(SessionRecord.LeaseExpiresAt))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseExpiresAt))} END
+            FROM ({values}) AS v
+            WHERE {sessions}.{Column(nameof(SessionRecord.Id))} = v.w_id AND {sessions}.{Column(nameof(SessionRecord.LeaseEpoch))} = v.w_epoch
+            RETURNING {Column(nameof(SessionRecord.Id))} AS {sql.Identifier("Value")}
+            """;
+        var fenced = await db.Database.SqlQueryRaw<Guid>(text, sql.TakeParameters()).ToListAsync(cancellationToken);
+        if (fenced.Count < writes.Count)
+        {
+            throw new LeaseLostException(writes.First(w => !fenced.Contains(w.SessionId)).SessionId);
+        }
     }
 }
 
@@ -56,7 +86,7 @@ public sealed record SessionCreateWrite(
     IReadOnlyList<SessionEventRecord> Events,
     IdempotencyRecord? IdempotencyKey) : SessionStoreWrite
 {
-    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
         if (IdempotencyKey is { } key)
         {
@@ -67,8 +97,8 @@ public sealed record SessionCreateWrite(
             db.IdempotencyKeys.Add(key);
         }
         db.Sessions.Add(Session);
-        db.Messages.AddRange(Messages);
-        db.Events.AddRange(Events);
+        batch.Messages.AddRange(Messages);
+        batch.Events.AddRange(Events);
         return true;
     }
 }
@@ -87,7 +117,7 @@ public sealed record TurnStartWrite(
     Guid? QueuedInput,
     DateTime UpdatedAt) : SessionStoreWrite
 {
-    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("A turn start is stored inside the writer's transaction.");
         var savepoint = $"turn_start_{SessionId:N}";
@@ -116,8 +146,8 @@ public sealed record TurnStartWrite(
             return false;
         }
         await transaction.ReleaseSavepointAsync(savepoint, cancellationToken);
-        db.Messages.AddRange(Messages);
-        db.Events.AddRange(Events);
+        batch.Messages.AddRange(Messages);
+        batch.Events.AddRange(Events);
         return true;
     }
 }
@@ -136,7 +166,7 @@ public sealed record TurnFailWrite(
     IReadOnlyList<SessionEventRecord> Events,
     DateTime UpdatedAt) : SessionStoreWrite
 {
-    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
         var won = await db.Sessions
             .Where(s => s.Id == SessionId && s.LeaseEpoch == SeenLeaseEpoch && s.LastSequence == SeenLastSequence)
@@ -152,7 +182,7 @@ public sealed record TurnFailWrite(
         {
             return false;
         }
-        db.Events.AddRange(Events);
+        batch.Events.AddRange(Events);
         return true;
     }
 }
@@ -173,7 +203,7 @@ public sealed record CapsuleAttachWrite(
     IReadOnlyList<SessionEventRecord> Events,
     DateTime UpdatedAt) : SessionStoreWrite
 {
-    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
         var won = await db.Sessions
             .Where(s => s.Id == SessionId && s.Turn == SeenTurn && s.LastSequence == SeenLastSequence
@@ -187,8 +217,8 @@ public sealed record CapsuleAttachWrite(
         {
             return false;
         }
-        db.Messages.AddRange(Messages);
-        db.Events.AddRange(Events);
+        batch.Messages.AddRange(Messages);
+        batch.Events.AddRange(Events);
         return true;
     }
 }
@@ -196,7 +226,7 @@ public sealed record CapsuleAttachWrite(
 /// <summary>A posted message that waits for the running turn to end (<c>?strategy=enqueue</c> or <c>interrupt</c>).</summary>
 public sealed record QueuedInputWrite(QueuedInputRecord Input) : SessionStoreWrite
 {
-    internal override Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken)
+    internal override Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
         db.QueuedInputs.Add(Input);
         return Task.FromResult(true);
@@ -206,7 +236,7 @@ public sealed record QueuedInputWrite(QueuedInputRecord Input) : SessionStoreWri
 /// <summary>Marks the session's turn to stop, if one is queued or running; false when none is.</summary>
 public sealed record CancelRequestWrite(Guid SessionId, string TenantId) : SessionStoreWrite
 {
-    internal override async Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken) =>
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken) =>
         await db.Sessions
             .Where(s => s.Id == SessionId && s.TenantId == TenantId
                 && (s.Status == SessionStatus.Queued || s.Status == SessionStatus.Running || s.Status == SessionStatus.WaitingTool))

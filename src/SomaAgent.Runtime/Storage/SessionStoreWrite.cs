@@ -1,3 +1,5 @@
+using SomaAgent.Runtime.Sessions;
+
 namespace SomaAgent.Runtime.Storage;
 
 /// <summary>
@@ -7,6 +9,20 @@ namespace SomaAgent.Runtime.Storage;
 /// </summary>
 public abstract record SessionStoreWrite
 {
-    /// <summary>Applies the write to <paramref name="db"/> (inside the batch's transaction); false when its condition did not hold.</summary>
-    internal abstract Task<bool> ApplyAsync(SessionDbContext db, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies the write to <paramref name="db"/> (inside the batch's transaction), its new events and messages to
+    /// <paramref name="batch"/>; false when its condition did not hold.
+    /// </summary>
+    internal abstract Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a batch of writes stores beyond their own conditional statements: the running turns' writes, fenced together
+/// by one statement, and every new event and message, inserted many rows per statement once every condition held.
+/// </summary>
+internal sealed class StoreBatch
+{
+    public List<SessionWrite> Fenced { get; } = [];
+    public List<SessionEventRecord> Events { get; } = [];
+    public List<MessageRecord> Messages { get; } = [];
 }

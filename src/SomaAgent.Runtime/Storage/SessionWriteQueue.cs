@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Runtime.Storage;
 
@@ -9,7 +10,8 @@ namespace SomaAgent.Runtime.Storage;
 /// Group commit for every write of a session (<see cref="SessionStoreWrite"/>: a new session, a turn start, a
 /// running turn's progress): one writer takes every write queued while the previous commit ran and stores them
 /// in a single transaction, so many sessions share one commit and never contend for the store's write lock
-/// (SQLite has one). A write is acknowledged only once committed, with whether its condition held. If a batch
+/// (SQLite has one): the running turns' fences in one statement, their events and messages many rows per INSERT
+/// (<see cref="StoreStatements"/>). A write is acknowledged only once committed, with whether its condition held. If a batch
 /// fails, each write is retried alone, so one bad write cannot fail the others.
 /// </summary>
 public sealed partial class SessionWriteQueue(
@@ -91,18 +93,23 @@ public sealed partial class SessionWriteQueue(
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        using var sql = new StoreStatements(db);
+        var batch = new StoreBatch();
         var applied = new bool[writes.Count];
         for (var i = 0; i < writes.Count; i++)
         {
-            applied[i] = await writes[i].ApplyAsync(db, CancellationToken.None);
+            applied[i] = await writes[i].ApplyAsync(db, batch, CancellationToken.None);
         }
-        // Added rows are tracked as Added already: no change detection here (SaveChanges runs its own, once).
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        var events = db.ChangeTracker.Entries<SessionEventRecord>().Count(e => e.State == EntityState.Added);
-        db.ChangeTracker.AutoDetectChangesEnabled = true;
-        await db.SaveChangesAsync(CancellationToken.None);
+        await SessionWrite.FenceAsync(db, sql, batch.Fenced, CancellationToken.None);
+        // New sessions, idempotency keys and queued inputs: before the events and messages that refer to them.
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        await sql.InsertAsync(batch.Events, CancellationToken.None);
+        await sql.InsertAsync(batch.Messages, CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
-        RuntimeDiagnostics.EventsStored.Add(events);
+        RuntimeDiagnostics.EventsStored.Add(batch.Events.Count);
         return applied;
     }
 
