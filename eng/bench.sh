@@ -6,7 +6,8 @@
 #   eng/bench.sh                                        sqlite, 50 clients, ≤ 2000 runs, ≤ 30 s
 #   eng/bench.sh --clients 10
 #   eng/bench.sh --clients 200 --time-per-token-ms 20
-#   eng/bench.sh --store postgres                       starts a private PostgreSQL 15 for the run
+#   eng/bench.sh --store postgres                       starts a private PostgreSQL 15 for the run (its CPU reported too)
+#   eng/bench.sh --store postgres --redis private       and a private redis-server for the gateway (CPU of all three)
 #   eng/bench.sh --store postgres --postgres "Host=127.0.0.1;Port=5432;Username=…;Password=…;Database=…"
 #   eng/bench.sh --url http://127.0.0.1:8010 --server-pid 1234   an already running gateway
 #   eng/bench.sh --help
@@ -82,6 +83,7 @@ if [ "$store" = postgres ] && ! $have_conn && ! $have_url; then
     "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null)
   echo "bench: private PostgreSQL on 127.0.0.1:$port ($pgdir)"
   args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Database=postgres;Maximum Pool Size=100")
+  args+=(--store-pid "$(head -1 "$pgdir/data/postmaster.pid")")
 fi
 
 status=0

@@ -26,6 +26,8 @@ internal sealed record BenchOptions
           --expect TEXT            text every answer must contain (default "84", the default input's result; none with --input)
           --store sqlite|postgres  store of the gateway the bench starts (default sqlite)
           --postgres CONN          PostgreSQL connection string; required with --store postgres
+          --store-pid PID          the store server's PID (PostgreSQL's postmaster), to report its CPU with its backends
+          --redis private|CONN     give the gateway Redis (rate limits, tool cache): a private redis-server, or a connection string
           --time-per-token-ms MS   simulated model pause between streamed pieces (default 0)
           --server-log-level L     Logging:LogLevel:Default of the started gateway (default Warning)
           --server-env KEY=VALUE   extra environment for the started gateway (repeatable), e.g. DOTNET_TieredPGO=0
@@ -43,6 +45,8 @@ internal sealed record BenchOptions
     public string? Expect { get; init; } = "84";
     public StoreKind Store { get; init; } = StoreKind.Sqlite;
     public string? PostgresConnectionString { get; init; }
+    public int? StorePid { get; init; }
+    public string? Redis { get; init; }
     public int TimePerTokenMs { get; init; }
     public string ServerLogLevel { get; init; } = "Warning";
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
@@ -79,6 +83,8 @@ internal sealed record BenchOptions
                 "--expect" => options with { Expect = value, ExpectGiven = true },
                 "--store" => options with { Store = ParseStore(value) },
                 "--postgres" => options with { PostgresConnectionString = value },
+                "--store-pid" => options with { StorePid = PositiveInt(name, value) },
+                "--redis" => options with { Redis = value },
                 "--time-per-token-ms" => options with { TimePerTokenMs = NonNegativeInt(name, value) },
                 "--server-log-level" => options with { ServerLogLevel = value },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, EnvironmentPair(value)] },

@@ -35,6 +35,10 @@ internal sealed record BenchResult
     /// measured rate it holds up when the bench or other processes compete for the same cores.
     /// </summary>
     public required double? ServerCpuBoundRunsPerSecond { get; init; }
+    /// <summary>CPU per run of the gateway's backing servers (PostgreSQL with its backends, Redis), by name.</summary>
+    public required IReadOnlyList<BackingCpu> BackingCpu { get; init; }
+    /// <summary>Gateway plus backing servers: what one run costs the machine, the bench aside.</summary>
+    public required double? TotalServerCpuMsPerRun { get; init; }
     public required double ClientCpuMsPerRun { get; init; }
     public required double ClientCores { get; init; }
     /// <summary>The machine's 1-minute load average before and after the measured phase (/proc/loadavg).</summary>
@@ -42,10 +46,14 @@ internal sealed record BenchResult
     public required double LoadAverageAfter { get; init; }
     public required IReadOnlyList<ErrorCount> ErrorKinds { get; init; }
 
-    public static BenchResult From(BenchOptions options, string target, PhaseResult phase, TimeSpan? serverCpu, TimeSpan clientCpu, (double Before, double After) load)
+    public static BenchResult From(
+        BenchOptions options, string target, PhaseResult phase, TimeSpan? serverCpu, IReadOnlyList<(string Name, TimeSpan Cpu)> backing, TimeSpan clientCpu,
+        (double Before, double After) load)
     {
+        ArgumentNullException.ThrowIfNull(backing);
         var seconds = phase.Elapsed.TotalSeconds;
         var runs = Math.Max(phase.Completed, 1);
+        var backingCpu = backing.Select(b => new BackingCpu(b.Name, Math.Round(b.Cpu.TotalMilliseconds / runs, 3))).ToList();
         return new BenchResult
         {
             Store = options.Url is not null ? "external" : options.Store == StoreKind.Sqlite ? "sqlite" : "postgres",
@@ -70,6 +78,8 @@ internal sealed record BenchResult
             ServerCpuMsPerRun = serverCpu is { } s ? Math.Round(s.TotalMilliseconds / runs, 3) : null,
             ServerCores = serverCpu is { } c ? Math.Round(c.TotalSeconds / seconds, 2) : null,
             ServerCpuBoundRunsPerSecond = serverCpu is { } b && b > TimeSpan.Zero ? Math.Round(Environment.ProcessorCount * runs / b.TotalSeconds, 0) : null,
+            BackingCpu = backingCpu,
+            TotalServerCpuMsPerRun = serverCpu is { } t ? Math.Round((t.TotalMilliseconds / runs) + backingCpu.Sum(b => b.CpuMsPerRun), 3) : null,
             ClientCpuMsPerRun = Math.Round(clientCpu.TotalMilliseconds / runs, 3),
             ClientCores = Math.Round(clientCpu.TotalSeconds / seconds, 2),
             LoadAverageBefore = load.Before,
@@ -96,6 +106,14 @@ internal sealed record BenchResult
         text.AppendLine(ServerCpuMsPerRun is null
             ? "  server CPU   unknown (pass --server-pid with --url)"
             : string.Create(c, $"  server CPU   {ServerCpuMsPerRun:0.000} ms/run ({ServerCores:0.00} cores busy); CPU-bound ceiling on {Cores} cores ≈ {ServerCpuBoundRunsPerSecond:0} runs/s"));
+        foreach (var backing in BackingCpu)
+        {
+            text.AppendLine(c, $"  {backing.Name,-12} {backing.CpuMsPerRun:0.000} ms/run");
+        }
+        if (BackingCpu.Count > 0 && TotalServerCpuMsPerRun is { } total)
+        {
+            text.AppendLine(c, $"  all servers  {total:0.000} ms/run");
+        }
         text.AppendLine(c, $"  bench CPU    {ClientCpuMsPerRun:0.000} ms/run ({ClientCores:0.00} cores busy)");
         text.AppendLine(c, $"  load average {LoadAverageBefore:0.00} before, {LoadAverageAfter:0.00} after (1 min; other processes compete when it exceeds the bench's own load)");
         foreach (var error in ErrorKinds)
@@ -105,3 +123,6 @@ internal sealed record BenchResult
         return text.ToString();
     }
 }
+
+/// <summary>CPU per run of one backing server process tree.</summary>
+internal sealed record BackingCpu(string Name, double CpuMsPerRun);

@@ -46,7 +46,17 @@ Console.CancelKeyPress += (_, e) =>
     interrupted.Cancel();
 };
 
-await using var gateway = options.Url is null ? await ServiceProcess.StartGatewayAsync(options, interrupted.Token) : null;
+await using var redis = options.Redis == "private" ? await RedisProcess.StartAsync(interrupted.Token) : null;
+await using var gateway = options.Url is null ? await ServiceProcess.StartGatewayAsync(options, interrupted.Token, redis?.ConnectionString ?? options.Redis) : null;
+List<(string Name, int Pid)> backing = [];
+if (options.StorePid is { } storePid)
+{
+    backing.Add(("postgres", storePid));
+}
+if (redis is not null)
+{
+    backing.Add(("redis", redis.Pid));
+}
 var baseAddress = gateway?.BaseAddress ?? options.Url!;
 var serverPid = gateway?.Pid ?? options.ServerPid;
 var target = gateway is null ? $"gateway at {baseAddress}" : $"gateway child pid {gateway.Pid} at {baseAddress}";
@@ -63,13 +73,15 @@ if (options.Warmup > TimeSpan.Zero)
 
 var loadBefore = BenchResult.ReadLoadAverage();
 var serverBefore = serverPid is { } before ? ServiceProcess.ReadCpu(before) : (TimeSpan?)null;
+var backingBefore = backing.Select(b => ProcessCpu.ReadTree(b.Pid)).ToList();
 var clientBefore = ServiceProcess.ReadCpu(Environment.ProcessId);
 var phase = await runner.RunPhaseAsync(options.Runs, options.Duration, interrupted.Token);
 var serverCpu = serverPid is { } after ? ServiceProcess.ReadCpu(after) - serverBefore : null;
+var backingCpu = backing.Select((b, i) => (b.Name, ProcessCpu.ReadTree(b.Pid) - backingBefore[i])).ToList();
 var clientCpu = ServiceProcess.ReadCpu(Environment.ProcessId) - clientBefore;
 var load = (loadBefore, BenchResult.ReadLoadAverage());
 
-var result = BenchResult.From(options, target, phase, serverCpu, clientCpu, load);
+var result = BenchResult.From(options, target, phase, serverCpu, backingCpu, clientCpu, load);
 Console.WriteLine();
 Console.Write(result.ToTable());
 Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));

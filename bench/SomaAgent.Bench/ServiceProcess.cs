@@ -59,7 +59,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// from an empty working folder, Development environment, default settings (its data in its data home, here a
     /// temp folder as <c>XDG_DATA_HOME</c>), authentication on with a bootstrap key, the chosen store.
     /// </summary>
-    public static async Task<ServiceProcess> StartGatewayAsync(BenchOptions options, CancellationToken cancellationToken)
+    public static async Task<ServiceProcess> StartGatewayAsync(BenchOptions options, CancellationToken cancellationToken, string? redis = null)
     {
         var dll = options.GatewayDll ?? BuiltDll("SomaAgent.Gateway");
         var dataDirectory = Directory.CreateTempSubdirectory("somaagent-bench-");
@@ -75,6 +75,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             ["SomaAgent__Models__Simulated__TimePerTokenMs"] = options.TimePerTokenMs == 0 ? null : options.TimePerTokenMs.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = options.ServerLogLevel,
             ["ConnectionStrings__postgres"] = options.Store == StoreKind.Postgres ? options.PostgresConnectionString : null,
+            ["ConnectionStrings__redis"] = redis,
         };
         foreach (var (key, value) in options.ServerEnvironment)
         {

@@ -19,60 +19,13 @@ public sealed record SessionWrite(
     string Output,
     DateTime UpdatedAt) : SessionStoreWrite
 {
-    /// <summary>Joins the batch: its fence is checked with the other running turns' (<see cref="FenceAsync"/>), its rows inserted with theirs.</summary>
+    /// <summary>Joins the batch: its fence is checked with the other running turns' (<see cref="SessionFence"/>), its rows inserted with theirs.</summary>
     internal override Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
-        batch.Fenced.Add(this);
+        batch.Fenced.Add(new SessionFence(SessionId, LeaseEpoch, LastSequence, Status, StatusReason, Output, UpdatedAt, EndsTurn: SessionStatus.IsEnded(Status)));
         batch.Events.AddRange(Events);
         batch.Messages.AddRange(Messages);
         return Task.FromResult(true);
-    }
-
-    /// <summary>
-    /// The fence of every running turn's write in a batch, in one statement: each session's row takes its new state
-    /// only while its lease epoch is still the writer's. The session row is written before any event: a stale
-    /// worker's events never reach the table, because a refused fence fails the batch (then each write is stored
-    /// alone and only the stale one is refused with <see cref="LeaseLostException"/>).
-    /// </summary>
-    internal static async Task FenceAsync(SessionDbContext db, StoreStatements sql, IReadOnlyList<SessionWrite> writes, CancellationToken cancellationToken)
-    {
-        if (writes.Count == 0)
-        {
-            return;
-        }
-        if (writes.DistinctBy(w => w.SessionId).Count() < writes.Count)
-        {
-            // Two writes of one session in a batch (rare: a turn awaits each write): in order, one statement each.
-            foreach (var write in writes)
-            {
-                await FenceAsync(db, sql, [write], cancellationToken);
-            }
-            return;
-        }
-        var sessions = sql.Table<SessionRecord>();
-        string Column(string property) => sql.Column<SessionRecord>(property);
-        string Value(SessionWrite w, string property, object? value) => sql.Parameter<SessionRecord>(property, value);
-        var values = string.Join(" UNION ALL ", writes.Select(w =>
-            $"SELECT {Value(w, nameof(SessionRecord.Id), w.SessionId)} AS w_id, {Value(w, nameof(SessionRecord.LeaseEpoch), w.LeaseEpoch)} AS w_epoch, "
-            + $"{Value(w, nameof(SessionRecord.LastSequence), w.LastSequence)} AS w_last_sequence, {Value(w, nameof(SessionRecord.Status), w.Status)} AS w_status, "
-            + $"{Value(w, nameof(SessionRecord.StatusReason), w.StatusReason)} AS w_status_reason, {Value(w, nameof(SessionRecord.Output), w.Output)} AS w_output, "
-            + $"{Value(w, nameof(SessionRecord.UpdatedAt), w.UpdatedAt)} AS w_updated_at, {sql.Parameter(SessionStatus.IsEnded(w.Status) ? 1 : 0)} AS w_ended"));
-        // An ended turn gives its lease up: nobody holds the session until its next turn is claimed.
-        var text = $"""
-            UPDATE {sessions} SET {Column(nameof(SessionRecord.LastSequence))} = v.w_last_sequence, {Column(nameof(SessionRecord.Status))} = v.w_status,
-                {Column(nameof(SessionRecord.StatusReason))} = v.w_status_reason, {Column(nameof(SessionRecord.Output))} = v.w_output,
-                {Column(nameof(SessionRecord.UpdatedAt))} = v.w_updated_at,
-                {Column(nameof(SessionRecord.LeaseOwner))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseOwner))} END,
-                {Column(nameof(SessionRecord.LeaseExpiresAt))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseExpiresAt))} END
-            FROM ({values}) AS v
-            WHERE {sessions}.{Column(nameof(SessionRecord.Id))} = v.w_id AND {sessions}.{Column(nameof(SessionRecord.LeaseEpoch))} = v.w_epoch
-            RETURNING {Column(nameof(SessionRecord.Id))} AS {sql.Identifier("Value")}
-            """;
-        var fenced = await db.Database.SqlQueryRaw<Guid>(text, sql.TakeParameters()).ToListAsync(cancellationToken);
-        if (fenced.Count < writes.Count)
-        {
-            throw new LeaseLostException(writes.First(w => !fenced.Contains(w.SessionId)).SessionId);
-        }
     }
 }
 

@@ -1,5 +1,3 @@
-using SomaAgent.Runtime.Sessions;
-
 namespace SomaAgent.Runtime.Storage;
 
 /// <summary>
@@ -22,7 +20,7 @@ public abstract record SessionStoreWrite
 /// </summary>
 internal sealed class StoreBatch
 {
-    public List<SessionWrite> Fenced { get; } = [];
+    public List<SessionFence> Fenced { get; } = [];
     public List<SessionEventRecord> Events { get; } = [];
     public List<MessageRecord> Messages { get; } = [];
 }

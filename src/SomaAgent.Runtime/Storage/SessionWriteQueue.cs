@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Runtime.Storage;
 
@@ -100,7 +99,7 @@ public sealed partial class SessionWriteQueue(
         {
             applied[i] = await writes[i].ApplyAsync(db, batch, CancellationToken.None);
         }
-        await SessionWrite.FenceAsync(db, sql, batch.Fenced, CancellationToken.None);
+        await SessionFence.ApplyAllAsync(db, sql, batch.Fenced, CancellationToken.None);
         // New sessions, idempotency keys and queued inputs: before the events and messages that refer to them.
         if (db.ChangeTracker.HasChanges())
         {

@@ -13,7 +13,7 @@ namespace SomaAgent.Runtime.Storage;
 /// through EF's raw SQL path (logged, in the current transaction). They skip what costs most in a LINQ statement:
 /// building and looking up the expression tree on every call, and one statement per row.
 /// </summary>
-internal sealed class StoreStatements(DbContext db) : IDisposable
+public sealed class StoreStatements(DbContext db) : IDisposable
 {
     /// <summary>Rows per INSERT: far below both providers' parameter limits (SQLite 32766, PostgreSQL 65535).</summary>
     public const int RowsPerInsert = 200;

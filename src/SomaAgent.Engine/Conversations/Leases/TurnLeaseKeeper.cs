@@ -31,36 +31,36 @@ public sealed partial class TurnLeaseKeeper(
     public async Task<TurnClaim?> TryClaimAsync(Guid sessionId, int turn, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var seen = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.Turn == turn, cancellationToken);
+        using var sql = new StoreStatements(db);
         var now = time.GetUtcNow().UtcDateTime;
-        if (seen is null || !IsClaimable(seen, now))
+        string Column(string property) => sql.Column<SessionRecord>(property);
+        string Value(string property, object? value) => sql.Parameter<SessionRecord>(property, value);
+        var status = Column(nameof(SessionRecord.Status));
+        var expiresAt = Column(nameof(SessionRecord.LeaseExpiresAt));
+        // One statement claims and reads: the update's condition is what makes a turn claimable (queued, or
+        // running under an expired lease), so of two workers racing for the
+        // turn one wins, and the row comes back as claimed. A turn starts with no attempt (SessionTurns), so a
+        // claim that makes it the second attempt or later resumes a turn another worker started.
+        var text = $"""
+            UPDATE {sql.Table<SessionRecord>()} SET {status} = {Value(nameof(SessionRecord.Status), SessionStatus.Running)},
+                {Column(nameof(SessionRecord.LeaseOwner))} = {Value(nameof(SessionRecord.LeaseOwner), worker.Id)},
+                {expiresAt} = {Value(nameof(SessionRecord.LeaseExpiresAt), now + options.Value.Lease)},
+                {Column(nameof(SessionRecord.LeaseEpoch))} = {Column(nameof(SessionRecord.LeaseEpoch))} + 1,
+                {Column(nameof(SessionRecord.TurnAttempts))} = {Column(nameof(SessionRecord.TurnAttempts))} + 1
+            WHERE {Column(nameof(SessionRecord.Id))} = {Value(nameof(SessionRecord.Id), sessionId)} AND {Column(nameof(SessionRecord.Turn))} = {Value(nameof(SessionRecord.Turn), turn)}
+                AND ({status} = {Value(nameof(SessionRecord.Status), SessionStatus.Queued)}
+                    OR ({status} IN ({Value(nameof(SessionRecord.Status), SessionStatus.Running)}, {Value(nameof(SessionRecord.Status), SessionStatus.WaitingTool)})
+                        AND ({expiresAt} IS NULL OR {expiresAt} <= {Value(nameof(SessionRecord.LeaseExpiresAt), now)})))
+            RETURNING *
+            """;
+        var claimed = await db.Sessions.FromSqlRaw(text, sql.TakeParameters()).AsNoTracking().AsAsyncEnumerable().FirstOrDefaultAsync(cancellationToken);
+        if (claimed is null)
         {
             return null;
         }
-
-        var epoch = seen.LeaseEpoch + 1;
-        var expires = now + options.Value.Lease;
-        var resumed = seen.Status != SessionStatus.Queued;
-        // Compare-and-set on the epoch: of two workers racing for the turn, one wins.
-        var won = await db.Sessions
-            .Where(s => s.Id == sessionId && s.LeaseEpoch == seen.LeaseEpoch && s.Turn == turn && s.Status == seen.Status)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Status, SessionStatus.Running)
-                .SetProperty(x => x.LeaseOwner, worker.Id)
-                .SetProperty(x => x.LeaseExpiresAt, expires)
-                .SetProperty(x => x.LeaseEpoch, epoch)
-                .SetProperty(x => x.TurnAttempts, seen.TurnAttempts + 1), cancellationToken);
-        if (won == 0)
-        {
-            return null;
-        }
-        var lease = new TurnLease(sessionId, epoch);
+        var lease = new TurnLease(sessionId, claimed.LeaseEpoch);
         _held[sessionId] = lease;
-        seen.LeaseOwner = worker.Id;
-        seen.LeaseExpiresAt = expires;
-        seen.LeaseEpoch = epoch;
-        seen.TurnAttempts++;
-        return new TurnClaim(seen, lease, resumed);
+        return new TurnClaim(claimed, lease, Resumed: claimed.TurnAttempts > 1);
     }
 
     /// <summary>Stops renewing the lease (the turn has ended; its final write carried the status).</summary>
@@ -82,11 +82,6 @@ public sealed partial class TurnLeaseKeeper(
                 .SetProperty(x => x.LeaseOwner, (string?)null)
                 .SetProperty(x => x.LeaseExpiresAt, time.GetUtcNow().UtcDateTime), cancellationToken);
     }
-
-    internal static bool IsClaimable(SessionRecord session, DateTime now) =>
-        session.Status == SessionStatus.Queued
-        || (session.Status is SessionStatus.Running or SessionStatus.WaitingTool
-            && (session.LeaseExpiresAt is null || session.LeaseExpiresAt <= now));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -28,6 +28,8 @@ public sealed class ToolHost : IAsyncDisposable
         ILoggerProvider? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        // Its own files (the audit log) in a folder of its own, never in the user's data home.
+        builder.Configuration["SomaAgent:DataDirectory"] = Directory.CreateTempSubdirectory("somaagent-tools-").FullName;
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         if (logs is not null)
         {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace SomaAgent.Bench.ToolCache;
+namespace SomaAgent.Bench;
 
 /// <summary>
 /// A private redis-server for one bench run: loopback only, a free port, persistence off, a temp dir, stopped by

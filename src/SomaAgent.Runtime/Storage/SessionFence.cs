@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace SomaAgent.Runtime.Storage;
+
+/// <summary>
+/// A running turn's new session state, stored only while the session's lease epoch is still
+/// <paramref name="LeaseEpoch"/>, the epoch its writer claimed the turn at. <paramref name="EndsTurn"/>: the turn
+/// is over, and gives its lease up (nobody holds the session until its next turn is claimed).
+/// </summary>
+public sealed record SessionFence(
+    Guid SessionId, long LeaseEpoch, long LastSequence, string Status, string? StatusReason, string Output, DateTime UpdatedAt, bool EndsTurn)
+{
+    /// <summary>
+    /// The fences of every running turn in a batch, in one statement. The session rows are written before any event:
+    /// a stale worker's events never reach the table, because a refused fence fails the batch (then each write is
+    /// stored alone and only the stale one is refused with <see cref="LeaseLostException"/>).
+    /// </summary>
+    internal static async Task ApplyAllAsync(SessionDbContext db, StoreStatements sql, IReadOnlyList<SessionFence> fences, CancellationToken cancellationToken)
+    {
+        if (fences.Count == 0)
+        {
+            return;
+        }
+        if (fences.DistinctBy(f => f.SessionId).Count() < fences.Count)
+        {
+            // Two writes of one session in a batch (rare: a turn awaits each write): in order, one statement each.
+            foreach (var fence in fences)
+            {
+                await ApplyAllAsync(db, sql, [fence], cancellationToken);
+            }
+            return;
+        }
+        var sessions = sql.Table<SessionRecord>();
+        string Column(string property) => sql.Column<SessionRecord>(property);
+        string Value(string property, object? value) => sql.Parameter<SessionRecord>(property, value);
+        var values = string.Join(" UNION ALL ", fences.Select(f =>
+            $"SELECT {Value(nameof(SessionRecord.Id), f.SessionId)} AS w_id, {Value(nameof(SessionRecord.LeaseEpoch), f.LeaseEpoch)} AS w_epoch, "
+            + $"{Value(nameof(SessionRecord.LastSequence), f.LastSequence)} AS w_last_sequence, {Value(nameof(SessionRecord.Status), f.Status)} AS w_status, "
+            + $"{Value(nameof(SessionRecord.StatusReason), f.StatusReason)} AS w_status_reason, {Value(nameof(SessionRecord.Output), f.Output)} AS w_output, "
+            + $"{Value(nameof(SessionRecord.UpdatedAt), f.UpdatedAt)} AS w_updated_at, {sql.Parameter(f.EndsTurn ? 1 : 0)} AS w_ended"));
+        var text = $"""
+            UPDATE {sessions} SET {Column(nameof(SessionRecord.LastSequence))} = v.w_last_sequence, {Column(nameof(SessionRecord.Status))} = v.w_status,
+                {Column(nameof(SessionRecord.StatusReason))} = v.w_status_reason, {Column(nameof(SessionRecord.Output))} = v.w_output,
+                {Column(nameof(SessionRecord.UpdatedAt))} = v.w_updated_at,
+                {Column(nameof(SessionRecord.LeaseOwner))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseOwner))} END,
+                {Column(nameof(SessionRecord.LeaseExpiresAt))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseExpiresAt))} END
+            FROM ({values}) AS v
+            WHERE {sessions}.{Column(nameof(SessionRecord.Id))} = v.w_id AND {sessions}.{Column(nameof(SessionRecord.LeaseEpoch))} = v.w_epoch
+            RETURNING {Column(nameof(SessionRecord.Id))} AS {sql.Identifier("Value")}
+            """;
+        var fenced = await db.Database.SqlQueryRaw<Guid>(text, sql.TakeParameters()).ToListAsync(cancellationToken);
+        if (fenced.Count < fences.Count)
+        {
+            throw new LeaseLostException(fences.First(f => !fenced.Contains(f.SessionId)).SessionId);
+        }
+    }
+}
