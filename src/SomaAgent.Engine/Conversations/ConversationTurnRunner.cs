@@ -60,13 +60,21 @@ public sealed partial class ConversationTurnRunner(
         RuntimeDiagnostics.SessionsActive.Add(1);
         try
         {
+            if (claim.Started is { } runningEvent)
+            {
+                // A fresh turn's running status was stored with the claim.
+                await bus.PublishAsync(Topics.SessionEvents, runningEvent, CancellationToken.None);
+            }
             var transcript = await LoadTranscriptAsync(sessionId, stopping);
             writer.StartOrdinalsAt(transcript.Count == 0 ? 0 : transcript[^1].Ordinal + 1);
-            if (claim.Resumed && !await ResumeAsync(writer, transcript))
+            if (claim.Resumed)
             {
-                return;
+                if (!await ResumeAsync(writer, transcript))
+                {
+                    return;
+                }
+                await writer.SetStatusAsync(SessionStatus.Running);
             }
-            await writer.SetStatusAsync(SessionStatus.Running);
             if (session.CancelRequested)
             {
                 await cancelledOrLost.CancelAsync();

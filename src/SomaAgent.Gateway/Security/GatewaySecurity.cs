@@ -1,6 +1,6 @@
-using System.Reflection;
 using Microsoft.Extensions.Options;
 using SomaAgent.Gateway.Configuration;
+using SomaAgent.Runtime.Storage;
 using SomaAgent.Security;
 using SomaAgent.Security.Keys;
 
@@ -20,7 +20,7 @@ internal static class GatewaySecurity
             .PostConfigure<IOptions<GatewayOptions>>((policy, gateway) => policy.FailOpen |= gateway.Value.PolicyFailOpen);
 
         // The build-time OpenAPI generator runs this host too; it must never mint (and print) a key.
-        var generatingDocument = Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+        var generatingDocument = DataHome.IsBuildTimeDocumentGeneration;
         var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("postgres"));
         var dataDirectory = builder.DataDirectory();
         services.AddOptions<ApiKeyBootstrapOptions>().Configure<IOptions<GatewayOptions>, IConfiguration>((bootstrap, gateway, configuration) =>

@@ -15,6 +15,10 @@ public sealed class SessionEventBuilder(SessionRecord session)
     private long _startSequence;
     private long _endSequence;
 
+    /// <summary>Numbers events after <paramref name="lastSequence"/> instead of the session's own last sequence.</summary>
+    public SessionEventBuilder(SessionRecord session, long lastSequence)
+        : this(session) => LastSequence = lastSequence;
+
     public long LastSequence { get; private set; } = session.LastSequence;
 
     public IReadOnlyList<SessionEventRecord> Pending => _pending;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Storage;
 
 namespace SomaAgent.Runtime.Sessions;
@@ -26,6 +27,71 @@ public sealed record SessionWrite(
         batch.Events.AddRange(Events);
         batch.Messages.AddRange(Messages);
         return Task.FromResult(true);
+    }
+}
+
+/// <summary>
+/// Claims the session's turn <paramref name="Turn"/> for <paramref name="WorkerId"/> if it is claimable: queued, or
+/// running under a lease that expired at <paramref name="Now"/> (its worker stopped). One statement claims and reads:
+/// the update's condition is the claim rule, so of two workers racing for the turn one wins, and the row comes
+/// back as claimed (<see cref="Claimed"/>, with the new lease epoch). A turn starts with no attempt, so a claim
+/// that makes it the second attempt or later resumes a turn another worker started (<see cref="Resumed"/>). A
+/// fresh turn's <c>running</c> status event is stored with the claim, in the writer's shared commit; the claim's
+/// <see cref="Announcement"/> announces it once stored. False when another worker has the turn or it is not that
+/// turn any more.
+/// </summary>
+public sealed record TurnClaimWrite(Guid SessionId, int Turn, string WorkerId, DateTime Now, DateTime LeaseExpiresAt) : SessionStoreWrite
+{
+    /// <summary>The session as claimed; set once the write was stored and returned true.</summary>
+    public SessionRecord? Claimed { get; private set; }
+
+    /// <summary>Whether another worker had started the turn.</summary>
+    public bool Resumed => Claimed is { TurnAttempts: > 1 };
+
+    /// <summary>The stored <c>running</c> event of a fresh turn, to publish; null for a resumed one.</summary>
+    public SessionEventsAppended? Announcement { get; private set; }
+
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
+    {
+        Claimed = null;
+        Announcement = null;
+        using var sql = new StoreStatements(db);
+        string Column(string property) => sql.Column<SessionRecord>(property);
+        string Value(string property, object? value) => sql.Parameter<SessionRecord>(property, value);
+        var status = Column(nameof(SessionRecord.Status));
+        var expiresAt = Column(nameof(SessionRecord.LeaseExpiresAt));
+        var lastSequence = Column(nameof(SessionRecord.LastSequence));
+        var queued = Value(nameof(SessionRecord.Status), SessionStatus.Queued);
+        var text = $"""
+            UPDATE {sql.Table<SessionRecord>()} SET {status} = {Value(nameof(SessionRecord.Status), SessionStatus.Running)},
+                {lastSequence} = {lastSequence} + CASE WHEN {status} = {queued} THEN 1 ELSE 0 END,
+                {Column(nameof(SessionRecord.LeaseOwner))} = {Value(nameof(SessionRecord.LeaseOwner), WorkerId)},
+                {expiresAt} = {Value(nameof(SessionRecord.LeaseExpiresAt), LeaseExpiresAt)},
+                {Column(nameof(SessionRecord.LeaseEpoch))} = {Column(nameof(SessionRecord.LeaseEpoch))} + 1,
+                {Column(nameof(SessionRecord.TurnAttempts))} = {Column(nameof(SessionRecord.TurnAttempts))} + 1,
+                {Column(nameof(SessionRecord.UpdatedAt))} = {Value(nameof(SessionRecord.UpdatedAt), Now)}
+            WHERE {Column(nameof(SessionRecord.Id))} = {Value(nameof(SessionRecord.Id), SessionId)} AND {Column(nameof(SessionRecord.Turn))} = {Value(nameof(SessionRecord.Turn), Turn)}
+                AND ({status} = {queued}
+                    OR ({status} IN ({Value(nameof(SessionRecord.Status), SessionStatus.Running)}, {Value(nameof(SessionRecord.Status), SessionStatus.WaitingTool)})
+                        AND ({expiresAt} IS NULL OR {expiresAt} <= {Value(nameof(SessionRecord.LeaseExpiresAt), Now)})))
+            RETURNING *
+            """;
+        var claimed = await db.Sessions.FromSqlRaw(text, sql.TakeParameters()).AsNoTracking().AsAsyncEnumerable().FirstOrDefaultAsync(cancellationToken);
+        if (claimed is null)
+        {
+            return false;
+        }
+        if (claimed.TurnAttempts == 1)
+        {
+            // Numbered as the claim numbered it: the event takes the sequence the update just counted.
+            var events = new SessionEventBuilder(claimed, claimed.LastSequence - 1);
+            events.Status(SessionStatus.Running, Now);
+            var (records, announcement) = events.Drain();
+            batch.Events.AddRange(records);
+            Announcement = announcement;
+        }
+        Claimed = claimed;
+        return true;
     }
 }
 

@@ -16,6 +16,10 @@ public static class DataHome
     public const string ConfigurationKey = SessionStoreOptions.SectionName + ":DataDirectory";
     public const string FolderName = "somaagent";
 
+    /// <summary>Whether this process is the build-time OpenAPI generator (GetDocument.Insider), which starts the host too.</summary>
+    public static bool IsBuildTimeDocumentGeneration =>
+        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+
     /// <summary>The data folder as a full path.</summary>
     public static string Resolve(IConfiguration configuration, string contentRootPath)
     {
@@ -23,6 +27,11 @@ public static class DataHome
         if (configuration[ConfigurationKey] is { Length: > 0 } configured)
         {
             return Path.GetFullPath(configured, contentRootPath);
+        }
+        if (IsBuildTimeDocumentGeneration)
+        {
+            // The build runs the host to write openapi.json: its store and audit log are thrown away, never the user's.
+            return Path.Combine(Path.GetTempPath(), $"somaagent-openapi-{Environment.ProcessId}");
         }
         var home = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         // No home at all (a bare container user): the old place, beside the content root.

@@ -45,6 +45,7 @@ public static class StoreServiceCollectionExtensions
         var postgres = builder.Configuration.GetConnectionString("postgres");
         if (!string.IsNullOrWhiteSpace(postgres))
         {
+            postgres = WithAutoPrepare(postgres);
             services.AddPooledDbContextFactory<TPostgres>(o => o.UseNpgsql(postgres, n => n.MigrationsHistoryTable(tables.HistoryTable, tables.PostgresSchema)));
             // Aspire's PostgreSQL integration adds Npgsql's traces and metrics and its settings
             // (Aspire:Npgsql:EntityFrameworkCore:PostgreSQL). Not its retrying execution strategy: the writers open
@@ -70,6 +71,24 @@ public static class StoreServiceCollectionExtensions
             .AddInterceptors(new SqliteConnectionSetup()));
         services.AddSingleton<IDbContextFactory<TContext>, ContextFactory<TContext, TSqlite>>();
         return builder;
+    }
+
+    /// <summary>
+    /// Npgsql prepares the statements a connection sends most often, so PostgreSQL parses and plans them once per
+    /// connection instead of on every run (the writer's and the claim's statements repeat thousands of times a
+    /// minute). Unless the connection string says otherwise (<c>Max Auto Prepare=0</c> turns it off).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        // The generic builder holds only the keys the string sets (Npgsql's knows every key it supports).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            settings.MaxAutoPrepare = 64;
+            settings.AutoPrepareMinUsages = 2;
+        }
+        return settings.ConnectionString;
     }
 
     /// <summary>The folder of embedded data (<see cref="DataHome"/>), as a full path.</summary>

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 
@@ -15,6 +16,7 @@ namespace SomaAgent.Engine.Conversations.Leases;
 /// </summary>
 public sealed partial class TurnLeaseKeeper(
     IDbContextFactory<SessionDbContext> dbFactory,
+    SessionWriteQueue writes,
     WorkerIdentity worker,
     IOptions<ConversationOptions> options,
     TimeProvider time,
@@ -30,37 +32,16 @@ public sealed partial class TurnLeaseKeeper(
     /// </summary>
     public async Task<TurnClaim?> TryClaimAsync(Guid sessionId, int turn, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        using var sql = new StoreStatements(db);
         var now = time.GetUtcNow().UtcDateTime;
-        string Column(string property) => sql.Column<SessionRecord>(property);
-        string Value(string property, object? value) => sql.Parameter<SessionRecord>(property, value);
-        var status = Column(nameof(SessionRecord.Status));
-        var expiresAt = Column(nameof(SessionRecord.LeaseExpiresAt));
-        // One statement claims and reads: the update's condition is what makes a turn claimable (queued, or
-        // running under an expired lease), so of two workers racing for the
-        // turn one wins, and the row comes back as claimed. A turn starts with no attempt (SessionTurns), so a
-        // claim that makes it the second attempt or later resumes a turn another worker started.
-        var text = $"""
-            UPDATE {sql.Table<SessionRecord>()} SET {status} = {Value(nameof(SessionRecord.Status), SessionStatus.Running)},
-                {Column(nameof(SessionRecord.LeaseOwner))} = {Value(nameof(SessionRecord.LeaseOwner), worker.Id)},
-                {expiresAt} = {Value(nameof(SessionRecord.LeaseExpiresAt), now + options.Value.Lease)},
-                {Column(nameof(SessionRecord.LeaseEpoch))} = {Column(nameof(SessionRecord.LeaseEpoch))} + 1,
-                {Column(nameof(SessionRecord.TurnAttempts))} = {Column(nameof(SessionRecord.TurnAttempts))} + 1
-            WHERE {Column(nameof(SessionRecord.Id))} = {Value(nameof(SessionRecord.Id), sessionId)} AND {Column(nameof(SessionRecord.Turn))} = {Value(nameof(SessionRecord.Turn), turn)}
-                AND ({status} = {Value(nameof(SessionRecord.Status), SessionStatus.Queued)}
-                    OR ({status} IN ({Value(nameof(SessionRecord.Status), SessionStatus.Running)}, {Value(nameof(SessionRecord.Status), SessionStatus.WaitingTool)})
-                        AND ({expiresAt} IS NULL OR {expiresAt} <= {Value(nameof(SessionRecord.LeaseExpiresAt), now)})))
-            RETURNING *
-            """;
-        var claimed = await db.Sessions.FromSqlRaw(text, sql.TakeParameters()).AsNoTracking().AsAsyncEnumerable().FirstOrDefaultAsync(cancellationToken);
-        if (claimed is null)
+        // Through the store writer: claims of many turns share a commit with the other sessions' writes.
+        var claim = new TurnClaimWrite(sessionId, turn, worker.Id, now, now + options.Value.Lease);
+        if (!await writes.WriteAsync(claim) || claim.Claimed is not { } claimed)
         {
             return null;
         }
         var lease = new TurnLease(sessionId, claimed.LeaseEpoch);
         _held[sessionId] = lease;
-        return new TurnClaim(claimed, lease, Resumed: claimed.TurnAttempts > 1);
+        return new TurnClaim(claimed, lease, claim.Resumed, claim.Announcement);
     }
 
     /// <summary>Stops renewing the lease (the turn has ended; its final write carried the status).</summary>
@@ -136,4 +117,5 @@ public sealed partial class TurnLeaseKeeper(
 }
 
 /// <summary>A claimed turn: the session as claimed, the lease, and whether another worker had started it.</summary>
-public sealed record TurnClaim(SessionRecord Session, TurnLease Lease, bool Resumed);
+/// <param name="Started">A fresh turn's stored <c>running</c> event, for the runner to announce; null when resumed.</param>
+public sealed record TurnClaim(SessionRecord Session, TurnLease Lease, bool Resumed, SessionEventsAppended? Started);
