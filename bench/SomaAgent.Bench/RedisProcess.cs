@@ -77,6 +77,23 @@ internal sealed class RedisProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Calls per command so far (<c>INFO commandstats</c>), e.g. <c>evalsha</c> → 1200.</summary>
+    public async Task<Dictionary<string, long>> CommandCountsAsync()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},connectTimeout=2000,allowAdmin=true");
+        var info = await connection.GetServers()[0].InfoAsync("commandstats");
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, value) in info.SelectMany(group => group))
+        {
+            // cmdstat_get: calls=12,usec=34,...
+            if (key.StartsWith("cmdstat_", StringComparison.Ordinal) && value.Split(',')[0] is var calls && calls.StartsWith("calls=", StringComparison.Ordinal))
+            {
+                counts[key["cmdstat_".Length..]] = long.Parse(calls["calls=".Length..], CultureInfo.InvariantCulture);
+            }
+        }
+        return counts;
+    }
+
     private async Task PingAsync()
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},connectTimeout=2000");

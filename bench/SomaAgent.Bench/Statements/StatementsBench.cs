@@ -18,6 +18,7 @@ internal static partial class StatementsBench
     private const int CommandExecuted = 20101;
     private const int TransactionStarted = 20200;
     private const int TransactionCommitted = 20202;
+    private const int ConnectionOpened = 20001;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -26,9 +27,12 @@ internal static partial class StatementsBench
             Console.WriteLine("""
                 SomaAgent.Bench statements: the statements one agent run sends to the store, by table and kind.
 
-                  --runs N                 runs counted (default 20), one at a time, after 3 warm-up runs
+                  --runs N                 runs counted (default 20), after 3 warm-up runs
+                  --clients N              clients running them at once (default 1: one run at a time)
                   --store sqlite|postgres  the gateway's store (default sqlite)
                   --postgres CONN          PostgreSQL connection string (eng/bench.sh starts a private one)
+                  --redis private          give the gateway a private redis-server and count its commands too
+                  --gateway-dll PATH       another build of the gateway (e.g. an older commit's, for a before/after list)
                   --input TEXT             the session input (default "What is 12*(3+4)?")
                 """);
             return 0;
@@ -46,24 +50,28 @@ internal static partial class StatementsBench
                 rest.Add(args[i]);
             }
         }
-        var options = BenchOptions.Parse([.. rest, "--clients", "1", "--warmup", "0"]) with
+        var options = BenchOptions.Parse([.. rest.Contains("--clients") ? [] : (string[])["--clients", "1"], .. rest, "--warmup", "0"]) with
         {
             ServerEnvironment =
             [
                 new("Logging__Console__FormatterName", "json"),
                 new("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command", "Information"),
                 new("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Transaction", "Debug"),
+                new("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Connection", "Debug"),
             ],
         };
 
-        await using var gateway = await ServiceProcess.StartGatewayAsync(options, CancellationToken.None);
+        await using var redis = options.Redis == "private" ? await RedisProcess.StartAsync(CancellationToken.None) : null;
+        await using var gateway = await ServiceProcess.StartGatewayAsync(options, CancellationToken.None, redis?.ConnectionString ?? options.Redis);
         using var http = BenchHttp.CreateClient(gateway.BaseAddress, 1, gateway.ApiKey);
         var runner = new LoadRunner(http, options.Profile);
         var warmup = await runner.RunPhaseAsync(3, TimeSpan.FromSeconds(30), CancellationToken.None);
         await Task.Delay(200);
         var from = new FileInfo(gateway.LogPath).Length;
-        var measured = await runner.RunPhaseAsync(runs, TimeSpan.FromSeconds(60), CancellationToken.None);
+        var redisBefore = redis is null ? null : await redis.CommandCountsAsync();
+        var measured = await runner.RunPhaseAsync(runs, TimeSpan.FromSeconds(120), CancellationToken.None);
         await Task.Delay(200);
+        var redisAfter = redis is null ? null : await redis.CommandCountsAsync();
         if (warmup.ErrorTotal + measured.ErrorTotal > 0 || measured.Completed != runs)
         {
             Console.Error.WriteLine($"statements: {measured.Completed} of {runs} runs completed, {warmup.ErrorTotal + measured.ErrorTotal} errors");
@@ -71,8 +79,35 @@ internal static partial class StatementsBench
         }
 
         var list = Read(gateway.LogPath, from);
-        Console.WriteLine(list.ToMarkdown(options.Store.ToString().ToLowerInvariant(), runs));
+        Console.WriteLine(list.ToMarkdown(options.Store.ToString().ToLowerInvariant(), runs, options.Clients));
+        if (redisBefore is not null && redisAfter is not null)
+        {
+            Console.WriteLine(RedisMarkdown(redisBefore, redisAfter, runs));
+        }
         return 0;
+    }
+
+    /// <summary>Redis commands per run, from the server's own counters; the two INFO calls of the bench itself left out.</summary>
+    private static string RedisMarkdown(Dictionary<string, long> before, Dictionary<string, long> after, int runs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(c, $"Redis commands per agent run ({runs} runs, INFO commandstats):");
+        text.AppendLine();
+        text.AppendLine("| command | per run |");
+        text.AppendLine("|---|---:|");
+        var total = 0.0;
+        foreach (var (command, calls) in after.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            var count = calls - before.GetValueOrDefault(command) - (command == "info" ? 1 : 0);
+            if (count > 0)
+            {
+                total += (double)count / runs;
+                text.AppendLine(c, $"| {command} | {(double)count / runs:0.##} |");
+            }
+        }
+        text.AppendLine(c, $"| **all commands** | **{total:0.##}** |");
+        return text.ToString();
     }
 
     private static StatementList Read(string logPath, long from)
@@ -100,6 +135,9 @@ internal static partial class StatementsBench
                 case TransactionCommitted:
                     list.Commits++;
                     break;
+                case ConnectionOpened:
+                    list.Opens++;
+                    break;
             }
         }
         return list;
@@ -107,37 +145,40 @@ internal static partial class StatementsBench
 
     private sealed partial class StatementList
     {
-        private readonly Dictionary<(string Kind, string Table), int> _statements = [];
+        private readonly Dictionary<(string Kind, string Table), (int Statements, int Rows)> _statements = [];
 
         public int Commands { get; private set; }
         public int Transactions { get; set; }
         public int Commits { get; set; }
+        public int Opens { get; set; }
 
         public void AddCommand(string text)
         {
             Commands++;
             foreach (var statement in StatementEnd().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0))
             {
-                var key = Classify(statement);
-                _statements[key] = _statements.GetValueOrDefault(key) + 1;
+                var (kind, table, rows) = Classify(statement);
+                var (statements, rowsSoFar) = _statements.GetValueOrDefault((kind, table));
+                _statements[(kind, table)] = (statements + 1, rowsSoFar + rows);
             }
         }
 
-        public string ToMarkdown(string store, int runs)
+        public string ToMarkdown(string store, int runs, int clients)
         {
             var text = new StringBuilder();
             var c = CultureInfo.InvariantCulture;
-            text.AppendLine(c, $"Statements per agent run, {store}, {runs} runs by one client (EF Core command log):");
+            text.AppendLine(c, $"Statements per agent run, {store}, {runs} runs by {clients} client(s) (EF Core command log):");
             text.AppendLine();
-            text.AppendLine("| statement | table | per run |");
-            text.AppendLine("|---|---|---:|");
-            foreach (var ((kind, table), count) in _statements.OrderBy(s => Order(s.Key.Kind)).ThenBy(s => s.Key.Table, StringComparer.Ordinal))
+            text.AppendLine("| statement | table | per run | rows per run |");
+            text.AppendLine("|---|---|---:|---:|");
+            foreach (var ((kind, table), (count, rows)) in _statements.OrderBy(s => Order(s.Key.Kind)).ThenBy(s => s.Key.Table, StringComparer.Ordinal))
             {
-                text.AppendLine(c, $"| {kind} | {table} | {(double)count / runs:0.##} |");
+                text.AppendLine(c, $"| {kind} | {table} | {(double)count / runs:0.##} | {(kind == "INSERT" ? ((double)rows / runs).ToString("0.##", c) : "")} |");
             }
-            text.AppendLine(c, $"| **all statements** | | **{(double)_statements.Values.Sum() / runs:0.##}** |");
-            text.AppendLine(c, $"| round trips (commands) | | {(double)Commands / runs:0.##} |");
-            text.AppendLine(c, $"| explicit transactions (begun / committed) | | {(double)Transactions / runs:0.##} / {(double)Commits / runs:0.##} |");
+            text.AppendLine(c, $"| **all statements** | | **{(double)_statements.Values.Sum(s => s.Statements) / runs:0.##}** | |");
+            text.AppendLine(c, $"| round trips (commands) | | {(double)Commands / runs:0.##} | |");
+            text.AppendLine(c, $"| explicit transactions (begun / committed) | | {(double)Transactions / runs:0.##} / {(double)Commits / runs:0.##} | |");
+            text.AppendLine(c, $"| connection opens (from the pool) | | {(double)Opens / runs:0.##} | |");
             return text.ToString();
         }
 
@@ -150,7 +191,7 @@ internal static partial class StatementsBench
             _ => 4,
         };
 
-        private static (string Kind, string Table) Classify(string statement)
+        private static (string Kind, string Table, int Rows) Classify(string statement)
         {
             var kind = statement.Split((char[])[' ', '\n', '\r', '\t'], 2)[0].ToUpperInvariant();
             var table = kind switch
@@ -161,11 +202,7 @@ internal static partial class StatementsBench
                 "DELETE" => FromTable().Match(statement) is { Success: true } m ? m.Groups[1].Value : "-",
                 _ => "-",
             };
-            if (kind == "INSERT" && ValuesRows().Count(statement) is > 0 and var separators)
-            {
-                kind = $"INSERT ({separators + 1} rows)";
-            }
-            return (kind, table);
+            return (kind, table, kind == "INSERT" ? ValuesRows().Count(statement) + 1 : 0);
         }
 
         [GeneratedRegex(@";\s*(?:\r?\n|$)")]

@@ -115,7 +115,7 @@ public sealed record SessionCreateWrite(
                 .ExecuteDeleteAsync(cancellationToken);
             db.IdempotencyKeys.Add(key);
         }
-        db.Sessions.Add(Session);
+        batch.Sessions.Add(Session);
         batch.Messages.AddRange(Messages);
         batch.Events.AddRange(Events);
         return true;

@@ -16,11 +16,13 @@ public abstract record SessionStoreWrite
 
 /// <summary>
 /// What a batch of writes stores beyond their own conditional statements: the running turns' writes, fenced together
-/// by one statement, and every new event and message, inserted many rows per statement once every condition held.
+/// by one statement, and every new session, event and message, inserted many rows per statement once every
+/// condition held.
 /// </summary>
 internal sealed class StoreBatch
 {
     public List<SessionFence> Fenced { get; } = [];
+    public List<SessionRecord> Sessions { get; } = [];
     public List<SessionEventRecord> Events { get; } = [];
     public List<MessageRecord> Messages { get; } = [];
 }

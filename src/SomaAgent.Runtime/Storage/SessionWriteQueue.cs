@@ -100,7 +100,8 @@ public sealed partial class SessionWriteQueue(
             applied[i] = await writes[i].ApplyAsync(db, batch, CancellationToken.None);
         }
         await SessionFence.ApplyAllAsync(db, sql, batch.Fenced, CancellationToken.None);
-        // New sessions, idempotency keys and queued inputs: before the events and messages that refer to them.
+        // New sessions, then idempotency keys and queued inputs: before the rows that refer to them.
+        await sql.InsertAsync(batch.Sessions, CancellationToken.None);
         if (db.ChangeTracker.HasChanges())
         {
             await db.SaveChangesAsync(CancellationToken.None);
