@@ -9,6 +9,13 @@
 #   eng/bench.sh --store postgres                       starts a private PostgreSQL 15 for the run (its CPU reported too)
 #   eng/bench.sh --store postgres --redis private       and a private redis-server for the gateway (CPU of all three)
 #   eng/bench.sh --store postgres --postgres "Host=127.0.0.1;Port=5432;Username=…;Password=…;Database=…"
+#   eng/bench.sh --scenario tools                       tool-heavy runs (four tool calls in one step)
+#   eng/bench.sh --scenario reads --arrival open --rate 2000 --ramp 10 --clients 200
+#                                                       plain API reads at a fixed rate: the gateway's own overhead
+#   eng/bench.sh --report bench-out                     also bench-out/bench-result.json and bench-report.md (chart)
+#   eng/bench.sh --smoke                                a few seconds at small load (the default tests run this)
+#   eng/bench.sh statements [--store postgres --redis private] [--clients 50 --runs 1000]
+#                                                       the statements (and Redis commands) one agent run sends
 #   eng/bench.sh --url http://127.0.0.1:8010 --server-pid 1234   an already running gateway
 #   eng/bench.sh --help
 #

@@ -17,6 +17,16 @@ internal sealed record BenchOptions
         SomaAgent.Bench: drives a gateway with concurrent virtual clients (create a session, stream its events).
         SomaAgent.Bench tool-cache [options]: the tool result cache scenario instead (tool-cache --help lists its options).
 
+          --scenario run|tools|reads  what a run is (default run): an agent run with one calculator call; a tool-heavy
+                                   agent run (four tool calls in one step, then the answer); one GET of a session
+                                   (plain API reads: the gateway's own overhead)
+          --arrival closed|open    closed: the clients loop (default); open: runs start at --rate per second, at
+                                   most --clients at once (an arrival with every client busy counts as an error)
+          --rate R                 runs started per second with --arrival open (e.g. 2000 for reads)
+          --ramp S                 seconds over which the load grows: clients join one by one, or the rate climbs
+          --report DIR             also write DIR/bench-result.json and DIR/bench-report.md (table, latency chart)
+          --no-progress            no progress line each second
+          --smoke                  a few seconds at small load (4 clients, 2 s warm-up, 4 s): checks the harness works
           --clients N              concurrent virtual clients (default 50)
           --runs N                 measured runs in total, at most (default 2000)
           --duration S             hard cap on the measured phase in seconds (default 30)
@@ -36,6 +46,12 @@ internal sealed record BenchOptions
           --server-pid PID         with --url: the gateway's PID, to report its CPU
         """;
 
+    public string Scenario { get; init; } = "run";
+    public Arrival Arrival { get; init; } = Arrival.Closed;
+    public double Rate { get; init; }
+    public TimeSpan Ramp { get; init; }
+    public string? ReportDirectory { get; init; }
+    public bool LiveProgress { get; init; } = true;
     public int Clients { get; init; } = 50;
     public int Runs { get; init; } = 2000;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
@@ -57,8 +73,20 @@ internal sealed record BenchOptions
     /// <summary>Whether --expect was given (then --input keeps it).</summary>
     private bool ExpectGiven { get; init; }
 
+    /// <summary>What the tool-heavy scenario asks: four calls of the simulated model's tools in one step, then the answer.</summary>
+    public const string ToolHeavyInput = "call calculator {\"expression\": \"12*(3+4)\"}\ncall calculator {\"expression\": \"2^10\"}\ncall clock\ncall calculator {\"expression\": \"7*6\"}";
+
     /// <summary>What the virtual clients send and check.</summary>
-    public LoadProfile Profile => LoadProfile.Standard(Clients, Input, Expect, RunTimeout);
+    public LoadProfile Profile => LoadProfile.Standard(Clients, Scenario == "tools" && !InputGiven ? ToolHeavyInput : Input, Scenario == "tools" && !ExpectGiven ? null : Expect, RunTimeout) with
+    {
+        Arrival = Arrival,
+        Rate = Rate,
+        Ramp = Ramp,
+        LiveProgress = LiveProgress,
+    };
+
+    /// <summary>Whether --input was given (the tools scenario has its own otherwise).</summary>
+    private bool InputGiven { get; init; }
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -67,6 +95,13 @@ internal sealed record BenchOptions
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
+            if (name is "--smoke" or "--no-progress")
+            {
+                options = name == "--smoke"
+                    ? options with { Clients = 4, Warmup = TimeSpan.FromSeconds(2), Duration = TimeSpan.FromSeconds(4), Runs = 400, LiveProgress = false }
+                    : options with { LiveProgress = false };
+                continue;
+            }
             if (i + 1 >= args.Count)
             {
                 throw new ArgumentException($"{name} needs a value.");
@@ -79,7 +114,12 @@ internal sealed record BenchOptions
                 "--duration" => options with { Duration = Seconds(name, value, allowZero: false) },
                 "--warmup" => options with { Warmup = Seconds(name, value, allowZero: true) },
                 "--run-timeout" => options with { RunTimeout = Seconds(name, value, allowZero: false) },
-                "--input" => options with { Input = value, Expect = options.ExpectGiven ? options.Expect : null },
+                "--input" => options with { Input = value, InputGiven = true, Expect = options.ExpectGiven ? options.Expect : null },
+                "--scenario" => options with { Scenario = value is "run" or "tools" or "reads" ? value : throw new ArgumentException($"--scenario must be run, tools or reads, got '{value}'.") },
+                "--arrival" => options with { Arrival = value switch { "closed" => Arrival.Closed, "open" => Arrival.Open, _ => throw new ArgumentException($"--arrival must be closed or open, got '{value}'.") } },
+                "--rate" => options with { Rate = PositiveInt(name, value) },
+                "--ramp" => options with { Ramp = Seconds(name, value, allowZero: true) },
+                "--report" => options with { ReportDirectory = value },
                 "--expect" => options with { Expect = value, ExpectGiven = true },
                 "--store" => options with { Store = ParseStore(value) },
                 "--postgres" => options with { PostgresConnectionString = value },
@@ -97,6 +137,10 @@ internal sealed record BenchOptions
         if (options.Store == StoreKind.Postgres && options.Url is null && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
         {
             throw new ArgumentException("--store postgres needs --postgres \"<connection string>\" (eng/bench.sh starts a private PostgreSQL when it is absent).");
+        }
+        if (options.Arrival == Arrival.Open && options.Rate <= 0)
+        {
+            throw new ArgumentException("--arrival open needs --rate R (runs started per second).");
         }
         if (options.ServerPid is not null && options.Url is null)
         {

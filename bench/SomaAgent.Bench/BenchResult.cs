@@ -6,6 +6,8 @@ namespace SomaAgent.Bench;
 /// <summary>Everything one bench run reports; printed as a table and as one JSON line.</summary>
 internal sealed record BenchResult
 {
+    public required string Scenario { get; init; }
+    public required string Arrival { get; init; }
     public required string Store { get; init; }
     public required int Clients { get; init; }
     public required int TimePerTokenMs { get; init; }
@@ -45,6 +47,7 @@ internal sealed record BenchResult
     public required double LoadAverageBefore { get; init; }
     public required double LoadAverageAfter { get; init; }
     public required IReadOnlyList<ErrorCount> ErrorKinds { get; init; }
+    public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
 
     public static BenchResult From(
         BenchOptions options, string target, PhaseResult phase, TimeSpan? serverCpu, IReadOnlyList<(string Name, TimeSpan Cpu)> backing, TimeSpan clientCpu,
@@ -56,6 +59,8 @@ internal sealed record BenchResult
         var backingCpu = backing.Select(b => new BackingCpu(b.Name, Math.Round(b.Cpu.TotalMilliseconds / runs, 3))).ToList();
         return new BenchResult
         {
+            Scenario = options.Scenario,
+            Arrival = options.Arrival == SomaAgent.Bench.Arrival.Open ? $"open {options.Rate:0}/s" : $"closed {options.Clients} clients",
             Store = options.Url is not null ? "external" : options.Store == StoreKind.Sqlite ? "sqlite" : "postgres",
             Clients = options.Clients,
             TimePerTokenMs = options.TimePerTokenMs,
@@ -85,6 +90,7 @@ internal sealed record BenchResult
             LoadAverageBefore = load.Before,
             LoadAverageAfter = load.After,
             ErrorKinds = phase.Errors,
+            Timeline = phase.Timeline,
         };
     }
 
@@ -96,12 +102,19 @@ internal sealed record BenchResult
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(c, $"SomaAgent bench: store={Store} clients={Clients} time-per-token={TimePerTokenMs} ms, {Target}, {Cores} cores");
+        text.AppendLine(c, $"SomaAgent bench: scenario={Scenario} {Arrival} store={Store} time-per-token={TimePerTokenMs} ms, {Target}, {Cores} cores");
         text.AppendLine(c, $"  runs         {Runs} completed, {Errors} errors, {CutByCap} cut by the cap, in {ElapsedSeconds:0.00} s{(CapReached ? $" (duration cap {DurationCapSeconds:0} s reached)" : "")}");
         text.AppendLine(c, $"  throughput   {RunsPerSecond:0.0} runs/s, {EventsPerSecond:0} events/s ({EventsPerRun:0.0} events/run)");
         text.AppendLine(c, $"  latency ms   {"p50",8} {"p95",8} {"p99",8} {"max",8}");
-        text.AppendLine(c, $"    create     {CreateMs.P50,8:0.0} {CreateMs.P95,8:0.0} {CreateMs.P99,8:0.0} {CreateMs.Max,8:0.0}");
-        text.AppendLine(c, $"    full run   {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+        if (Scenario == "reads")
+        {
+            text.AppendLine(c, $"    request    {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+        }
+        else
+        {
+            text.AppendLine(c, $"    create     {CreateMs.P50,8:0.0} {CreateMs.P95,8:0.0} {CreateMs.P99,8:0.0} {CreateMs.Max,8:0.0}");
+            text.AppendLine(c, $"    full run   {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+        }
         text.AppendLine(c, $"    stream lag {StreamLagMs.P50,8:0.0} {StreamLagMs.P95,8:0.0} {StreamLagMs.P99,8:0.0} {StreamLagMs.Max,8:0.0}   (stream close after the turn's end)");
         text.AppendLine(ServerCpuMsPerRun is null
             ? "  server CPU   unknown (pass --server-pid with --url)"

@@ -17,6 +17,21 @@ namespace SomaAgent.Bench;
 /// </param>
 internal sealed record LoadProfile(int Clients, string Input, string? Expect, TimeSpan RunTimeout, TimeSpan MaxStreamLag, TimeSpan MaxHopWait)
 {
+    /// <summary>How runs arrive: <see cref="Arrival.Closed"/> clients loop; <see cref="Arrival.Open"/> runs start at a fixed rate.</summary>
+    public Arrival Arrival { get; init; } = Arrival.Closed;
+
+    /// <summary>Runs started per second with <see cref="Arrival.Open"/>.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>Time over which load grows to its full level: clients join one by one, or the rate climbs from zero.</summary>
+    public TimeSpan Ramp { get; init; }
+
+    /// <summary>What one run is: an agent run (create, then stream) or, with a path, one GET of it.</summary>
+    public string? ReadPath { get; init; }
+
+    /// <summary>Print a progress line every second (to standard error).</summary>
+    public bool LiveProgress { get; init; }
+
     /// <summary>What every scenario holds a run to: its stream closes within 1 s of the turn, each hop within 10 s.</summary>
     public static LoadProfile Standard(int clients, string input, string? expect, TimeSpan runTimeout) =>
         new(clients, input, expect, runTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
@@ -52,32 +67,140 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
     private const string ToolCallEventType = "tool.call";
     private const string ToolResultEventType = "tool.result";
 
+    /// <summary>Error kind of an open-model run that could not start: every client was busy (the server is saturated).</summary>
+    public const string NotStarted = "not started: every client busy";
+
     public async Task<PhaseResult> RunPhaseAsync(int maxRuns, TimeSpan cap, CancellationToken cancellationToken)
     {
-        var recorder = new PhaseRecorder(maxRuns == int.MaxValue ? 1 << 16 : maxRuns);
+        var recorder = new PhaseRecorder(maxRuns == int.MaxValue ? 1 << 18 : maxRuns);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(cap);
-        var claimed = 0;
-
         var started = Stopwatch.GetTimestamp();
-        var clients = new Task[profile.Clients];
-        for (var i = 0; i < clients.Length; i++)
-        {
-            clients[i] = Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested && Interlocked.Increment(ref claimed) <= maxRuns)
-                {
-                    await RunOnceAsync(recorder, stop.Token);
-                }
-            }, CancellationToken.None);
-        }
-        await Task.WhenAll(clients);
+        using var progress = profile.LiveProgress ? ReportProgress(recorder, started, stop.Token) : null;
+        await (profile.Arrival == Arrival.Open ? RunOpenAsync(recorder, maxRuns, stop.Token) : RunClosedAsync(recorder, maxRuns, stop.Token));
         var elapsed = Stopwatch.GetElapsedTime(started);
         cancellationToken.ThrowIfCancellationRequested();
         return recorder.ToResult(elapsed, capReached: stop.IsCancellationRequested);
     }
 
-    private async Task RunOnceAsync(PhaseRecorder recorder, CancellationToken stop)
+    /// <summary>Each client runs one run after another; with a ramp, client i joins at i/N of it.</summary>
+    private async Task RunClosedAsync(PhaseRecorder recorder, int maxRuns, CancellationToken stop)
+    {
+        var claimed = 0;
+        var clients = new Task[profile.Clients];
+        for (var i = 0; i < clients.Length; i++)
+        {
+            var joinAfter = profile.Ramp * i / clients.Length;
+            clients[i] = Task.Run(async () =>
+            {
+                await Task.Delay(joinAfter, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                while (!stop.IsCancellationRequested && Interlocked.Increment(ref claimed) <= maxRuns)
+                {
+                    await RunOnceAsync(recorder, stop);
+                }
+            }, CancellationToken.None);
+        }
+        await Task.WhenAll(clients);
+    }
+
+    /// <summary>
+    /// Runs start at <see cref="LoadProfile.Rate"/> per second whatever the answers' latency (climbing from zero over
+    /// the ramp), at most <see cref="LoadProfile.Clients"/> at once: an arrival that finds every client busy is
+    /// counted as <see cref="NotStarted"/>, the sign of a saturated server.
+    /// </summary>
+    private async Task RunOpenAsync(PhaseRecorder recorder, int maxRuns, CancellationToken stop)
+    {
+        using var slots = new SemaphoreSlim(profile.Clients);
+        var running = new List<Task>();
+        var started = Stopwatch.GetTimestamp();
+        var arrivals = 0.0;
+        for (var launched = 0; launched < maxRuns && !stop.IsCancellationRequested;)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var ramp = profile.Ramp.TotalSeconds;
+            // Arrivals due by now: the integral of a rate that climbs linearly over the ramp, then stays.
+            var due = ramp > 0 && elapsed < ramp ? profile.Rate * elapsed * elapsed / (2 * ramp) : profile.Rate * (elapsed - (ramp / 2));
+            for (; arrivals < due && launched < maxRuns; arrivals++, launched++)
+            {
+                if (!slots.Wait(0, CancellationToken.None))
+                {
+                    recorder.Error(NotStarted, $"{profile.Clients} runs were in flight at {elapsed:0.0} s");
+                    continue;
+                }
+                running.Add(RunReleasingAsync(recorder, slots, stop));
+            }
+            running.RemoveAll(t => t.IsCompleted);
+            await Task.Delay(1, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await Task.WhenAll(running);
+    }
+
+    private async Task RunReleasingAsync(PhaseRecorder recorder, SemaphoreSlim slots, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Yield();
+            await RunOnceAsync(recorder, stop);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>A line a second on standard error: runs so far, the last second's rate, errors.</summary>
+    private static PeriodicTimer ReportProgress(PhaseRecorder recorder, long started, CancellationToken stop)
+    {
+        var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        _ = Task.Run(async () =>
+        {
+            var before = 0;
+            while (await timer.WaitForNextTickAsync(CancellationToken.None) && !stop.IsCancellationRequested)
+            {
+                var (completed, errors) = recorder.Progress;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"bench: {Stopwatch.GetElapsedTime(started).TotalSeconds,5:0} s  {completed,7} runs  {completed - before,5}/s  {errors} errors"));
+                before = completed;
+            }
+        }, CancellationToken.None);
+        return timer;
+    }
+
+    private Task RunOnceAsync(PhaseRecorder recorder, CancellationToken stop) =>
+        profile.ReadPath is { } path ? ReadOnceAsync(recorder, path, stop) : AgentRunAsync(recorder, stop);
+
+    /// <summary>One GET of <paramref name="path"/>: a plain API read, for the gateway's own overhead.</summary>
+    private async Task ReadOnceAsync(PhaseRecorder recorder, string path, CancellationToken stop)
+    {
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        run.CancelAfter(profile.RunTimeout);
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseContentRead, run.Token);
+            var took = Stopwatch.GetTimestamp() - start;
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                recorder.Error($"read answered {(int)response.StatusCode}", await response.Content.ReadAsStringAsync(run.Token));
+                return;
+            }
+            recorder.Completed(took, took, 0, TimeSpan.Zero);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            recorder.CutByCap();
+        }
+        catch (OperationCanceledException)
+        {
+            recorder.Error("read timed out", $"{path}: no answer within {profile.RunTimeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            recorder.Error("read transport error", $"{path}: {ex.Message}");
+        }
+    }
+
+    private async Task AgentRunAsync(PhaseRecorder recorder, CancellationToken stop)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
         run.CancelAfter(profile.RunTimeout);
@@ -227,4 +350,14 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         using var document = JsonDocument.Parse(json);
         return document.RootElement.GetProperty("created_at").GetDateTime().ToUniversalTime();
     }
+}
+
+/// <summary>How a phase's runs arrive.</summary>
+internal enum Arrival
+{
+    /// <summary>A fixed number of clients, each starting its next run when its last one ends.</summary>
+    Closed,
+
+    /// <summary>A fixed rate of new runs, however long they take (what users of a public API do).</summary>
+    Open,
 }

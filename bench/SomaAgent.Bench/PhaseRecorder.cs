@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace SomaAgent.Bench;
 
@@ -9,6 +10,8 @@ namespace SomaAgent.Bench;
 /// </summary>
 internal sealed class PhaseRecorder(int capacity)
 {
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly long[] _finishedAt = new long[capacity];
     private readonly long[] _create = new long[capacity];
     private readonly long[] _run = new long[capacity];
     private readonly long[] _streamLag = new long[capacity];
@@ -16,12 +19,17 @@ internal sealed class PhaseRecorder(int capacity)
     private int _completed;
     private long _events;
     private int _cut;
+    private int _errorCount;
+
+    /// <summary>Runs completed and failed so far, for live progress.</summary>
+    public (int Completed, int Errors) Progress => (Volatile.Read(ref _completed), Volatile.Read(ref _errorCount));
 
     public void Completed(long createTicks, long runTicks, int events, TimeSpan streamLag)
     {
         var slot = Interlocked.Increment(ref _completed) - 1;
         if (slot < capacity)
         {
+            _finishedAt[slot] = Stopwatch.GetTimestamp() - _started;
             _create[slot] = createTicks;
             _run[slot] = runTicks;
             _streamLag[slot] = (long)(Math.Max(streamLag.TotalSeconds, 0) * Stopwatch.Frequency);
@@ -36,11 +44,14 @@ internal sealed class PhaseRecorder(int capacity)
         const int MaxExample = 300;
         var entry = _errors.GetOrAdd(kind, static (_, first) => new ErrorKind(first.Length > MaxExample ? first[..MaxExample] + "…" : first), example);
         Interlocked.Increment(ref entry.Count);
+        Interlocked.Increment(ref _errorCount);
     }
 
     public PhaseResult ToResult(TimeSpan elapsed, bool capReached)
     {
         var kept = Math.Min(_completed, capacity);
+        // Before the summaries below sort the latencies in place and lose which run finished when.
+        var timeline = Timeline(kept);
         return new PhaseResult(
             Completed: _completed,
             Events: _events,
@@ -50,7 +61,28 @@ internal sealed class PhaseRecorder(int capacity)
             Create: LatencySummary.Of(_create.AsSpan(0, kept)),
             Run: LatencySummary.Of(_run.AsSpan(0, kept)),
             StreamLag: LatencySummary.Of(_streamLag.AsSpan(0, kept)),
+            Timeline: timeline,
             Errors: _errors.OrderByDescending(e => e.Value.Count).Select(e => new ErrorCount(e.Key, e.Value.Count, e.Value.Example)).ToList());
+    }
+
+    /// <summary>Runs finished in each second of the phase, with their latency (the full run) at p50, p95 and max.</summary>
+    private List<TimelinePoint> Timeline(int kept)
+    {
+        var bySecond = new SortedDictionary<int, List<long>>();
+        for (var i = 0; i < kept; i++)
+        {
+            var second = (int)(_finishedAt[i] / Stopwatch.Frequency);
+            if (!bySecond.TryGetValue(second, out var runs))
+            {
+                bySecond[second] = runs = [];
+            }
+            runs.Add(_run[i]);
+        }
+        return [.. bySecond.Select(s =>
+        {
+            var latency = LatencySummary.Of(CollectionsMarshal.AsSpan(s.Value));
+            return new TimelinePoint(s.Key + 1, s.Value.Count, latency.P50, latency.P95, latency.Max);
+        })];
     }
 
     private sealed class ErrorKind(string example)
@@ -70,6 +102,7 @@ internal sealed record PhaseResult(
     LatencySummary Create,
     LatencySummary Run,
     LatencySummary StreamLag,
+    IReadOnlyList<TimelinePoint> Timeline,
     IReadOnlyList<ErrorCount> Errors)
 {
     public int ErrorTotal => Errors.Sum(e => e.Count);
@@ -103,3 +136,6 @@ internal sealed record LatencySummary(double P50, double P95, double P99, double
 
     private static double Millis(long ticks) => Math.Round(ticks * 1000.0 / Stopwatch.Frequency, 2);
 }
+
+/// <summary>One second of a phase: runs that finished in it and their latency in milliseconds.</summary>
+internal sealed record TimelinePoint(int Second, int Runs, double P50Ms, double P95Ms, double MaxMs);

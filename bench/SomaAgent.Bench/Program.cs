@@ -64,11 +64,19 @@ Console.WriteLine($"bench: {target}; warm-up {options.Warmup.TotalSeconds:0.#} s
 
 // With --url, the running gateway's key comes from SOMAAGENT_KEY (as in the README's curl examples).
 using var http = BenchHttp.CreateClient(baseAddress, options.Clients, gateway?.ApiKey ?? Environment.GetEnvironmentVariable("SOMAAGENT_KEY"));
-var runner = new LoadRunner(http, options.Profile);
+var profile = options.Profile;
+if (options.Scenario == "reads")
+{
+    // What the reads fetch: one finished session (its state, transcript and events), as a client polling it would.
+    profile = profile with { ReadPath = $"v1/sessions/{await ReadTarget.CreateFinishedSessionAsync(http, interrupted.Token)}" };
+}
+var runner = new LoadRunner(http, profile);
 if (options.Warmup > TimeSpan.Zero)
 {
     var warmup = await runner.RunPhaseAsync(int.MaxValue, options.Warmup, interrupted.Token);
     Console.WriteLine($"bench: warm-up done, {warmup.Completed} runs, {warmup.ErrorTotal} errors (not counted)");
+    // The load ramped up during the warm-up; the measured phase starts at full load.
+    runner = new LoadRunner(http, profile with { Ramp = TimeSpan.Zero });
 }
 
 var loadBefore = BenchResult.ReadLoadAverage();
@@ -85,6 +93,11 @@ var result = BenchResult.From(options, target, phase, serverCpu, backingCpu, cli
 Console.WriteLine();
 Console.Write(result.ToTable());
 Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));
+if (options.ReportDirectory is { } reports)
+{
+    await BenchReport.WriteAsync(reports, result, args);
+    Console.WriteLine($"bench: report in {Path.Combine(reports, BenchReport.MarkdownFile)}");
+}
 
 if (gateway is not null)
 {

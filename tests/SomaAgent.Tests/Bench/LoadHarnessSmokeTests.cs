@@ -1,0 +1,58 @@
+using System.Text.Json;
+using SomaAgent.Tests.AppHost;
+using SomaAgent.Tests.Infrastructure;
+
+namespace SomaAgent.Tests.Bench;
+
+/// <summary>
+/// The load harness (bench/SomaAgent.Bench) in its smoke mode, a few seconds at small load against a gateway it starts
+/// as a child process, as <c>eng/bench.sh --smoke</c> runs it: so a change that breaks the harness fails here, not on
+/// the day someone measures.
+/// </summary>
+public sealed class LoadHarnessSmokeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_smoke_run_of_agent_runs_completes_without_errors_and_writes_its_reports()
+    {
+        var (result, report) = await RunSmokeAsync("--scenario", "run");
+
+        result.GetProperty("runs").GetInt32().ShouldBeGreaterThan(0);
+        result.GetProperty("errors").GetInt32().ShouldBe(0, result.GetRawText());
+        result.GetProperty("events_per_run").GetDouble().ShouldBeGreaterThanOrEqualTo(10);
+        result.GetProperty("server_cpu_ms_per_run").GetDouble().ShouldBeGreaterThan(0);
+        result.GetProperty("client_cpu_ms_per_run").GetDouble().ShouldBeGreaterThan(0);
+        result.GetProperty("timeline").GetArrayLength().ShouldBeGreaterThan(0);
+        report.ShouldContain("xychart-beta");
+        report.ShouldContain("full run");
+    }
+
+    [Fact]
+    public async Task A_smoke_run_of_plain_reads_at_a_fixed_rate_counts_requests_not_agent_runs()
+    {
+        var (result, report) = await RunSmokeAsync("--scenario", "reads", "--arrival", "open", "--rate", "100");
+
+        result.GetProperty("arrival").GetString().ShouldBe("open 100/s");
+        result.GetProperty("runs").GetInt32().ShouldBeGreaterThan(100);
+        result.GetProperty("errors").GetInt32().ShouldBe(0, result.GetRawText());
+        result.GetProperty("events_per_run").GetDouble().ShouldBe(0);
+        report.ShouldContain("request");
+    }
+
+    private static async Task<(JsonElement Result, string Report)> RunSmokeAsync(params string[] scenario)
+    {
+        // The harness and the gateway of the build the tests run in (bin/<configuration>/net10.0).
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var root = AppModel.RepositoryRoot;
+        var bench = Path.Combine(root, "bench", "SomaAgent.Bench", "bin", configuration, "net10.0", "SomaAgent.Bench.dll");
+        var gateway = Path.Combine(root, "src", "SomaAgent.Gateway", "bin", configuration, "net10.0", "SomaAgent.Gateway.dll");
+        var reports = Directory.CreateTempSubdirectory("somaagent-bench-smoke-").FullName;
+
+        var (exitCode, output) = await CommandLine.RunAsync("dotnet", root, [bench, "--smoke", "--gateway-dll", gateway, "--report", reports, .. scenario]);
+
+        exitCode.ShouldBe(0, output);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(reports, "bench-result.json"), Ct));
+        return (json.RootElement.Clone(), await File.ReadAllTextAsync(Path.Combine(reports, "bench-report.md"), Ct));
+    }
+}
