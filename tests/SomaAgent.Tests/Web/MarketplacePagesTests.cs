@@ -29,6 +29,21 @@ public sealed class MarketplacePagesTests(ForwardingGateway apps) : WebComponent
     }
 
     [Fact]
+    public async Task Searches_that_overlap_show_the_capsule_once()
+    {
+        var name = await PublishAsync();
+        Context.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"marketplace?q={name}");
+        var list = Context.Render<MarketplacePage>();
+
+        // The page's own first search may still be loading; two clicks more, none awaited before the next.
+        var first = list.InvokeAsync(() => list.Find("#search-capsules").ClickAsync(new()));
+        var second = list.InvokeAsync(() => list.Find("#search-capsules").ClickAsync(new()));
+        await Task.WhenAll(first, second);
+
+        list.WaitForAssertion(() => list.FindAll("#capsules-table a").Count(a => a.TextContent == name).ShouldBe(1), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Installing_from_the_capsule_page_shows_the_installation_and_its_status()
     {
         var name = await PublishAsync();
