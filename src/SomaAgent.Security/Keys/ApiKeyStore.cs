@@ -50,6 +50,7 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
             }
             return (cached.Identity, ApiKeyRejection.None);
         }
+        var evictions = cache.Evictions;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
         if (key is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, key.SecretHash))
@@ -71,7 +72,7 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
             await TouchAsync(db, key.Id, now, cancellationToken);
         }
         var identity = new ApiKeyIdentity(key.Id, key.TenantId, key.Name, ApiKeyScopes.Split(key.Scopes));
-        cache.Add(hash, identity, key.ExpiresAt, lastUsed);
+        cache.Add(hash, identity, key.ExpiresAt, lastUsed, evictions);
         return (identity, ApiKeyRejection.None);
     }
 

@@ -14,6 +14,13 @@ public sealed class ApiKeyVerificationCache(TimeProvider time)
     public const int MaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
+    private long _evictions;
+
+    /// <summary>
+    /// Counts evictions. A key read from the store before an eviction is not added after it
+    /// (<see cref="Add"/>): a check that raced a revocation must not cache what it read before the revocation.
+    /// </summary>
+    public long Evictions => Interlocked.Read(ref _evictions);
 
     /// <summary>The keys held now: what the revocation watcher asks the store about.</summary>
     public IReadOnlyCollection<Guid> KeyIds => [.. _entries.Values.Select(e => e.Identity.KeyId).Distinct()];
@@ -35,9 +42,10 @@ public sealed class ApiKeyVerificationCache(TimeProvider time)
         return false;
     }
 
-    public void Add(ReadOnlySpan<byte> keyHash, ApiKeyIdentity identity, DateTime? expiresAt, DateTime? lastUsedAt)
+    /// <param name="evictionsBeforeRead"><see cref="Evictions"/> when the key was read from the store.</param>
+    public void Add(ReadOnlySpan<byte> keyHash, ApiKeyIdentity identity, DateTime? expiresAt, DateTime? lastUsedAt, long evictionsBeforeRead)
     {
-        if (!Enabled)
+        if (!Enabled || evictionsBeforeRead != Evictions)
         {
             return;
         }
@@ -53,6 +61,7 @@ public sealed class ApiKeyVerificationCache(TimeProvider time)
     public void Evict(IReadOnlyCollection<Guid> keyIds)
     {
         ArgumentNullException.ThrowIfNull(keyIds);
+        Interlocked.Increment(ref _evictions);
         foreach (var (id, entry) in _entries)
         {
             if (keyIds.Contains(entry.Identity.KeyId))

@@ -17,7 +17,7 @@ public sealed class ApiKeyVerificationCacheTests
     {
         var cache = new ApiKeyVerificationCache(_time);
 
-        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now);
+        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now, cache.Evictions);
 
         cache.TryGet(Hash, Now, out _).ShouldBeFalse();
         cache.IsEmpty.ShouldBeTrue();
@@ -27,7 +27,7 @@ public sealed class ApiKeyVerificationCacheTests
     public void A_verified_key_is_served_for_its_lifetime_and_then_verified_again()
     {
         var cache = new ApiKeyVerificationCache(_time) { Enabled = true };
-        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now);
+        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now, cache.Evictions);
 
         cache.TryGet(Hash, Now, out var entry).ShouldBeTrue();
         entry.Identity.ShouldBe(Identity);
@@ -39,9 +39,21 @@ public sealed class ApiKeyVerificationCacheTests
     public void A_key_that_expires_is_not_served_past_its_expiry()
     {
         var cache = new ApiKeyVerificationCache(_time) { Enabled = true };
-        cache.Add(Hash, Identity, expiresAt: Now.AddSeconds(5), lastUsedAt: Now);
+        cache.Add(Hash, Identity, expiresAt: Now.AddSeconds(5), lastUsedAt: Now, cache.Evictions);
 
         _time.Advance(TimeSpan.FromSeconds(5));
+
+        cache.TryGet(Hash, Now, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void A_key_read_before_a_revocation_is_not_cached_after_it()
+    {
+        var cache = new ApiKeyVerificationCache(_time) { Enabled = true };
+        var readAt = cache.Evictions;
+
+        cache.Evict([Identity.KeyId]);
+        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now, readAt);
 
         cache.TryGet(Hash, Now, out _).ShouldBeFalse();
     }
@@ -50,7 +62,7 @@ public sealed class ApiKeyVerificationCacheTests
     public void Evicting_a_key_forgets_it_at_once()
     {
         var cache = new ApiKeyVerificationCache(_time) { Enabled = true };
-        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now);
+        cache.Add(Hash, Identity, expiresAt: null, lastUsedAt: Now, cache.Evictions);
 
         cache.Evict([Identity.KeyId]);
 
