@@ -9,6 +9,12 @@ namespace SomaAgent.Bench;
 /// </summary>
 internal static class ProcessCpu
 {
+    /// <summary>The process's own user + system CPU so far (not its children's).</summary>
+    public static TimeSpan Read(int pid) =>
+        Stat(pid) is { } fields
+            ? Seconds(Ticks(fields[11]) + Ticks(fields[12]))
+            : throw new InvalidOperationException($"Process {pid} is gone: /proc/{pid}/stat cannot be read.");
+
     public static TimeSpan ReadTree(int rootPid)
     {
         var parents = new Dictionary<int, int>();
@@ -27,7 +33,6 @@ internal static class ProcessCpu
             {
                 continue;
             }
-            // Fields after the command name: state is index 0, ppid 1, utime 11, stime 12, cutime 13, cstime 14.
             ticks += Ticks(fields[11]) + Ticks(fields[12]) + Ticks(fields[13]) + Ticks(fields[14]);
             foreach (var (child, parent) in parents)
             {
@@ -37,12 +42,18 @@ internal static class ProcessCpu
                 }
             }
         }
-        // USER_HZ is 100 for user space on every Linux architecture.
-        return TimeSpan.FromSeconds(ticks / 100.0);
+        return Seconds(ticks);
     }
+
+    // /proc counts in USER_HZ, which the kernel fixes at 100 for user space on every Linux architecture.
+    private static TimeSpan Seconds(long ticks) => TimeSpan.FromSeconds(ticks / 100.0);
 
     private static long Ticks(string field) => long.Parse(field, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The fields of <c>/proc/&lt;pid&gt;/stat</c> after the command name (which may hold spaces): state is index 0,
+    /// ppid 1, utime 11, stime 12, cutime 13, cstime 14, in clock ticks. Null when the process is gone.
+    /// </summary>
     private static string[]? Stat(int pid)
     {
         try

@@ -151,16 +151,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         Path.Combine(RepoRoot(), "src", project, "bin", "Release", "net10.0", project + ".dll");
 
     /// <summary>The process's user + system CPU so far, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
-    public static TimeSpan ReadCpu(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // The command name (field 2) may hold spaces, so count fields from after its closing parenthesis:
-        // there field 3 (state) is index 0, utime (14) index 11 and stime (15) index 12, in clock ticks.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        // /proc reports in USER_HZ, which the kernel fixes at 100 for user space on every Linux architecture.
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
+    public static TimeSpan ReadCpu(int pid) => ProcessCpu.Read(pid);
 
     /// <summary>Stops the process (SIGTERM, SIGKILL after 15 s) and removes its data directory if it owns it.</summary>
     public async ValueTask DisposeAsync()

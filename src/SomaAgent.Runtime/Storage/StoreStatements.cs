@@ -43,13 +43,12 @@ public sealed class StoreStatements(DbContext db) : IDisposable
     /// <summary>A placeholder for a value that is no column's (a flag, a count).</summary>
     public string Parameter(long value)
     {
-        var name = "p" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var name = NextName();
         var parameter = Factory().CreateParameter();
         parameter.ParameterName = _sql.GenerateParameterName(name);
         parameter.Value = value;
         parameter.DbType = System.Data.DbType.Int64;
-        _parameters.Add(parameter);
-        return _sql.GenerateParameterNamePlaceholder(name);
+        return Bind(name, parameter);
     }
 
     /// <summary>The parameters bound so far, for the statement they belong to; the next statement starts afresh.</summary>
@@ -100,9 +99,16 @@ public sealed class StoreStatements(DbContext db) : IDisposable
 
     private string Parameter(IProperty property, object? value)
     {
-        var name = "p" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var name = NextName();
         var mapping = (RelationalTypeMapping)property.GetTypeMapping();
-        _parameters.Add(mapping.CreateParameter(Factory(), _sql.GenerateParameterName(name), value, property.IsNullable));
+        return Bind(name, mapping.CreateParameter(Factory(), _sql.GenerateParameterName(name), value, property.IsNullable));
+    }
+
+    private string NextName() => "p" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private string Bind(string name, DbParameter parameter)
+    {
+        _parameters.Add(parameter);
         return _sql.GenerateParameterNamePlaceholder(name);
     }
 

@@ -49,6 +49,9 @@ public static class ApiKeySecret
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     /// <summary>Constant-time comparison of a presented key with a stored hash.</summary>
-    public static bool Matches(string key, byte[] storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Hash(key), storedHash);
+    public static bool Matches(string key, byte[] storedHash) => HashMatches(Hash(key), storedHash);
+
+    /// <summary>As <see cref="Matches"/>, for a presented key already hashed.</summary>
+    public static bool HashMatches(ReadOnlySpan<byte> presentedHash, byte[] storedHash) =>
+        CryptographicOperations.FixedTimeEquals(presentedHash, storedHash);
 }

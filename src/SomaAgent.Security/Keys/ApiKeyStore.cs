@@ -34,10 +34,8 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
     public async Task<(ApiKeyIdentity? Identity, ApiKeyRejection Rejection)> AuthenticateAsync(string presented, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(presented);
-        if (ApiKeySecret.PrefixOf(presented) is not { } prefix)
-        {
-            return (null, ApiKeyRejection.Malformed);
-        }
+        // The cache first: only keys that proved themselves are in it, and finding the prefix of an operator-chosen
+        // secret hashes it, which would hash every request's key twice.
         var hash = ApiKeySecret.Hash(presented);
         var now = time.GetUtcNow().UtcDateTime;
         if (cache.TryGet(hash, now, out var cached))
@@ -50,10 +48,14 @@ public sealed class ApiKeyStore(IDbContextFactory<SessionDbContext> dbFactory, I
             }
             return (cached.Identity, ApiKeyRejection.None);
         }
+        if (ApiKeySecret.PrefixOf(presented) is not { } prefix)
+        {
+            return (null, ApiKeyRejection.Malformed);
+        }
         var evictions = cache.Evictions;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
-        if (key is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, key.SecretHash))
+        if (key is null || !ApiKeySecret.HashMatches(hash, key.SecretHash))
         {
             return (null, ApiKeyRejection.Unknown);
         }
