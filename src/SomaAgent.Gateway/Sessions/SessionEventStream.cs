@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
+using SomaAgent.Runtime.Storage;
 using SomaAgent.Security;
 using SomaAgent.Security.Identity;
 
@@ -16,13 +17,45 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
     private const int ReplayPage = 500;
 
     /// <summary>
+    /// Opens the stream of a session the caller may see, or null: subscribes to the live feed, then reads the state
+    /// and the first page of stored events in one statement (the first pass of <see cref="ReadAsync"/>).
+    /// </summary>
+    public async Task<IAsyncEnumerable<SessionEventEnvelope?>?> OpenAsync(Caller caller, Guid sessionId, long after, CancellationToken cancellationToken)
+    {
+        var subscription = hub.Subscribe(sessionId);
+        try
+        {
+            if (await queries.GetStreamStartAsync(caller, sessionId, after, ReplayPage, cancellationToken) is { } start)
+            {
+                return ReadAsync(subscription, caller, sessionId, after, (start.Status, start.Turn), start.Events, cancellationToken);
+            }
+        }
+        catch
+        {
+            subscription.Dispose();
+            throw;
+        }
+        subscription.Dispose();
+        return null;
+    }
+
+    /// <summary>
     /// The events to send, in order; a null is a quiet spell the writer answers with a keep-alive comment.
     /// <paramref name="state"/> is the session's status and latest turn as the caller just read them.
     /// </summary>
-    public async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(
-        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(
+        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, CancellationToken cancellationToken) =>
+        ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, state, firstPage: null, cancellationToken);
+
+    /// <summary>
+    /// Reads from the store, then live. <paramref name="firstPage"/>, when read already, is the store's first page
+    /// after <paramref name="after"/>, read after subscribing and with <paramref name="state"/> in one snapshot.
+    /// </summary>
+    private async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(SessionEventHub.Subscription subscription,
+        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, List<SessionEventRecord>? firstPage,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var subscription = hub.Subscribe(sessionId);
+        using var _ = subscription;
         var turn = state.Turn;
         (string Status, int Turn)? known = state;
         var last = after;
@@ -40,7 +73,8 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 var endedBefore = known is not { } current || (current.Turn == turn && SessionStatus.IsEnded(current.Status));
                 known = null;
                 fromStore.Clear();
-                var passedTurn = await ReplayAsync(caller, sessionId, last, turn, fromStore, cancellationToken);
+                var passedTurn = await ReplayAsync(caller, sessionId, last, turn, firstPage, fromStore, cancellationToken);
+                firstPage = null;
                 foreach (var stored in fromStore)
                 {
                     last = stored.Sequence;
@@ -103,11 +137,13 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
     /// Reads the stored events of turns up to <paramref name="turn"/> after <paramref name="after"/>; true when they
     /// reach the end of <paramref name="turn"/> (its ending event, or an event of a later turn).
     /// </summary>
-    private async Task<bool> ReplayAsync(Caller caller, Guid sessionId, long after, int turn, List<SessionEventEnvelope> into, CancellationToken cancellationToken)
+    private async Task<bool> ReplayAsync(Caller caller, Guid sessionId, long after, int turn, List<SessionEventRecord>? firstPage,
+        List<SessionEventEnvelope> into, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var page = await queries.GetEventsAsync(caller, sessionId, after, ReplayPage, cancellationToken);
+            var page = firstPage ?? await queries.GetEventsAsync(caller, sessionId, after, ReplayPage, cancellationToken);
+            firstPage = null;
             foreach (var record in page)
             {
                 if (record.Turn > turn)

@@ -61,6 +61,38 @@ public sealed class SessionQueries(IDbContextFactory<SessionDbContext> dbFactory
         return state is null ? null : (state.Status, state.Turn);
     }
 
+    /// <summary>
+    /// What a stream starts from, in one statement (one snapshot): the session's status and latest turn, and its
+    /// first <paramref name="limit"/> stored events after <paramref name="after"/>; null when the caller cannot see it.
+    /// </summary>
+    public async Task<StreamStart?> GetStreamStartAsync(Caller caller, Guid id, long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        StreamStart? start = null;
+        await foreach (var row in _streamStartQuery(db, id, caller.TenantId, after, limit).WithCancellation(cancellationToken))
+        {
+            start ??= new StreamStart(row.Status, row.Turn, []);
+            if (row.Event is { } stored)
+            {
+                start.Events.Add(stored);
+            }
+        }
+        start?.Events.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return start;
+    }
+
+    // One row per event, the session's columns on each (one row with no event when none is stored after the position):
+    // the page is not correlated with the session row, so this is a LEFT JOIN … ON TRUE, which SQLite runs too. Compiled:
+    // the stream opens once per run, and looking a LINQ query up in EF's cache costs more than running it. One per
+    // instance (a singleton), not static: hosts side by side in one process (SQLite and PostgreSQL in the tests) share nothing.
+    private readonly Func<SessionDbContext, Guid, string, long, int, IAsyncEnumerable<StreamStartRow>> _streamStartQuery = EF.CompileAsyncQuery(
+        (SessionDbContext db, Guid id, string tenantId, long after, int limit) =>
+            from s in db.Sessions.AsNoTracking().Where(s => s.Id == id && s.TenantId == tenantId)
+            from e in db.Events.Where(e => e.SessionId == id && e.TenantId == tenantId && e.Sequence > after).OrderBy(e => e.Sequence).Take(limit).DefaultIfEmpty()
+            select new StreamStartRow(s.Status, s.Turn, e));
+
+    private sealed record StreamStartRow(string Status, int Turn, SessionEventRecord? Event);
+
     public async Task<List<SessionEventRecord>> GetEventsAsync(Caller caller, Guid id, long after, int limit, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -147,3 +179,6 @@ public readonly record struct SessionCursor(DateTime CreatedAt, Guid Id)
         return false;
     }
 }
+
+/// <summary>A session's status and latest turn, and the first page of its stored events after a stream's position.</summary>
+public sealed record StreamStart(string Status, int Turn, List<SessionEventRecord> Events);

@@ -314,7 +314,6 @@ public static class SessionsApi
         [Description("The session id (a UUID).")] string id,
         [FromHeader(Name = "Last-Event-ID"), Description("The sequence of the last event the client has; the stream resumes after it.")] string? lastEventId,
         [Description("Alternative to Last-Event-ID for clients that cannot set headers.")] long? after,
-        SessionQueries queries,
         SessionEventStream stream,
         CallerAccessor caller,
         CancellationToken cancellationToken)
@@ -332,12 +331,12 @@ public static class SessionsApi
         {
             return Problem.Validation("Last-Event-ID", $"Last-Event-ID must be an event sequence (a whole number of 0 or more), got '{Problem.Truncate(lastEventId)}'.");
         }
-        var state = await queries.GetStateAsync(caller.Current, sessionId, cancellationToken);
-        if (state is null)
+        var events = await stream.OpenAsync(caller.Current, sessionId, position, cancellationToken);
+        if (events is null)
         {
             return Problem.SessionNotFound(sessionId);
         }
-        return new SessionEventStreamResult(stream.ReadAsync(caller.Current, sessionId, position, state.Value, cancellationToken));
+        return new SessionEventStreamResult(events);
     }
 
     private static SessionCreated ToCreated(Runtime.Storage.SessionRecord session) =>

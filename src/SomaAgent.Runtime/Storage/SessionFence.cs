@@ -15,6 +15,18 @@ public sealed record SessionFence(
     /// a stale worker's events never reach the table, because a refused fence fails the batch (then each write is
     /// stored alone and only the stale one is refused with <see cref="LeaseLostException"/>).
     /// </summary>
+    private static readonly RowColumn<SessionFence>[] Columns =
+    [
+        new("w_id", nameof(SessionRecord.Id), f => f.SessionId),
+        new("w_epoch", nameof(SessionRecord.LeaseEpoch), f => f.LeaseEpoch),
+        new("w_last_sequence", nameof(SessionRecord.LastSequence), f => f.LastSequence),
+        new("w_status", nameof(SessionRecord.Status), f => f.Status),
+        new("w_status_reason", nameof(SessionRecord.StatusReason), f => f.StatusReason),
+        new("w_output", nameof(SessionRecord.Output), f => f.Output),
+        new("w_updated_at", nameof(SessionRecord.UpdatedAt), f => f.UpdatedAt),
+        new("w_ended", null, f => f.EndsTurn ? 1L : 0L),
+    ];
+
     internal static async Task ApplyAllAsync(SessionDbContext db, StoreStatements sql, IReadOnlyList<SessionFence> fences, CancellationToken cancellationToken)
     {
         if (fences.Count == 0)
@@ -32,19 +44,14 @@ public sealed record SessionFence(
         }
         var sessions = sql.Table<SessionRecord>();
         string Column(string property) => sql.Column<SessionRecord>(property);
-        string Value(string property, object? value) => sql.Parameter<SessionRecord>(property, value);
-        var values = string.Join(" UNION ALL ", fences.Select(f =>
-            $"SELECT {Value(nameof(SessionRecord.Id), f.SessionId)} AS w_id, {Value(nameof(SessionRecord.LeaseEpoch), f.LeaseEpoch)} AS w_epoch, "
-            + $"{Value(nameof(SessionRecord.LastSequence), f.LastSequence)} AS w_last_sequence, {Value(nameof(SessionRecord.Status), f.Status)} AS w_status, "
-            + $"{Value(nameof(SessionRecord.StatusReason), f.StatusReason)} AS w_status_reason, {Value(nameof(SessionRecord.Output), f.Output)} AS w_output, "
-            + $"{Value(nameof(SessionRecord.UpdatedAt), f.UpdatedAt)} AS w_updated_at, {sql.Parameter(f.EndsTurn ? 1 : 0)} AS w_ended"));
+        var rows = sql.Rows<SessionRecord, SessionFence>("v", fences, Columns);
         var text = $"""
             UPDATE {sessions} SET {Column(nameof(SessionRecord.LastSequence))} = v.w_last_sequence, {Column(nameof(SessionRecord.Status))} = v.w_status,
                 {Column(nameof(SessionRecord.StatusReason))} = v.w_status_reason, {Column(nameof(SessionRecord.Output))} = v.w_output,
                 {Column(nameof(SessionRecord.UpdatedAt))} = v.w_updated_at,
                 {Column(nameof(SessionRecord.LeaseOwner))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseOwner))} END,
                 {Column(nameof(SessionRecord.LeaseExpiresAt))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseExpiresAt))} END
-            FROM ({values}) AS v
+            FROM {rows}
             WHERE {sessions}.{Column(nameof(SessionRecord.Id))} = v.w_id AND {sessions}.{Column(nameof(SessionRecord.LeaseEpoch))} = v.w_epoch
             RETURNING {Column(nameof(SessionRecord.Id))} AS {sql.Identifier("Value")}
             """;

@@ -16,11 +16,6 @@ namespace SomaAgent.Runtime.Storage;
 public sealed class StoreStatements(DbContext db) : IDisposable
 {
     /// <summary>
-    /// Rows per INSERT on PostgreSQL: one round trip for a whole batch's events, far below its 65535 parameters.
-    /// </summary>
-    public const int RowsPerInsert = 200;
-
-    /// <summary>
     /// Rows per INSERT on SQLite, where a statement costs no round trip but binding is quadratic in its parameters
     /// (the driver and SQLite both find each parameter by name in a list): 200-row statements spent 12 % of the
     /// gateway's CPU in string compares (perf, docs/benchmarks.md); 16 rows keep the lists short.
@@ -28,6 +23,7 @@ public sealed class StoreStatements(DbContext db) : IDisposable
     public const int SqliteRowsPerInsert = 16;
 
     private readonly ISqlGenerationHelper _sql = db.GetService<ISqlGenerationHelper>();
+    private readonly IRelationalTypeMappingSource _mappings = db.GetService<IRelationalTypeMappingSource>();
     private readonly List<DbParameter> _parameters = [];
     private DbCommand? _factory;
 
@@ -51,6 +47,36 @@ public sealed class StoreStatements(DbContext db) : IDisposable
         return Bind(name, parameter);
     }
 
+    /// <summary>
+    /// Whether rows travel as one array per column, unnested by the server (PostgreSQL): a statement's text is then
+    /// the same whatever the number of rows, so the server parses and plans it once per connection (prepared) instead
+    /// of once per batch; batches of a new size each were a new statement, and planning them cost PostgreSQL more than
+    /// running them (pg_stat_statements, docs/benchmarks.md). SQLite has no arrays and plans cheaply: VALUES rows.
+    /// </summary>
+    public bool BindsRowsAsArrays => !db.Database.IsSqlite();
+
+    /// <summary>
+    /// <paramref name="rows"/> as a derived table named <paramref name="alias"/> whose columns are named after
+    /// <paramref name="columns"/>' aliases: <c>unnest(…) AS v(…)</c> with one array per column where
+    /// <see cref="BindsRowsAsArrays"/>, else <c>(SELECT … UNION ALL SELECT …) AS v</c>. A column with a property is
+    /// bound with the mapping of <typeparamref name="TEntity"/>'s property; one without is a 64-bit integer (a flag).
+    /// </summary>
+    public string Rows<TEntity, TRow>(string alias, IReadOnlyList<TRow> rows, IReadOnlyList<RowColumn<TRow>> columns)
+    {
+        var entity = Entity<TEntity>();
+        if (BindsRowsAsArrays)
+        {
+            var arrays = columns.Select(c => c.Property is { } property
+                ? ArrayParameter(entity.FindProperty(property)!, rows.Select(c.Value), rows.Count)
+                : ArrayParameter(rows.Select(r => (long)c.Value(r)!).ToArray()));
+            return $"unnest({string.Join(", ", arrays)}) AS {alias}({string.Join(", ", columns.Select(c => c.Alias))})";
+        }
+        var selects = rows.Select(row => "SELECT " + string.Join(", ", columns.Select(c => (c.Property is { } property
+            ? Parameter(entity.FindProperty(property)!, c.Value(row))
+            : Parameter((long)c.Value(row)!)) + " AS " + c.Alias)));
+        return $"({string.Join(" UNION ALL ", selects)}) AS {alias}";
+    }
+
     /// <summary>The parameters bound so far, for the statement they belong to; the next statement starts afresh.</summary>
     public DbParameter[] TakeParameters()
     {
@@ -60,7 +86,8 @@ public sealed class StoreStatements(DbContext db) : IDisposable
     }
 
     /// <summary>
-    /// Inserts <paramref name="rows"/> with as few statements as <see cref="RowsPerInsert"/> allows; a refused row fails
+    /// Inserts <paramref name="rows"/> in one statement (arrays, <see cref="BindsRowsAsArrays"/>) or as few as
+    /// <see cref="SqliteRowsPerInsert"/> allows; a refused row fails
     /// with <see cref="DbUpdateException"/>, as it would through SaveChanges.
     /// </summary>
     public async Task InsertAsync<T>(IReadOnlyList<T> rows, CancellationToken cancellationToken)
@@ -72,10 +99,16 @@ public sealed class StoreStatements(DbContext db) : IDisposable
         }
         var entity = Entity<T>();
         var properties = entity.GetProperties().ToArray();
-        var head = $"INSERT INTO {Table(entity)} ({string.Join(", ", properties.Select(p => _sql.DelimitIdentifier(p.GetColumnName())))}) VALUES ";
-        foreach (var chunk in rows.Chunk(db.Database.IsSqlite() ? SqliteRowsPerInsert : RowsPerInsert))
+        var head = $"INSERT INTO {Table(entity)} ({string.Join(", ", properties.Select(p => _sql.DelimitIdentifier(p.GetColumnName())))}) ";
+        if (BindsRowsAsArrays)
         {
-            var text = new StringBuilder(head, head.Length + (chunk.Length * properties.Length * 6));
+            var arrays = properties.Select(p => ArrayParameter(p, rows.Select(r => p.GetGetter().GetClrValue(r)), rows.Count));
+            await InsertAsync(entity, $"{head}SELECT * FROM unnest({string.Join(", ", arrays)})", rows.Count, cancellationToken);
+            return;
+        }
+        foreach (var chunk in rows.Chunk(SqliteRowsPerInsert))
+        {
+            var text = new StringBuilder(head, head.Length + (chunk.Length * properties.Length * 6)).Append("VALUES ");
             for (var r = 0; r < chunk.Length; r++)
             {
                 text.Append(r == 0 ? "(" : ", (");
@@ -85,15 +118,20 @@ public sealed class StoreStatements(DbContext db) : IDisposable
                 }
                 text.Append(')');
             }
-            try
-            {
-                await db.Database.ExecuteSqlRawAsync(text.ToString(), TakeParameters(), cancellationToken);
-            }
-            catch (DbException ex)
-            {
-                // What SaveChanges would have thrown for the same rows (a key taken, a constraint broken).
-                throw new DbUpdateException($"Could not insert {chunk.Length} {entity.GetTableName()} rows: {ex.Message}", ex);
-            }
+            await InsertAsync(entity, text.ToString(), chunk.Length, cancellationToken);
+        }
+    }
+
+    private async Task InsertAsync(IEntityType entity, string text, int rows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(text, TakeParameters(), cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            // What SaveChanges would have thrown for the same rows (a key taken, a constraint broken).
+            throw new DbUpdateException($"Could not insert {rows} {entity.GetTableName()} rows: {ex.Message}", ex);
         }
     }
 
@@ -102,6 +140,31 @@ public sealed class StoreStatements(DbContext db) : IDisposable
         var name = NextName();
         var mapping = (RelationalTypeMapping)property.GetTypeMapping();
         return Bind(name, mapping.CreateParameter(Factory(), _sql.GenerateParameterName(name), value, property.IsNullable));
+    }
+
+    /// <summary>One array of the column's provider values (converted as EF converts them), bound with the provider's array mapping.</summary>
+    private string ArrayParameter(IProperty property, IEnumerable<object?> values, int count)
+    {
+        var mapping = (RelationalTypeMapping)property.GetTypeMapping();
+        var providerType = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+        var elementType = property.IsNullable && providerType.IsValueType ? typeof(Nullable<>).MakeGenericType(providerType) : providerType;
+        var array = Array.CreateInstance(elementType, count);
+        var index = 0;
+        foreach (var value in values)
+        {
+            array.SetValue(value is not null && mapping.Converter is { } converter ? converter.ConvertToProvider(value) : value, index++);
+        }
+        return BindArray(array);
+    }
+
+    private string ArrayParameter(long[] values) => BindArray(values);
+
+    private string BindArray(Array values)
+    {
+        var mapping = _mappings.FindMapping(values.GetType())
+            ?? throw new InvalidOperationException($"The store's provider has no mapping for {values.GetType().Name} parameters.");
+        var name = NextName();
+        return Bind(name, mapping.CreateParameter(Factory(), _sql.GenerateParameterName(name), values, nullable: false));
     }
 
     private string NextName() => "p" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -122,3 +185,9 @@ public sealed class StoreStatements(DbContext db) : IDisposable
     // Parameters are created by a command of the provider, then handed to EF, which adds them to its own command.
     private DbCommand Factory() => _factory ??= db.Database.GetDbConnection().CreateCommand();
 }
+
+/// <summary>
+/// A column of a derived table (<see cref="StoreStatements.Rows"/>): its alias, the entity property whose mapping
+/// binds it (null for a 64-bit integer), and how to read its value from a row.
+/// </summary>
+public sealed record RowColumn<TRow>(string Alias, string? Property, Func<TRow, object?> Value);

@@ -3,20 +3,74 @@ using Microsoft.Extensions.DependencyInjection;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 using SomaAgent.Tests.Gateway;
+using SomaAgent.Tests.Infrastructure;
 
 namespace SomaAgent.Tests.Runtime.Storage;
 
-[Collection(GatewayCollection.Name)]
-public sealed class SessionWriteQueueTests(SharedGateway gateway)
+/// <summary>
+/// What the store writer must do on each provider: its statements differ (arrays unnested on PostgreSQL, VALUES rows
+/// on SQLite), its rules do not.
+/// </summary>
+public abstract class SessionWriteQueueTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A gateway over the provider's store, shared by the class's tests.</summary>
+    protected abstract GatewayApp App { get; }
+
+    [Fact]
+    public async Task A_batch_of_many_sessions_stores_every_value_as_written()
+    {
+        var sessions = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => CompletedSessionAsync()));
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
+        var writtenAt = new DateTime(2026, 12, 7, 12, 30, 45, 123, DateTimeKind.Utc);
+
+        // Queued together so they share batches: a reason on every other one, null on the rest, text that needs quoting.
+        await Task.WhenAll(sessions.Select((s, i) => queue.WriteAsync(WriteOf(s, s.LastSequence + 1) with
+        {
+            Status = "failed",
+            StatusReason = i % 2 == 0 ? $"reason 'quoted' {i}" : null,
+            Output = $"output ü {i}",
+            UpdatedAt = writtenAt,
+            Messages = [MessageOf(s, i)],
+        })));
+
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        var ids = sessions.Select(s => s.Id).ToList();
+        var stored = await db.Sessions.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, Ct);
+        foreach (var (session, i) in sessions.Select((s, i) => (s, i)))
+        {
+            var after = stored[session.Id];
+            (after.Status, after.StatusReason, after.Output, after.UpdatedAt, after.LastSequence)
+                .ShouldBe(("failed", i % 2 == 0 ? $"reason 'quoted' {i}" : null, $"output ü {i}", writtenAt, session.LastSequence + 1));
+            var written = await db.Events.AsNoTracking().SingleAsync(e => e.SessionId == session.Id && e.Sequence == session.LastSequence + 1, Ct);
+            (written.Type, written.DataJson, written.TenantId).ShouldBe(("error", """{"code":"test","message":"written by a test"}""", session.TenantId));
+            var message = await db.Messages.AsNoTracking().SingleAsync(m => m.SessionId == session.Id && m.Ordinal == 1000, Ct);
+            (message.Role, message.Content, message.ToolCallId, message.ToolName, message.ToolCallsJson, message.CreatedAt)
+                .ShouldBe(("tool", $"result {i}", i % 2 == 0 ? $"call-{i}" : null, i % 2 == 0 ? "calculator" : null, null, writtenAt));
+        }
+    }
+
+    private static MessageRecord MessageOf(SessionRecord session, int i) => new()
+    {
+        SessionId = session.Id,
+        Ordinal = 1000,
+        TenantId = session.TenantId,
+        CreatedBy = session.CreatedBy,
+        Turn = session.Turn,
+        Role = "tool",
+        Content = $"result {i}",
+        ToolCallId = i % 2 == 0 ? $"call-{i}" : null,
+        ToolName = i % 2 == 0 ? "calculator" : null,
+        CreatedAt = new DateTime(2026, 12, 7, 12, 30, 45, 123, DateTimeKind.Utc),
+    };
 
     [Fact]
     public async Task A_bad_write_fails_alone_and_the_writes_beside_it_are_stored()
     {
         var good = await CompletedSessionAsync();
         var bad = await CompletedSessionAsync();
-        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
 
         // Queued together so they can share a batch; the second repeats an existing sequence number.
         var stored = queue.WriteAsync(WriteOf(good, good.LastSequence + 1));
@@ -33,7 +87,7 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
     public async Task A_write_at_a_superseded_lease_epoch_is_refused_and_stores_nothing()
     {
         var session = await CompletedSessionAsync();
-        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
 
         // What a worker that lost its lease would write: the session moved on to a newer epoch.
         var stale = queue.WriteAsync(WriteOf(session, session.LastSequence + 1, epoch: session.LeaseEpoch - 1));
@@ -49,7 +103,7 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
     public async Task A_turn_start_that_finds_the_turn_no_longer_ended_stores_nothing()
     {
         var session = await CompletedSessionAsync();
-        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
 
         // Seen at an older turn: another start already moved the session on.
         var applied = await queue.WriteAsync(StartOf(session, seenTurn: session.Turn - 1, queuedInput: null));
@@ -62,7 +116,7 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
     public async Task A_turn_start_whose_waiting_input_was_taken_first_undoes_its_update_and_stores_nothing()
     {
         var session = await CompletedSessionAsync();
-        var queue = gateway.App.Services.GetRequiredService<SessionWriteQueue>();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
 
         // The session is idle, so the update matches; but no waiting input has this id any more.
         var applied = await queue.WriteAsync(StartOf(session, seenTurn: session.Turn, queuedInput: Guid.CreateVersion7()));
@@ -99,12 +153,12 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
         DateTime.UtcNow);
 
     private IDbContextFactory<SessionDbContext> Factory() =>
-        gateway.App.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();
+        App.Services.GetRequiredService<IDbContextFactory<SessionDbContext>>();
 
     private async Task<SessionRecord> CompletedSessionAsync()
     {
-        var id = await gateway.App.CreateSessionAsync(new { input = "hello" }, Ct);
-        await gateway.App.WaitForEndAsync(id, Ct);
+        var id = await App.CreateSessionAsync(new { input = "hello" }, Ct);
+        await App.WaitForEndAsync(id, Ct);
         await using var db = await Factory().CreateDbContextAsync(Ct);
         return await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == id, Ct);
     }
@@ -129,4 +183,29 @@ public sealed class SessionWriteQueueTests(SharedGateway gateway)
         session.StatusReason,
         session.Output,
         DateTime.UtcNow);
+}
+
+[Collection(GatewayCollection.Name)]
+public sealed class SqliteSessionWriteQueueTests(SharedGateway gateway) : SessionWriteQueueTests
+{
+    protected override GatewayApp App => gateway.App;
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSessionWriteQueueTests(PostgresServer server) : SessionWriteQueueTests, IAsyncLifetime
+{
+    private GatewayApp? _app;
+
+    protected override GatewayApp App => _app ?? throw new InvalidOperationException("The gateway starts in InitializeAsync.");
+
+    public async ValueTask InitializeAsync() =>
+        _app = new GatewayApp(postgres: await server.CreateDatabaseAsync("writes", TestContext.Current.CancellationToken));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 }
