@@ -162,11 +162,12 @@ public sealed partial class ConversationTurnRunner(
     private async Task<List<MessageRecord>> LoadTranscriptAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Messages.AsNoTracking()
-            .Where(m => m.SessionId == sessionId)
-            .OrderBy(m => m.Ordinal)
-            .ToListAsync(cancellationToken);
+        return await _transcriptQuery(db, sessionId).ToListAsync(cancellationToken);
     }
+
+    // Compiled (read once per turn: EF's cache lookup of a LINQ query costs more than the read), per instance.
+    private readonly Func<SessionDbContext, Guid, IAsyncEnumerable<MessageRecord>> _transcriptQuery = EF.CompileAsyncQuery<SessionDbContext, Guid, MessageRecord>(
+        (SessionDbContext db, Guid sessionId) => db.Messages.AsNoTracking().Where(m => m.SessionId == sessionId).OrderBy(m => m.Ordinal));
 
     private async Task RunStepsAsync(TurnEventWriter writer, List<MessageRecord> transcript, bool resumed, StringBuilder stepText, CancellationToken cancellationToken)
     {

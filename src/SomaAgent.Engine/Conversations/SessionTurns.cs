@@ -183,7 +183,7 @@ public sealed class SessionTurns(
     public async Task<bool> StartQueuedAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var next = await db.QueuedInputs.AsNoTracking().Where(q => q.SessionId == sessionId).OrderBy(q => q.Id).FirstOrDefaultAsync(cancellationToken);
+        var next = await _oldestQueuedQuery(db, sessionId, cancellationToken);
         if (next is null)
         {
             return false;
@@ -196,6 +196,10 @@ public sealed class SessionTurns(
         var input = JsonSerializer.Deserialize(next.MessagesJson, SessionJsonContext.Wire.ListInputMessage) ?? [];
         return await TryStartAsync(db, session, input, next.Id, cancellationToken);
     }
+
+    // Compiled: every turn's end asks it, and EF's cache lookup of a LINQ query costs more than the read. Per instance.
+    private readonly Func<SessionDbContext, Guid, CancellationToken, Task<QueuedInputRecord?>> _oldestQueuedQuery = EF.CompileAsyncQuery(
+        (SessionDbContext db, Guid sessionId, CancellationToken _) => db.QueuedInputs.AsNoTracking().Where(q => q.SessionId == sessionId).OrderBy(q => q.Id).FirstOrDefault());
 
     /// <summary>Stores a new turn's messages and events, numbered after what the session has.</summary>
     private static List<MessageRecord> ToRecords(SessionRecord session, IReadOnlyList<InputMessage> input, int firstOrdinal, SessionEventBuilder events, DateTime now)
