@@ -159,7 +159,7 @@ internal static partial class StatementsBench
             {
                 var (kind, table, rows) = Classify(statement);
                 var (statements, rowsSoFar) = _statements.GetValueOrDefault((kind, table));
-                _statements[(kind, table)] = (statements + 1, rowsSoFar + rows);
+                _statements[(kind, table)] = (statements + 1, rows < 0 || rowsSoFar < 0 ? -1 : rowsSoFar + rows);
             }
         }
 
@@ -173,7 +173,7 @@ internal static partial class StatementsBench
             text.AppendLine("|---|---|---:|---:|");
             foreach (var ((kind, table), (count, rows)) in _statements.OrderBy(s => Order(s.Key.Kind)).ThenBy(s => s.Key.Table, StringComparer.Ordinal))
             {
-                text.AppendLine(c, $"| {kind} | {table} | {(double)count / runs:0.##} | {(kind == "INSERT" ? ((double)rows / runs).ToString("0.##", c) : "")} |");
+                text.AppendLine(c, $"| {kind} | {table} | {(double)count / runs:0.##} | {(kind != "INSERT" ? "" : rows < 0 ? "arrays" : ((double)rows / runs).ToString("0.##", c))} |");
             }
             text.AppendLine(c, $"| **all statements** | | **{(double)_statements.Values.Sum(s => s.Statements) / runs:0.##}** | |");
             text.AppendLine(c, $"| round trips (commands) | | {(double)Commands / runs:0.##} | |");
@@ -202,7 +202,8 @@ internal static partial class StatementsBench
                 "DELETE" => FromTable().Match(statement) is { Success: true } m ? m.Groups[1].Value : "-",
                 _ => "-",
             };
-            return (kind, table, kind == "INSERT" ? ValuesRows().Count(statement) + 1 : 0);
+            // Rows bound as arrays (PostgreSQL's unnest) are not in the text: -1 marks them, shown as "arrays".
+            return (kind, table, kind != "INSERT" ? 0 : statement.Contains("unnest(", StringComparison.Ordinal) ? -1 : ValuesRows().Count(statement) + 1);
         }
 
         [GeneratedRegex(@";\s*(?:\r?\n|$)")]
