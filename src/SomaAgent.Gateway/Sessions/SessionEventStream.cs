@@ -43,9 +43,15 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
     /// The events to send, in order; a null is a quiet spell the writer answers with a keep-alive comment.
     /// <paramref name="state"/> is the session's status and latest turn as the caller just read them.
     /// </summary>
-    public IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(
-        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, CancellationToken cancellationToken) =>
-        ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, state, firstPage: null, cancellationToken);
+    public async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(
+        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Subscribed when enumerated, so a stream that is never read holds nothing.
+        await foreach (var envelope in ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, state, firstPage: null, cancellationToken))
+        {
+            yield return envelope;
+        }
+    }
 
     /// <summary>
     /// Reads from the store, then live. <paramref name="firstPage"/>, when read already, is the store's first page

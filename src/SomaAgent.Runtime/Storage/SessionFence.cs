@@ -10,11 +10,6 @@ namespace SomaAgent.Runtime.Storage;
 public sealed record SessionFence(
     Guid SessionId, long LeaseEpoch, long LastSequence, string Status, string? StatusReason, string Output, DateTime UpdatedAt, bool EndsTurn)
 {
-    /// <summary>
-    /// The fences of every running turn in a batch, in one statement. The session rows are written before any event:
-    /// a stale worker's events never reach the table, because a refused fence fails the batch (then each write is
-    /// stored alone and only the stale one is refused with <see cref="LeaseLostException"/>).
-    /// </summary>
     private static readonly RowColumn<SessionFence>[] Columns =
     [
         new("w_id", nameof(SessionRecord.Id), f => f.SessionId),
@@ -27,6 +22,11 @@ public sealed record SessionFence(
         new("w_ended", null, f => f.EndsTurn ? 1L : 0L),
     ];
 
+    /// <summary>
+    /// The fences of every running turn in a batch, in one statement. The session rows are written before any event:
+    /// a stale worker's events never reach the table, because a refused fence fails the batch (then each write is
+    /// stored alone and only the stale one is refused with <see cref="LeaseLostException"/>).
+    /// </summary>
     internal static async Task ApplyAllAsync(SessionDbContext db, StoreStatements sql, IReadOnlyList<SessionFence> fences, CancellationToken cancellationToken)
     {
         if (fences.Count == 0)
