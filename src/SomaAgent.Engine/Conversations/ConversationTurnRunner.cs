@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,6 @@ namespace SomaAgent.Engine.Conversations;
 /// tools, the step limit is reached, the client cancels or the worker stops.
 /// </summary>
 public sealed partial class ConversationTurnRunner(
-    IDbContextFactory<SessionDbContext> dbFactory,
     SessionWriteQueue writes,
     IEventBus bus,
     TurnLeaseKeeper leases,
@@ -65,7 +63,7 @@ public sealed partial class ConversationTurnRunner(
                 // A fresh turn's running status was stored with the claim.
                 await bus.PublishAsync(Topics.SessionEvents, runningEvent, CancellationToken.None);
             }
-            var transcript = await LoadTranscriptAsync(sessionId, stopping);
+            List<MessageRecord> transcript = [.. claim.Transcript];
             writer.StartOrdinalsAt(transcript.Count == 0 ? 0 : transcript[^1].Ordinal + 1);
             if (claim.Resumed)
             {
@@ -112,8 +110,12 @@ public sealed partial class ConversationTurnRunner(
         activity?.SetTag("somaagent.turn.status", session.Status);
         RuntimeDiagnostics.TurnDuration.Record(time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("status", session.Status));
         RuntimeDiagnostics.TurnsEnded.Add(1, new KeyValuePair<string, object?>("status", session.Status));
-        // Messages posted with strategy=enqueue waited for this turn to end.
-        await turns.StartQueuedAsync(sessionId, CancellationToken.None);
+        // Messages posted with strategy=enqueue waited for this turn to end. The ending write counted them; when it
+        // did not land (the store failed), look.
+        if (writer.QueuedInputsAtEnd is not 0)
+        {
+            await turns.StartQueuedAsync(sessionId, CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -158,16 +160,6 @@ public sealed partial class ConversationTurnRunner(
             LogHandOverFailed(writer.Session.Id, writer.Session.Turn, ex);
         }
     }
-
-    private async Task<List<MessageRecord>> LoadTranscriptAsync(Guid sessionId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await _transcriptQuery(db, sessionId).ToListAsync(cancellationToken);
-    }
-
-    // Compiled (read once per turn: EF's cache lookup of a LINQ query costs more than the read), per instance.
-    private readonly Func<SessionDbContext, Guid, IAsyncEnumerable<MessageRecord>> _transcriptQuery = EF.CompileAsyncQuery<SessionDbContext, Guid, MessageRecord>(
-        (SessionDbContext db, Guid sessionId) => db.Messages.AsNoTracking().Where(m => m.SessionId == sessionId).OrderBy(m => m.Ordinal));
 
     private async Task RunStepsAsync(TurnEventWriter writer, List<MessageRecord> transcript, bool resumed, StringBuilder stepText, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using SomaAgent.Runtime.Messaging;
 using SomaAgent.Runtime.Sessions;
 using SomaAgent.Runtime.Storage;
 
@@ -20,7 +21,8 @@ public sealed record SessionOpening(
 /// <summary>How <see cref="SessionTurns.CreateAsync"/> ended.</summary>
 public abstract record CreateOutcome
 {
-    public sealed record Created(SessionRecord Session) : CreateOutcome;
+    /// <param name="FirstEvents">The session's first events as stored and announced on <c>session.events</c>.</param>
+    public sealed record Created(SessionRecord Session, SessionEventsAppended FirstEvents) : CreateOutcome;
     public sealed record Replayed(SessionRecord Session) : CreateOutcome;
     public sealed record KeyReused : CreateOutcome;
 }

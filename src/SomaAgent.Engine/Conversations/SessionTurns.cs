@@ -87,7 +87,7 @@ public sealed class SessionTurns(
         }
 
         await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
-        return new CreateOutcome.Created(session);
+        return new CreateOutcome.Created(session, announcement);
     }
 
     /// <summary>
@@ -165,7 +165,7 @@ public sealed class SessionTurns(
             return new NextTurn.Started(session.Turn);
         }
 
-        await writes.WriteAsync(new QueuedInputWrite(new QueuedInputRecord
+        var stored = await writes.WriteAsync(new QueuedInputWrite(new QueuedInputRecord
         {
             Id = Guid.CreateVersion7(),
             SessionId = sessionId,
@@ -174,6 +174,10 @@ public sealed class SessionTurns(
             MessagesJson = JsonSerializer.Serialize(input.ToList(), SessionJsonContext.Wire.ListInputMessage),
             CreatedAt = time.GetUtcNow().UtcDateTime,
         }));
+        if (!stored)
+        {
+            return new NextTurn.NotFound();
+        }
         // The running turn may have ended between the read and the insert, too late to see this input.
         await StartQueuedAsync(sessionId, cancellationToken);
         return new NextTurn.Queued(waiting + 1, session.Turn);

@@ -38,6 +38,9 @@ internal sealed class TurnEventWriter(
 
     public DateTime Now => time.GetUtcNow().UtcDateTime;
 
+    /// <summary>How many posted messages waited when the write that ended the turn was stored; null until it is.</summary>
+    public int? QueuedInputsAtEnd { get; private set; }
+
     public void StartOrdinalsAt(int nextOrdinal) => _nextOrdinal = nextOrdinal;
 
     public void Add<T>(string type, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
@@ -113,8 +116,13 @@ internal sealed class TurnEventWriter(
 
         // Stored through the group-commit writer; the write lands even when the turn is being cancelled,
         // because the cancelled status is part of it.
-        await writes.WriteAsync(new SessionWrite(
-            session.Id, leaseEpoch, records, messages, session.LastSequence, session.Status, session.StatusReason, session.Output, session.UpdatedAt));
+        var write = new SessionWrite(
+            session.Id, leaseEpoch, records, messages, session.LastSequence, session.Status, session.StatusReason, session.Output, session.UpdatedAt);
+        await writes.WriteAsync(write);
+        if (SessionStatus.IsEnded(write.Status))
+        {
+            QueuedInputsAtEnd = write.QueuedInputs;
+        }
         if (records.Count > 0)
         {
             await bus.PublishAsync(Topics.SessionEvents, announcement, CancellationToken.None);

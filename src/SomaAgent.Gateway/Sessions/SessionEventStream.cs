@@ -12,22 +12,29 @@ namespace SomaAgent.Gateway.Sessions;
 /// once and in order, until the latest turn ends. It subscribes before reading the store, so nothing stored
 /// in between is missed; any gap in the live feed is filled from the store.
 /// </summary>
-public sealed class SessionEventStream(SessionQueries queries, SessionEventHub hub, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
+public sealed class SessionEventStream(
+    SessionQueries queries, SessionEventHub hub, NewSessionEvents newSessions, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
 {
     private const int ReplayPage = 500;
 
     /// <summary>
-    /// Opens the stream of a session the caller may see, or null: subscribes to the live feed, then reads the state
-    /// and the first page of stored events in one statement (the first pass of <see cref="ReadAsync"/>).
+    /// Opens the stream of a session the caller may see, or null: subscribes to the live feed, then starts from the
+    /// session's events as this gateway saw them stored when it saw the session begin (<see cref="NewSessionEvents"/>),
+    /// else from the store: the state and the first page of stored events in one statement (one snapshot).
     /// </summary>
     public async Task<IAsyncEnumerable<SessionEventEnvelope?>?> OpenAsync(Caller caller, Guid sessionId, long after, CancellationToken cancellationToken)
     {
         var subscription = hub.Subscribe(sessionId);
         try
         {
+            if (newSessions.TryTake(sessionId, caller.TenantId, after, out var seen))
+            {
+                return ReadAsync(subscription, caller, sessionId, after, new StreamState(seen.Turn, seen.Ended), seen.Events, cancellationToken);
+            }
             if (await queries.GetStreamStartAsync(caller, sessionId, after, ReplayPage, cancellationToken) is { } start)
             {
-                return ReadAsync(subscription, caller, sessionId, after, (start.Status, start.Turn), start.Events, cancellationToken);
+                return ReadAsync(subscription, caller, sessionId, after, StreamState.Of(start.Status, start.Turn),
+                    [.. start.Events.Select(SessionEventBuilder.ToEnvelope)], cancellationToken);
             }
         }
         catch
@@ -47,23 +54,24 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
         Caller caller, Guid sessionId, long after, (string Status, int Turn) state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribed when enumerated, so a stream that is never read holds nothing.
-        await foreach (var envelope in ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, state, firstPage: null, cancellationToken))
+        await foreach (var envelope in ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, StreamState.Of(state.Status, state.Turn), firstPage: null, cancellationToken))
         {
             yield return envelope;
         }
     }
 
     /// <summary>
-    /// Reads from the store, then live. <paramref name="firstPage"/>, when read already, is the store's first page
-    /// after <paramref name="after"/>, read after subscribing and with <paramref name="state"/> in one snapshot.
+    /// Reads from the store, then live. <paramref name="firstPage"/>, when read already, is the first page after
+    /// <paramref name="after"/> (at most <see cref="ReplayPage"/> events), read after subscribing and with
+    /// <paramref name="state"/> in one snapshot.
     /// </summary>
     private async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(SessionEventHub.Subscription subscription,
-        Caller caller, Guid sessionId, long after, (string Status, int Turn) state, List<SessionEventRecord>? firstPage,
+        Caller caller, Guid sessionId, long after, StreamState state, List<SessionEventEnvelope>? firstPage,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var _ = subscription;
         var turn = state.Turn;
-        (string Status, int Turn)? known = state;
+        StreamState? known = state;
         var last = after;
         var fromStore = new List<SessionEventEnvelope>();
         var readStore = true;
@@ -75,8 +83,8 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 // Read the state first (the caller's read serves the first pass): if the turn had ended by then,
                 // its last event is already stored, so a replay that does not reach it means the client has it
                 // (a Last-Event-ID at or past the end).
-                known ??= await queries.GetStateAsync(caller, sessionId, cancellationToken);
-                var endedBefore = known is not { } current || (current.Turn == turn && SessionStatus.IsEnded(current.Status));
+                known ??= await queries.GetStateAsync(caller, sessionId, cancellationToken) is { } read ? StreamState.Of(read.Status, read.Turn) : null;
+                var endedBefore = known is not { } current || (current.Turn == turn && current.Ended);
                 known = null;
                 fromStore.Clear();
                 var passedTurn = await ReplayAsync(caller, sessionId, last, turn, firstPage, fromStore, cancellationToken);
@@ -143,22 +151,21 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
     /// Reads the stored events of turns up to <paramref name="turn"/> after <paramref name="after"/>; true when they
     /// reach the end of <paramref name="turn"/> (its ending event, or an event of a later turn).
     /// </summary>
-    private async Task<bool> ReplayAsync(Caller caller, Guid sessionId, long after, int turn, List<SessionEventRecord>? firstPage,
+    private async Task<bool> ReplayAsync(Caller caller, Guid sessionId, long after, int turn, List<SessionEventEnvelope>? firstPage,
         List<SessionEventEnvelope> into, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var page = firstPage ?? await queries.GetEventsAsync(caller, sessionId, after, ReplayPage, cancellationToken);
+            var page = firstPage ?? [.. (await queries.GetEventsAsync(caller, sessionId, after, ReplayPage, cancellationToken)).Select(SessionEventBuilder.ToEnvelope)];
             firstPage = null;
-            foreach (var record in page)
+            foreach (var envelope in page)
             {
-                if (record.Turn > turn)
+                if (envelope.Turn > turn)
                 {
                     return true;
                 }
-                var envelope = SessionEventBuilder.ToEnvelope(record);
                 into.Add(envelope);
-                after = record.Sequence;
+                after = envelope.Sequence;
                 if (envelope.EndsTurn && envelope.Turn == turn)
                 {
                     return true;
@@ -169,5 +176,11 @@ public sealed class SessionEventStream(SessionQueries queries, SessionEventHub h
                 return false;
             }
         }
+    }
+
+    /// <summary>The session's latest turn and whether it had ended, as a stream starts from it.</summary>
+    private readonly record struct StreamState(int Turn, bool Ended)
+    {
+        public static StreamState Of(string status, int turn) => new(turn, SessionStatus.IsEnded(status));
     }
 }

@@ -112,6 +112,7 @@ public static class SessionsApi
         SessionCapsules capsules,
         SessionTurns turns,
         SessionSlot slot,
+        NewSessionEvents newSessions,
         CallerAccessor caller,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -147,6 +148,8 @@ public static class SessionsApi
         {
             case CreateOutcome.Created created:
                 slot.TurnStarted = true;
+                // Kept before the answer, so the stream the client opens next starts here rather than in the store.
+                newSessions.Record(created.FirstEvents);
                 return TypedResults.Created($"/v1/sessions/{created.Session.Id}", ToCreated(created.Session));
             case CreateOutcome.Replayed replayed:
                 http.Response.Headers["Idempotent-Replayed"] = "true";

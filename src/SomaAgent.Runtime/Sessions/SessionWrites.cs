@@ -20,10 +20,16 @@ public sealed record SessionWrite(
     string Output,
     DateTime UpdatedAt) : SessionStoreWrite
 {
+    private SessionFence? _fence;
+
+    /// <summary>How many posted messages waited for the turn when this write was stored; null until it is stored.</summary>
+    public int? QueuedInputs => _fence?.QueuedInputs;
+
     /// <summary>Joins the batch: its fence is checked with the other running turns' (<see cref="SessionFence"/>), its rows inserted with theirs.</summary>
     internal override Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
-        batch.Fenced.Add(new SessionFence(SessionId, LeaseEpoch, LastSequence, Status, StatusReason, Output, UpdatedAt, EndsTurn: SessionStatus.IsEnded(Status)));
+        _fence = new SessionFence(SessionId, LeaseEpoch, LastSequence, Status, StatusReason, Output, UpdatedAt, EndsTurn: SessionStatus.IsEnded(Status));
+        batch.Fenced.Add(_fence);
         batch.Events.AddRange(Events);
         batch.Messages.AddRange(Messages);
         return Task.FromResult(true);
@@ -51,10 +57,18 @@ public sealed record TurnClaimWrite(Guid SessionId, int Turn, string WorkerId, D
     /// <summary>The stored <c>running</c> event of a fresh turn, to publish; null for a resumed one.</summary>
     public SessionEventsAppended? Announcement { get; private set; }
 
+    /// <summary>
+    /// The session's transcript as claimed, in order: read in the claim's transaction, in one statement with the
+    /// transcripts of the other turns claimed in the batch (a turn starts from it; nothing else writes a claimed turn's
+    /// messages); empty until then.
+    /// </summary>
+    public IReadOnlyList<MessageRecord> Transcript { get; private set; } = [];
+
     internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
         Claimed = null;
         Announcement = null;
+        Transcript = [];
         using var sql = new StoreStatements(db);
         string Column(string property) => sql.Column<SessionRecord>(property);
         string Value(string property, object? value) => sql.Parameter<SessionRecord>(property, value);
@@ -91,6 +105,7 @@ public sealed record TurnClaimWrite(Guid SessionId, int Turn, string WorkerId, D
             Announcement = announcement;
         }
         Claimed = claimed;
+        batch.ReadTranscript(SessionId, messages => Transcript = messages);
         return true;
     }
 }
@@ -141,11 +156,13 @@ public sealed record TurnStartWrite(
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("A turn start is stored inside the writer's transaction.");
         var savepoint = $"turn_start_{SessionId:N}";
         await transaction.CreateSavepointAsync(savepoint, cancellationToken);
+        var taken = QueuedInput is null ? 0 : 1;
         var won = await db.Sessions
             .Where(s => s.Id == SessionId && s.Turn == SeenTurn
                 && (s.Status == SessionStatus.Completed || s.Status == SessionStatus.Failed || s.Status == SessionStatus.Cancelled))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.Turn, SeenTurn + 1)
+                .SetProperty(x => x.QueuedInputs, x => x.QueuedInputs - taken)
                 .SetProperty(x => x.Status, SessionStatus.Queued)
                 .SetProperty(x => x.StatusReason, (string?)null)
                 .SetProperty(x => x.Output, "")
@@ -242,13 +259,25 @@ public sealed record CapsuleAttachWrite(
     }
 }
 
-/// <summary>A posted message that waits for the running turn to end (<c>?strategy=enqueue</c> or <c>interrupt</c>).</summary>
+/// <summary>
+/// A posted message that waits for the running turn to end (<c>?strategy=enqueue</c> or <c>interrupt</c>), counted on
+/// the session row (<see cref="SessionRecord.QueuedInputs"/>). False when the session is gone.
+/// </summary>
 public sealed record QueuedInputWrite(QueuedInputRecord Input) : SessionStoreWrite
 {
-    internal override Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
+    internal override async Task<bool> ApplyAsync(SessionDbContext db, StoreBatch batch, CancellationToken cancellationToken)
     {
+        // The update takes the session row's lock: a turn's ending write either sees this input counted or ends
+        // before this commits (then the enqueue, reading after its commit, finds the turn ended and starts it).
+        var counted = await db.Sessions
+            .Where(s => s.Id == Input.SessionId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.QueuedInputs, x => x.QueuedInputs + 1), cancellationToken);
+        if (counted == 0)
+        {
+            return false;
+        }
         db.QueuedInputs.Add(Input);
-        return Task.FromResult(true);
+        return true;
     }
 }
 

@@ -10,6 +10,9 @@ namespace SomaAgent.Runtime.Storage;
 public sealed record SessionFence(
     Guid SessionId, long LeaseEpoch, long LastSequence, string Status, string? StatusReason, string Output, DateTime UpdatedAt, bool EndsTurn)
 {
+    /// <summary>How many inputs waited for the turn when the fence was stored (<see cref="SessionRecord.QueuedInputs"/>); null until then.</summary>
+    public int? QueuedInputs { get; private set; }
+
     private static readonly RowColumn<SessionFence>[] Columns =
     [
         new("w_id", nameof(SessionRecord.Id), f => f.SessionId),
@@ -53,12 +56,20 @@ public sealed record SessionFence(
                 {Column(nameof(SessionRecord.LeaseExpiresAt))} = CASE WHEN v.w_ended = 1 THEN NULL ELSE {sessions}.{Column(nameof(SessionRecord.LeaseExpiresAt))} END
             FROM {rows}
             WHERE {sessions}.{Column(nameof(SessionRecord.Id))} = v.w_id AND {sessions}.{Column(nameof(SessionRecord.LeaseEpoch))} = v.w_epoch
-            RETURNING {Column(nameof(SessionRecord.Id))} AS {sql.Identifier("Value")}
+            RETURNING {Column(nameof(SessionRecord.Id))} AS {sql.Identifier(nameof(FencedRow.Id))},
+                {Column(nameof(SessionRecord.QueuedInputs))} AS {sql.Identifier(nameof(FencedRow.QueuedInputs))}
             """;
-        var fenced = await db.Database.SqlQueryRaw<Guid>(text, sql.TakeParameters()).ToListAsync(cancellationToken);
-        if (fenced.Count < fences.Count)
+        var fenced = (await db.Database.SqlQueryRaw<FencedRow>(text, sql.TakeParameters()).ToListAsync(cancellationToken))
+            .ToDictionary(row => row.Id, row => row.QueuedInputs);
+        foreach (var fence in fences)
         {
-            throw new LeaseLostException(fences.First(f => !fenced.Contains(f.SessionId)).SessionId);
+            if (!fenced.TryGetValue(fence.SessionId, out var queuedInputs))
+            {
+                throw new LeaseLostException(fence.SessionId);
+            }
+            fence.QueuedInputs = queuedInputs;
         }
     }
+
+    private sealed record FencedRow(Guid Id, int QueuedInputs);
 }

@@ -56,6 +56,13 @@ public sealed class SessionRecord
     /// <summary>How many workers have started the latest turn; a turn that keeps killing its workers ends failed.</summary>
     public int TurnAttempts { get; set; }
 
+    /// <summary>
+    /// How many posted messages wait for the running turn to end (the session's rows of <c>queued_inputs</c>), kept
+    /// with those rows in one transaction. On the session row, so the write that ends a turn learns from its own
+    /// update whether any input waits: an enqueue updates this row too, so the two are ordered by the row's lock.
+    /// </summary>
+    public int QueuedInputs { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -99,6 +99,7 @@ public sealed partial class SessionWriteQueue(
         {
             applied[i] = await writes[i].ApplyAsync(db, batch, CancellationToken.None);
         }
+        await batch.ReadTranscriptsAsync(db, CancellationToken.None);
         await SessionFence.ApplyAllAsync(db, sql, batch.Fenced, CancellationToken.None);
         // New sessions, then idempotency keys and queued inputs: before the rows that refer to them.
         await sql.InsertAsync(batch.Sessions, CancellationToken.None);

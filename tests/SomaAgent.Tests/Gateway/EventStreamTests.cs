@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SomaAgent.Gateway.Sessions;
 
 namespace SomaAgent.Tests.Gateway;
 
@@ -29,6 +31,22 @@ public sealed class EventStreamTests : IAsyncLifetime
         var last = events[^1];
         last.Type.ShouldBe("status");
         last.Data.GetProperty("data").GetProperty("status").GetString().ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task The_first_stream_of_a_new_session_starts_from_what_the_gateway_kept_and_matches_the_store()
+    {
+        var kept = _app.Services.GetRequiredService<NewSessionEvents>();
+        var id = await _app.CreateSessionAsync(new { input = "What is 6*7?" }, Ct);
+        var stored = (await _app.WaitForEndAsync(id, Ct)).GetProperty("events").EnumerateArray().Select(e => e.GetRawText()).ToList();
+        kept.Count.ShouldBe(1);
+        using var client = _app.CreateClient();
+
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var streamed = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct);
+
+        kept.Count.ShouldBe(0, "the first stream takes the kept events");
+        streamed.Select(e => e.Data.GetRawText()).ShouldBe(stored);
     }
 
     [Fact]

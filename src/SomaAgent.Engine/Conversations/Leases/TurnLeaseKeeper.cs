@@ -41,7 +41,7 @@ public sealed partial class TurnLeaseKeeper(
         }
         var lease = new TurnLease(sessionId, claimed.LeaseEpoch);
         _held[sessionId] = lease;
-        return new TurnClaim(claimed, lease, claim.Resumed, claim.Announcement);
+        return new TurnClaim(claimed, lease, claim.Resumed, claim.Announcement, claim.Transcript);
     }
 
     /// <summary>Stops renewing the lease (the turn has ended; its final write carried the status).</summary>
@@ -116,6 +116,7 @@ public sealed partial class TurnLeaseKeeper(
     private partial void LogLeaseLost(Guid sessionId, long epoch);
 }
 
-/// <summary>A claimed turn: the session as claimed, the lease, and whether another worker had started it.</summary>
+/// <summary>A claimed turn: the session as claimed, the lease, whether another worker had started it, and its transcript.</summary>
 /// <param name="Started">A fresh turn's stored <c>running</c> event, for the runner to announce; null when resumed.</param>
-public sealed record TurnClaim(SessionRecord Session, TurnLease Lease, bool Resumed, SessionEventsAppended? Started);
+/// <param name="Transcript">The session's messages in order, read with the claim.</param>
+public sealed record TurnClaim(SessionRecord Session, TurnLease Lease, bool Resumed, SessionEventsAppended? Started, IReadOnlyList<MessageRecord> Transcript);

@@ -125,6 +125,94 @@ public abstract class SessionWriteQueueTests
         await ShouldBeUnchangedAsync(session);
     }
 
+    [Fact]
+    public async Task A_waiting_input_is_counted_on_its_session_and_the_write_that_ends_the_turn_reports_it()
+    {
+        var session = await CompletedSessionAsync();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
+
+        (await queue.WriteAsync(new QueuedInputWrite(InputFor(session)))).ShouldBeTrue();
+        var ending = WriteOf(session, session.LastSequence + 1);
+        await queue.WriteAsync(ending);
+
+        ending.QueuedInputs.ShouldBe(1);
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        (await db.Sessions.SingleAsync(s => s.Id == session.Id, Ct)).QueuedInputs.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_write_that_ends_a_turn_nobody_waits_for_reports_no_waiting_input()
+    {
+        var session = await CompletedSessionAsync();
+        var ending = WriteOf(session, session.LastSequence + 1);
+
+        await App.Services.GetRequiredService<SessionWriteQueue>().WriteAsync(ending);
+
+        ending.QueuedInputs.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_turn_started_from_the_wait_queue_takes_its_input_off_the_count()
+    {
+        var session = await CompletedSessionAsync();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
+        var input = InputFor(session);
+        await queue.WriteAsync(new QueuedInputWrite(input));
+
+        (await queue.WriteAsync(StartOf(session, seenTurn: session.Turn, queuedInput: input.Id))).ShouldBeTrue();
+
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        (await db.Sessions.SingleAsync(s => s.Id == session.Id, Ct)).QueuedInputs.ShouldBe(0);
+        (await db.QueuedInputs.CountAsync(q => q.SessionId == session.Id, Ct)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_input_for_a_session_that_is_gone_is_refused_and_stores_nothing()
+    {
+        var session = await CompletedSessionAsync();
+        var orphan = InputFor(session);
+        orphan.SessionId = Guid.CreateVersion7();
+
+        (await App.Services.GetRequiredService<SessionWriteQueue>().WriteAsync(new QueuedInputWrite(orphan))).ShouldBeFalse();
+
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        (await db.QueuedInputs.CountAsync(q => q.Id == orphan.Id, Ct)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Turns_claimed_in_one_batch_each_get_their_own_transcript_in_order()
+    {
+        var first = await CompletedSessionAsync();
+        var second = await CompletedSessionAsync();
+        var queue = App.Services.GetRequiredService<SessionWriteQueue>();
+        (await queue.WriteAsync(StartOf(first, seenTurn: first.Turn, queuedInput: null))).ShouldBeTrue();
+        (await queue.WriteAsync(StartOf(second, seenTurn: second.Turn, queuedInput: null))).ShouldBeTrue();
+        var now = DateTime.UtcNow;
+
+        // Queued together so they can share a batch.
+        var claims = new[] { first, second }.Select(s => new TurnClaimWrite(s.Id, s.Turn + 1, "test-worker", now, now.AddMinutes(1))).ToList();
+        var claimed = await Task.WhenAll(claims.Select(queue.WriteAsync));
+
+        claimed.ShouldAllBe(c => c);
+        await using var db = await Factory().CreateDbContextAsync(Ct);
+        foreach (var claim in claims)
+        {
+            var stored = await db.Messages.AsNoTracking().Where(m => m.SessionId == claim.SessionId).OrderBy(m => m.Ordinal).ToListAsync(Ct);
+            stored.Count.ShouldBeGreaterThan(1);
+            claim.Transcript.Select(m => (m.SessionId, m.Ordinal, m.Role, m.Content)).ShouldBe(stored.Select(m => (m.SessionId, m.Ordinal, m.Role, m.Content)));
+        }
+    }
+
+    private static QueuedInputRecord InputFor(SessionRecord session) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        SessionId = session.Id,
+        TenantId = session.TenantId,
+        CreatedBy = session.CreatedBy,
+        MessagesJson = """[{"role":"user","content":"and then?"}]""",
+        CreatedAt = DateTime.UtcNow,
+    };
+
     private async Task ShouldBeUnchangedAsync(SessionRecord before)
     {
         await using var db = await Factory().CreateDbContextAsync(Ct);
