@@ -20,8 +20,14 @@ internal sealed record BenchOptions
           --scenario run|tools|reads  what a run is (default run): an agent run with one calculator call; a tool-heavy
                                    agent run (four tool calls in one step, then the answer); one GET of a session
                                    (plain API reads: the gateway's own overhead)
-          --arrival closed|open    closed: the clients loop (default); open: runs start at --rate per second, at
-                                   most --clients at once (an arrival with every client busy counts as an error)
+          --arrival closed|open|conversation
+                                   closed: the clients loop (default); open: runs start at --rate per second, at
+                                   most --clients at once (an arrival with every client busy counts as an error);
+                                   conversation: each client is a user in sessions of --turns turns with think
+                                   time between them, and a run is one turn
+          --turns N                turns per session with --arrival conversation (default 5)
+          --think S                mean think time in seconds between a user's turns, exponentially distributed
+                                   (at most 10 times the mean) with --arrival conversation (default 5)
           --rate R                 runs started per second with --arrival open (e.g. 2000 for reads)
           --ramp S                 seconds over which the load grows: clients join one by one, or the rate climbs
           --report DIR             also write DIR/bench-result.json and DIR/bench-report.md (table, latency chart)
@@ -39,6 +45,8 @@ internal sealed record BenchOptions
           --store-pid PID          the store server's PID (PostgreSQL's postmaster), to report its CPU with its backends
           --redis private|CONN     give the gateway Redis (rate limits, tool cache): a private redis-server, or a connection string
           --time-per-token-ms MS   simulated model pause between streamed pieces (default 0)
+          --time-to-first-token-ms MS  simulated model pause before the first piece of a reply (default 0)
+          --tool-call-pause-ms MS  simulated model pause before it answers with a tool call (default 0)
           --server-log-level L     Logging:LogLevel:Default of the started gateway (default Warning)
           --server-env KEY=VALUE   extra environment for the started gateway (repeatable), e.g. DOTNET_TieredPGO=0
           --gateway-dll PATH       gateway to start (default src/SomaAgent.Gateway/bin/Release/net10.0/SomaAgent.Gateway.dll)
@@ -64,6 +72,10 @@ internal sealed record BenchOptions
     public int? StorePid { get; init; }
     public string? Redis { get; init; }
     public int TimePerTokenMs { get; init; }
+    public int TimeToFirstTokenMs { get; init; }
+    public int ToolCallPauseMs { get; init; }
+    public int TurnsPerSession { get; init; } = 5;
+    public TimeSpan ThinkMean { get; init; } = TimeSpan.FromSeconds(5);
     public string ServerLogLevel { get; init; } = "Warning";
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
     public string? GatewayDll { get; init; }
@@ -82,6 +94,8 @@ internal sealed record BenchOptions
         Arrival = Arrival,
         Rate = Rate,
         Ramp = Ramp,
+        TurnsPerSession = TurnsPerSession,
+        ThinkMean = ThinkMean,
         LiveProgress = LiveProgress,
     };
 
@@ -116,7 +130,9 @@ internal sealed record BenchOptions
                 "--run-timeout" => options with { RunTimeout = Seconds(name, value, allowZero: false) },
                 "--input" => options with { Input = value, InputGiven = true, Expect = options.ExpectGiven ? options.Expect : null },
                 "--scenario" => options with { Scenario = value is "run" or "tools" or "reads" ? value : throw new ArgumentException($"--scenario must be run, tools or reads, got '{value}'.") },
-                "--arrival" => options with { Arrival = value switch { "closed" => Arrival.Closed, "open" => Arrival.Open, _ => throw new ArgumentException($"--arrival must be closed or open, got '{value}'.") } },
+                "--arrival" => options with { Arrival = value switch { "closed" => Arrival.Closed, "open" => Arrival.Open, "conversation" => Arrival.Conversation, _ => throw new ArgumentException($"--arrival must be closed, open or conversation, got '{value}'.") } },
+                "--turns" => options with { TurnsPerSession = PositiveInt(name, value) },
+                "--think" => options with { ThinkMean = Seconds(name, value, allowZero: true) },
                 "--rate" => options with { Rate = PositiveInt(name, value) },
                 "--ramp" => options with { Ramp = Seconds(name, value, allowZero: true) },
                 "--report" => options with { ReportDirectory = value },
@@ -126,6 +142,8 @@ internal sealed record BenchOptions
                 "--store-pid" => options with { StorePid = PositiveInt(name, value) },
                 "--redis" => options with { Redis = value },
                 "--time-per-token-ms" => options with { TimePerTokenMs = NonNegativeInt(name, value) },
+                "--time-to-first-token-ms" => options with { TimeToFirstTokenMs = NonNegativeInt(name, value) },
+                "--tool-call-pause-ms" => options with { ToolCallPauseMs = NonNegativeInt(name, value) },
                 "--server-log-level" => options with { ServerLogLevel = value },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, EnvironmentPair(value)] },
                 "--gateway-dll" => options with { GatewayDll = value },
@@ -141,6 +159,10 @@ internal sealed record BenchOptions
         if (options.Arrival == Arrival.Open && options.Rate <= 0)
         {
             throw new ArgumentException("--arrival open needs --rate R (runs started per second).");
+        }
+        if (options.Arrival == Arrival.Conversation && options.Scenario == "reads")
+        {
+            throw new ArgumentException("--arrival conversation drives agent turns; it does not apply to --scenario reads.");
         }
         if (options.ServerPid is not null && options.Url is null)
         {

@@ -60,7 +60,13 @@ internal sealed record BenchResult
         return new BenchResult
         {
             Scenario = options.Scenario,
-            Arrival = options.Arrival == SomaAgent.Bench.Arrival.Open ? $"open {options.Rate:0}/s" : $"closed {options.Clients} clients",
+            Arrival = options.Arrival switch
+            {
+                SomaAgent.Bench.Arrival.Open => $"open {options.Rate:0}/s",
+                SomaAgent.Bench.Arrival.Conversation => string.Create(CultureInfo.InvariantCulture,
+                    $"conversations of {options.Clients} users, {options.TurnsPerSession} turns a session, think {options.ThinkMean.TotalSeconds:0.#} s"),
+                _ => $"closed {options.Clients} clients",
+            },
             Store = options.Url is not null ? "external" : options.Store == StoreKind.Sqlite ? "sqlite" : "postgres",
             Clients = options.Clients,
             TimePerTokenMs = options.TimePerTokenMs,
@@ -98,6 +104,9 @@ internal sealed record BenchResult
     public static double ReadLoadAverage() =>
         double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
+    private static string Row(LatencySummary latency) =>
+        string.Create(CultureInfo.InvariantCulture, $"{latency.P50,8:0.0} {latency.P95,8:0.0} {latency.P99,8:0.0} {latency.Max,8:0.0} {latency.Mean,8:0.0}");
+
     public string ToTable()
     {
         var c = CultureInfo.InvariantCulture;
@@ -105,17 +114,18 @@ internal sealed record BenchResult
         text.AppendLine(c, $"SomaAgent bench: scenario={Scenario} {Arrival} store={Store} time-per-token={TimePerTokenMs} ms, {Target}, {Cores} cores");
         text.AppendLine(c, $"  runs         {Runs} completed, {Errors} errors, {CutByCap} cut by the cap, in {ElapsedSeconds:0.00} s{(CapReached ? $" (duration cap {DurationCapSeconds:0} s reached)" : "")}");
         text.AppendLine(c, $"  throughput   {RunsPerSecond:0.0} runs/s, {EventsPerSecond:0} events/s ({EventsPerRun:0.0} events/run)");
-        text.AppendLine(c, $"  latency ms   {"p50",8} {"p95",8} {"p99",8} {"max",8}");
+        text.AppendLine(c, $"  latency ms   {"p50",8} {"p95",8} {"p99",8} {"max",8} {"mean",8}");
         if (Scenario == "reads")
         {
-            text.AppendLine(c, $"    request    {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+            text.AppendLine(c, $"    request    {Row(RunMs)}");
         }
         else
         {
-            text.AppendLine(c, $"    create     {CreateMs.P50,8:0.0} {CreateMs.P95,8:0.0} {CreateMs.P99,8:0.0} {CreateMs.Max,8:0.0}");
-            text.AppendLine(c, $"    full run   {RunMs.P50,8:0.0} {RunMs.P95,8:0.0} {RunMs.P99,8:0.0} {RunMs.Max,8:0.0}");
+            var conversation = Arrival.StartsWith("conversations", StringComparison.Ordinal);
+            text.AppendLine(c, $"    {(conversation ? "start    " : "create   ")}  {Row(CreateMs)}{(conversation ? "   (the create, or the next message)" : "")}");
+            text.AppendLine(c, $"    {(conversation ? "turn     " : "full run ")}  {Row(RunMs)}");
         }
-        text.AppendLine(c, $"    stream lag {StreamLagMs.P50,8:0.0} {StreamLagMs.P95,8:0.0} {StreamLagMs.P99,8:0.0} {StreamLagMs.Max,8:0.0}   (stream close after the turn's end)");
+        text.AppendLine(c, $"    stream lag {Row(StreamLagMs)}   (stream close after the turn's end)");
         text.AppendLine(ServerCpuMsPerRun is null
             ? "  server CPU   unknown (pass --server-pid with --url)"
             : string.Create(c, $"  server CPU   {ServerCpuMsPerRun:0.000} ms/run ({ServerCores:0.00} cores busy); CPU-bound ceiling on {Cores} cores ≈ {ServerCpuBoundRunsPerSecond:0} runs/s"));

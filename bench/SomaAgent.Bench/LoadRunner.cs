@@ -26,6 +26,12 @@ internal sealed record LoadProfile(int Clients, string Input, string? Expect, Ti
     /// <summary>Time over which load grows to its full level: clients join one by one, or the rate climbs from zero.</summary>
     public TimeSpan Ramp { get; init; }
 
+    /// <summary>With <see cref="Arrival.Conversation"/>: turns each user's session has before the user opens a new one.</summary>
+    public int TurnsPerSession { get; init; } = 5;
+
+    /// <summary>With <see cref="Arrival.Conversation"/>: the mean of a user's exponentially distributed think time between turns.</summary>
+    public TimeSpan ThinkMean { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>What one run is: an agent run (create, then stream) or, with a path, one GET of it.</summary>
     public string? ReadPath { get; init; }
 
@@ -77,7 +83,12 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         stop.CancelAfter(cap);
         var started = Stopwatch.GetTimestamp();
         using var progress = profile.LiveProgress ? ReportProgress(recorder, started, stop.Token) : null;
-        await (profile.Arrival == Arrival.Open ? RunOpenAsync(recorder, maxRuns, stop.Token) : RunClosedAsync(recorder, maxRuns, stop.Token));
+        await (profile.Arrival switch
+        {
+            Arrival.Open => RunOpenAsync(recorder, maxRuns, stop.Token),
+            Arrival.Conversation => RunConversationsAsync(recorder, maxRuns, stop.Token),
+            _ => RunClosedAsync(recorder, maxRuns, stop.Token),
+        });
         var elapsed = Stopwatch.GetElapsedTime(started);
         cancellationToken.ThrowIfCancellationRequested();
         return recorder.ToResult(elapsed, capReached: stop.IsCancellationRequested);
@@ -102,6 +113,48 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         }
         await Task.WhenAll(clients);
     }
+
+    /// <summary>
+    /// Each client is a user in one conversation after another: a session of <see cref="LoadProfile.TurnsPerSession"/>
+    /// turns, thinking between turns for an exponentially distributed time (mean <see cref="LoadProfile.ThinkMean"/>,
+    /// at most ten times it), as people do. A run is one turn, from the request that starts it (the create, or the next
+    /// message) to its end on the stream. Users join over the ramp, each after a random part of a think time, so they
+    /// do not move in step.
+    /// </summary>
+    private async Task RunConversationsAsync(PhaseRecorder recorder, int maxRuns, CancellationToken stop)
+    {
+        var claimed = 0;
+        var users = new Task[profile.Clients];
+        for (var i = 0; i < users.Length; i++)
+        {
+            var joinAfter = (profile.Ramp * i / users.Length) + ThinkTime();
+            users[i] = Task.Run(async () =>
+            {
+                await Task.Delay(joinAfter, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                while (!stop.IsCancellationRequested)
+                {
+                    var session = new SessionPosition();
+                    for (var turn = 1; turn <= profile.TurnsPerSession && !stop.IsCancellationRequested; turn++)
+                    {
+                        if (Interlocked.Increment(ref claimed) > maxRuns || !await TurnAsync(recorder, session, stop))
+                        {
+                            break;
+                        }
+                        await Task.Delay(ThinkTime(), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
+                    if (Volatile.Read(ref claimed) > maxRuns)
+                    {
+                        return;
+                    }
+                }
+            }, CancellationToken.None);
+        }
+        await Task.WhenAll(users);
+    }
+
+    /// <summary>An exponentially distributed think time with mean <see cref="LoadProfile.ThinkMean"/>, at most ten times it.</summary>
+    private TimeSpan ThinkTime() =>
+        profile.ThinkMean <= TimeSpan.Zero ? TimeSpan.Zero : profile.ThinkMean * Math.Min(-Math.Log(1 - Random.Shared.NextDouble()), 10);
 
     /// <summary>
     /// Runs start at <see cref="LoadProfile.Rate"/> per second whatever the answers' latency (climbing from zero over
@@ -167,7 +220,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
     }
 
     private Task RunOnceAsync(PhaseRecorder recorder, CancellationToken stop) =>
-        profile.ReadPath is { } path ? ReadOnceAsync(recorder, path, stop) : AgentRunAsync(recorder, stop);
+        profile.ReadPath is { } path ? ReadOnceAsync(recorder, path, stop) : TurnAsync(recorder, new SessionPosition(), stop);
 
     /// <summary>One GET of <paramref name="path"/>: a plain API read, for the gateway's own overhead.</summary>
     private async Task ReadOnceAsync(PhaseRecorder recorder, string path, CancellationToken stop)
@@ -200,38 +253,54 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         }
     }
 
-    private async Task AgentRunAsync(PhaseRecorder recorder, CancellationToken stop)
+    /// <summary>
+    /// One agent turn: a new session (when <paramref name="session"/> has none yet) or the session's next message, then
+    /// its stream from the last event seen to the turn's end. True when the turn completed as expected; then
+    /// <paramref name="session"/> is at its last event.
+    /// </summary>
+    private async Task<bool> TurnAsync(PhaseRecorder recorder, SessionPosition session, CancellationToken stop)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
         run.CancelAfter(profile.RunTimeout);
-        var stage = "create";
-        string? sessionId = null;
+        var stage = session.Id is null ? "create" : "message";
+        var sessionId = session.Id;
         var start = Stopwatch.GetTimestamp();
         try
         {
-            using (var created = await http.PostAsJsonAsync(new Uri("v1/sessions", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token))
+            if (sessionId is null)
             {
+                using var created = await http.PostAsJsonAsync(new Uri("v1/sessions", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token);
                 if (created.StatusCode != HttpStatusCode.Created)
                 {
                     recorder.Error($"create answered {(int)created.StatusCode}", await created.Content.ReadAsStringAsync(run.Token));
-                    return;
+                    return false;
                 }
                 sessionId = await ReadIdAsync(created, run.Token);
+            }
+            else
+            {
+                using var posted = await http.PostAsJsonAsync(new Uri($"v1/sessions/{sessionId}/messages", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token);
+                if (posted.StatusCode != HttpStatusCode.Accepted)
+                {
+                    recorder.Error($"message answered {(int)posted.StatusCode}", $"session {sessionId}: {await posted.Content.ReadAsStringAsync(run.Token)}");
+                    return false;
+                }
             }
             var createdAt = Stopwatch.GetTimestamp();
 
             stage = "stream";
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"v1/sessions/{sessionId}/events", UriKind.Relative));
+            var after = session.LastSequence;
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"v1/sessions/{sessionId}/events{(after > 0 ? $"?after={after}" : "")}", UriKind.Relative));
             request.Headers.Accept.ParseAdd("text/event-stream");
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, run.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 recorder.Error($"events answered {(int)response.StatusCode}", $"session {sessionId}: {await response.Content.ReadAsStringAsync(run.Token)}");
-                return;
+                return false;
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(run.Token);
-            long expected = 1;
+            var expected = after + 1;
             var events = 0;
             SseItem<string> last = default;
             string? answer = null;
@@ -244,7 +313,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence != expected)
                 {
                     recorder.Error("sequence gap", $"session {sessionId}: expected id {expected}, got '{item.EventId}' ({item.EventType})");
-                    return;
+                    return false;
                 }
                 expected++;
                 events++;
@@ -273,36 +342,39 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
             if (events == 0)
             {
                 recorder.Error("empty stream", $"session {sessionId}: the stream ended without an event");
-                return;
+                return false;
             }
             var status = last.EventType == StatusEventType ? ReadData(last.Data, "status") : null;
             if (status != CompletedStatus)
             {
                 recorder.Error("not completed", $"session {sessionId}: last event #{last.EventId} is {last.EventType} with status '{status}'");
-                return;
+                return false;
             }
             if (profile.Expect is { } expect && answer?.Contains(expect, StringComparison.Ordinal) != true)
             {
                 recorder.Error(WrongAnswer, $"session {sessionId}: '{expect}' is not in the answer \"{answer}\"");
-                return;
+                return false;
             }
             if (runningAt - firstAt > profile.MaxHopWait)
             {
                 recorder.Error(LateStart, $"session {sessionId}: the turn started running {(runningAt - firstAt)?.TotalSeconds:0.0} s after it was created");
-                return;
+                return false;
             }
             if (toolWait > profile.MaxHopWait)
             {
                 recorder.Error(LateToolResult, $"session {sessionId}: a tool result came {toolWait.TotalSeconds:0.0} s after its call");
-                return;
+                return false;
             }
             var lag = closedAt - ReadCreatedAt(last.Data);
             if (lag > profile.MaxStreamLag)
             {
                 recorder.Error(LateStream, $"session {sessionId}: the stream closed {lag.TotalSeconds:0.0} s after the turn ended");
-                return;
+                return false;
             }
             recorder.Completed(createdAt - start, finished - start, events, lag);
+            session.Id = sessionId;
+            session.LastSequence = expected - 1;
+            return true;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -324,6 +396,14 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         {
             recorder.Error($"{stage} bad JSON", $"session {sessionId ?? "(none yet)"}: {ex.Message}");
         }
+        return false;
+    }
+
+    /// <summary>A user's session and the last event of it the user has seen.</summary>
+    private sealed class SessionPosition
+    {
+        public string? Id { get; set; }
+        public long LastSequence { get; set; }
     }
 
     private static async Task<string> ReadIdAsync(HttpResponseMessage created, CancellationToken cancellationToken)
@@ -360,4 +440,7 @@ internal enum Arrival
 
     /// <summary>A fixed rate of new runs, however long they take (what users of a public API do).</summary>
     Open,
+
+    /// <summary>A fixed number of users, each in multi-turn sessions with think time between turns (what people at a chat do).</summary>
+    Conversation,
 }

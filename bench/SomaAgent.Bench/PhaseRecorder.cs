@@ -114,21 +114,27 @@ internal sealed record PhaseResult(
 /// <summary>How often one kind of failure happened, with the first example seen.</summary>
 internal sealed record ErrorCount(string Kind, int Count, string Example);
 
-/// <summary>Latency percentiles in milliseconds (nearest rank).</summary>
-internal sealed record LatencySummary(double P50, double P95, double P99, double Max)
+/// <summary>Latency percentiles (nearest rank) and mean in milliseconds.</summary>
+internal sealed record LatencySummary(double P50, double P95, double P99, double Max, double Mean)
 {
     public static LatencySummary Of(Span<long> stopwatchTicks)
     {
         if (stopwatchTicks.IsEmpty)
         {
-            return new LatencySummary(0, 0, 0, 0);
+            return new LatencySummary(0, 0, 0, 0, 0);
         }
         stopwatchTicks.Sort();
+        var sum = 0.0;
+        foreach (var ticks in stopwatchTicks)
+        {
+            sum += ticks;
+        }
         return new LatencySummary(
             Millis(Rank(stopwatchTicks, 0.50)),
             Millis(Rank(stopwatchTicks, 0.95)),
             Millis(Rank(stopwatchTicks, 0.99)),
-            Millis(stopwatchTicks[^1]));
+            Millis(stopwatchTicks[^1]),
+            Math.Round(sum / stopwatchTicks.Length * 1000.0 / Stopwatch.Frequency, 2));
     }
 
     private static long Rank(Span<long> sorted, double quantile) =>

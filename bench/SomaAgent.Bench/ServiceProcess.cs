@@ -73,6 +73,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["SomaAgent__Models__Simulated__TimePerTokenMs"] = options.TimePerTokenMs == 0 ? null : options.TimePerTokenMs.ToString(CultureInfo.InvariantCulture),
+            ["SomaAgent__Models__Simulated__TimeToFirstTokenMs"] = options.TimeToFirstTokenMs == 0 ? null : options.TimeToFirstTokenMs.ToString(CultureInfo.InvariantCulture),
+            ["SomaAgent__Models__Simulated__ToolCallPauseMs"] = options.ToolCallPauseMs == 0 ? null : options.ToolCallPauseMs.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = options.ServerLogLevel,
             ["ConnectionStrings__postgres"] = options.Store == StoreKind.Postgres ? options.PostgresConnectionString : null,
             ["ConnectionStrings__redis"] = redis,

@@ -43,6 +43,19 @@ public sealed class LoadHarnessSmokeTests
         report.ShouldContain("request");
     }
 
+    [Fact]
+    public async Task A_smoke_run_of_conversations_runs_every_turn_of_multi_turn_sessions_with_think_time()
+    {
+        var (result, _) = await RunSmokeAsync("--arrival", "conversation", "--turns", "3", "--think", "0.2");
+
+        result.GetProperty("arrival").GetString().ShouldBe("conversations of 4 users, 3 turns a session, think 0.2 s");
+        result.GetProperty("errors").GetInt32().ShouldBe(0, result.GetRawText());
+        // Each of the 4 users ends a 3-turn session within the 4 s (about 0.2 s of thought per turn): later turns ran
+        // as messages posted to a session and streamed from its last event.
+        result.GetProperty("runs").GetInt32().ShouldBeGreaterThan(12);
+        result.GetProperty("run_ms").GetProperty("mean").GetDouble().ShouldBeGreaterThan(0);
+    }
+
     private static async Task<(JsonElement Result, string Report)> RunSmokeAsync(params string[] scenario)
     {
         // The harness and the gateway of the build the tests run in (bin/<configuration>/net10.0).
