@@ -12,6 +12,8 @@
 #   eng/bench.sh --scenario tools                       tool-heavy runs (four tool calls in one step)
 #   eng/bench.sh --scenario reads --arrival open --rate 2000 --ramp 10 --clients 200
 #                                                       plain API reads at a fixed rate: the gateway's own overhead
+#   eng/bench.sh --arrival conversation --clients 1000 --think 5 --turns 5 --time-to-first-token-ms 50 --time-per-token-ms 20
+#                                                       users in multi-turn sessions with think time (a run is one turn)
 #   eng/bench.sh --report bench-out                     also bench-out/bench-result.json and bench-report.md (chart)
 #   eng/bench.sh --smoke                                a few seconds at small load (the default tests run this)
 #   eng/bench.sh statements [--store postgres --redis private] [--clients 50 --runs 1000]

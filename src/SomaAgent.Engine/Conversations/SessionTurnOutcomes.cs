@@ -61,8 +61,8 @@ public enum TurnStrategy
 /// <summary>How a request for the next turn ended.</summary>
 public abstract record NextTurn
 {
-    /// <summary>The turn was stored as queued and dispatched.</summary>
-    public sealed record Started(int Turn) : NextTurn;
+    /// <summary>The turn was stored as queued and dispatched; <paramref name="FirstEvents"/> are its first events as announced.</summary>
+    public sealed record Started(int Turn, SessionEventsAppended FirstEvents) : NextTurn;
 
     /// <summary>The input waits behind the running turn <paramref name="RunningTurn"/>, at <paramref name="Position"/> (from 1).</summary>
     public sealed record Queued(int Position, int RunningTurn) : NextTurn;

@@ -98,20 +98,20 @@ public sealed class SessionTurns(
     public async Task<NextTurn> PostAsync(Guid sessionId, string tenantId, string createdBy, IReadOnlyList<InputMessage> input, TurnStrategy strategy, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
-        if (session is null)
+        if (await _sessionForTurnQuery(db, sessionId, cancellationToken) is not { } found || found.Session.TenantId != tenantId)
         {
             return new NextTurn.NotFound();
         }
+        var session = found.Session;
         if (SessionCapsule.Of(session) is { } capsule && capsule.AllowsNoTurnAfter(session.Turn))
         {
             return new NextTurn.LimitReached(capsule.Reference, capsule.MaxTurns!.Value);
         }
         if (strategy == TurnStrategy.Reject)
         {
-            return await StartNextAsync(db, session, input, cancellationToken);
+            return await StartNextAsync(db, found, input, cancellationToken);
         }
-        var outcome = await EnqueueAsync(db, session, createdBy, input, cancellationToken);
+        var outcome = await EnqueueAsync(db, found, createdBy, input, cancellationToken);
         if (strategy == TurnStrategy.Interrupt && outcome is NextTurn.Queued)
         {
             await RequestCancelAsync(sessionId, tenantId, cancellationToken);
@@ -141,14 +141,15 @@ public sealed class SessionTurns(
     }
 
     /// <summary>Starts the next turn if the latest one has ended; otherwise reports what runs.</summary>
-    private async Task<NextTurn> StartNextAsync(SessionDbContext db, SessionRecord session, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> StartNextAsync(SessionDbContext db, SessionForTurn found, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
+        var session = found.Session;
         if (!SessionStatus.IsEnded(session.Status))
         {
             return new NextTurn.Busy(session.Status, session.Turn);
         }
-        return await TryStartAsync(db, session, input, queuedInput: null, cancellationToken)
-            ? new NextTurn.Started(session.Turn)
+        return await TryStartAsync(found, input, queuedInput: null, cancellationToken) is { } started
+            ? new NextTurn.Started(session.Turn, started)
             : new NextTurn.Busy(SessionStatus.Queued, session.Turn);
     }
 
@@ -156,13 +157,14 @@ public sealed class SessionTurns(
     /// Starts the next turn now if the session is idle, else stores the input until the running turn ends
     /// (then the worker, or this call if the turn ended meanwhile, starts it).
     /// </summary>
-    private async Task<NextTurn> EnqueueAsync(SessionDbContext db, SessionRecord session, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> EnqueueAsync(SessionDbContext db, SessionForTurn found, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
+        var session = found.Session;
         var sessionId = session.Id;
         var waiting = await db.QueuedInputs.CountAsync(q => q.SessionId == sessionId, cancellationToken);
-        if (SessionStatus.IsEnded(session.Status) && waiting == 0 && await TryStartAsync(db, session, input, queuedInput: null, cancellationToken))
+        if (SessionStatus.IsEnded(session.Status) && waiting == 0 && await TryStartAsync(found, input, queuedInput: null, cancellationToken) is { } started)
         {
-            return new NextTurn.Started(session.Turn);
+            return new NextTurn.Started(session.Turn, started);
         }
 
         var stored = await writes.WriteAsync(new QueuedInputWrite(new QueuedInputRecord
@@ -192,14 +194,24 @@ public sealed class SessionTurns(
         {
             return false;
         }
-        var session = await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == sessionId, cancellationToken);
-        if (!SessionStatus.IsEnded(session.Status))
+        if (await _sessionForTurnQuery(db, sessionId, cancellationToken) is not { } found || !SessionStatus.IsEnded(found.Session.Status))
         {
             return false;
         }
         var input = JsonSerializer.Deserialize(next.MessagesJson, SessionJsonContext.Wire.ListInputMessage) ?? [];
-        return await TryStartAsync(db, session, input, next.Id, cancellationToken);
+        return await TryStartAsync(found, input, next.Id, cancellationToken) is not null;
     }
+
+    // The session with the ordinal of its last message, in one statement (a next turn numbers its messages after it).
+    // Compiled, per instance: every next turn reads it.
+    private readonly Func<SessionDbContext, Guid, CancellationToken, Task<SessionForTurn?>> _sessionForTurnQuery = EF.CompileAsyncQuery(
+        (SessionDbContext db, Guid sessionId, CancellationToken _) => db.Sessions.AsNoTracking()
+            .Where(s => s.Id == sessionId)
+            .Select(s => new SessionForTurn(s, db.Messages.Where(m => m.SessionId == s.Id).Max(m => (int?)m.Ordinal) ?? -1))
+            .SingleOrDefault());
+
+    /// <summary>A session as a next turn starts from it: the row, and the ordinal of its last message (-1 when it has none).</summary>
+    private sealed record SessionForTurn(SessionRecord Session, int LastOrdinal);
 
     // Compiled: every turn's end asks it, and EF's cache lookup of a LINQ query costs more than the read. Per instance.
     private readonly Func<SessionDbContext, Guid, CancellationToken, Task<QueuedInputRecord?>> _oldestQueuedQuery = EF.CompileAsyncQuery(
@@ -298,27 +310,28 @@ public sealed class SessionTurns(
     }
 
     /// <summary>
-    /// Moves <paramref name="session"/> (as read, ended) to its next turn through the writer. Only one caller wins:
-    /// the write matches the turn that was seen ended. <paramref name="session"/> then describes the new turn.
+    /// Moves <paramref name="found"/>'s session (as read, ended) to its next turn through the writer. Only one caller wins:
+    /// the write matches the turn that was seen ended. The session then describes the new turn, and the
+    /// answer is its first events as announced; null when another start won.
     /// </summary>
-    private async Task<bool> TryStartAsync(SessionDbContext db, SessionRecord session, IReadOnlyList<InputMessage> input, Guid? queuedInput, CancellationToken cancellationToken)
+    private async Task<SessionEventsAppended?> TryStartAsync(SessionForTurn found, IReadOnlyList<InputMessage> input, Guid? queuedInput, CancellationToken cancellationToken)
     {
+        var session = found.Session;
         var now = time.GetUtcNow().UtcDateTime;
         var seenTurn = session.Turn;
         session.Turn++;
         session.Status = SessionStatus.Queued;
-        var lastOrdinal = await LastOrdinalAsync(db, session.Id, cancellationToken);
         var events = new SessionEventBuilder(session);
-        var messages = ToRecords(session, input, lastOrdinal + 1, events, now);
+        var messages = ToRecords(session, input, found.LastOrdinal + 1, events, now);
         events.Status(SessionStatus.Queued, now);
         var (records, announcement) = events.Drain();
 
         if (!await writes.WriteAsync(new TurnStartWrite(session.Id, seenTurn, events.LastSequence, messages, records, queuedInput, now)))
         {
-            return false;
+            return null;
         }
         await PublishAsync(session.Id, session.Turn, announcement, cancellationToken);
-        return true;
+        return announcement;
     }
 
     /// <summary>The ordinal of the session's last message, or -1 when it has none.</summary>

@@ -49,7 +49,7 @@ public static class GatewayExtensions
         services.AddSingleton<SessionQueries>();
         services.AddHttpClient<SessionCapsules>(client => client.BaseAddress = new Uri($"http://{RegistryForwarding.ServiceName}"));
         services.AddSingleton<SessionEventHub>();
-        services.AddSingleton<NewSessionEvents>();
+        services.AddSingleton<StartedTurnEvents>();
         services.AddSingleton<SessionEventStream>();
         services.AddSingleton<ChatCompletionRequestValidator>();
 

@@ -67,21 +67,21 @@ public sealed class SessionEventHub
 /// Feeds <c>session.events</c> into this gateway's hub (every gateway instance reads every event). A
 /// turn's end frees its concurrent-session slot first, so a client that sees the end can start the next turn.
 /// </summary>
-public sealed class SessionEventsAppendedHandler(SessionEventHub hub, NewSessionEvents newSessions, SessionQuota quota) : IBusMessageHandler<SessionEventsAppended>
+public sealed class SessionEventsAppendedHandler(SessionEventHub hub, StartedTurnEvents startedTurns, SessionQuota quota) : IBusMessageHandler<SessionEventsAppended>
 {
     public async Task HandleAsync(SessionEventsAppended message, CancellationToken cancellationToken)
     {
-        // A new session's first events are kept before the quota's round trip, so the stream its client opens as soon
-        // as the create returns finds them; later events are kept with the hub's, after the quota (an end frees its slot first).
-        var begins = message.Events is [{ Sequence: 1 }, ..];
+        // A turn's first events are kept before the quota's round trip, so the stream its client opens as soon as the
+        // request returns finds them; later events are kept with the hub's, after the quota (an end frees its slot first).
+        var begins = message.Events.Any(e => e.StartsTurn);
         if (begins)
         {
-            newSessions.Record(message);
+            startedTurns.Record(message);
         }
         await quota.OnEventsAsync(message, cancellationToken);
         if (!begins)
         {
-            newSessions.Record(message);
+            startedTurns.Record(message);
         }
         hub.Publish(message);
     }

@@ -13,21 +13,21 @@ namespace SomaAgent.Gateway.Sessions;
 /// in between is missed; any gap in the live feed is filled from the store.
 /// </summary>
 public sealed class SessionEventStream(
-    SessionQueries queries, SessionEventHub hub, NewSessionEvents newSessions, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
+    SessionQueries queries, SessionEventHub hub, StartedTurnEvents startedTurns, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
 {
     private const int ReplayPage = 500;
 
     /// <summary>
     /// Opens the stream of a session the caller may see, or null: subscribes to the live feed, then starts from the
-    /// session's events as this gateway saw them stored when it saw the session begin (<see cref="NewSessionEvents"/>),
-    /// else from the store: the state and the first page of stored events in one statement (one snapshot).
+    /// turn's events as this gateway saw them stored when it saw the turn start (<see cref="StartedTurnEvents"/>), else
+    /// from the store: the state and the first page of stored events in one statement (one snapshot).
     /// </summary>
     public async Task<IAsyncEnumerable<SessionEventEnvelope?>?> OpenAsync(Caller caller, Guid sessionId, long after, CancellationToken cancellationToken)
     {
         var subscription = hub.Subscribe(sessionId);
         try
         {
-            if (newSessions.TryTake(sessionId, caller.TenantId, after, out var seen))
+            if (startedTurns.TryTake(sessionId, caller.TenantId, after, out var seen))
             {
                 return ReadAsync(subscription, caller, sessionId, after, new StreamState(seen.Turn, seen.Ended), seen.Events, cancellationToken);
             }

@@ -112,7 +112,7 @@ public static class SessionsApi
         SessionCapsules capsules,
         SessionTurns turns,
         SessionSlot slot,
-        NewSessionEvents newSessions,
+        StartedTurnEvents startedTurns,
         CallerAccessor caller,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -149,7 +149,7 @@ public static class SessionsApi
             case CreateOutcome.Created created:
                 slot.TurnStarted = true;
                 // Kept before the answer, so the stream the client opens next starts here rather than in the store.
-                newSessions.Record(created.FirstEvents);
+                startedTurns.Record(created.FirstEvents);
                 return TypedResults.Created($"/v1/sessions/{created.Session.Id}", ToCreated(created.Session));
             case CreateOutcome.Replayed replayed:
                 http.Response.Headers["Idempotent-Replayed"] = "true";
@@ -211,6 +211,7 @@ public static class SessionsApi
         SessionQueries queries,
         SessionCapsules capsules,
         SessionSlot slot,
+        StartedTurnEvents startedTurns,
         CallerAccessor caller,
         CancellationToken cancellationToken,
         [Description("While a turn runs: `reject` (default) answers 409; `enqueue` keeps the message until the running turn ends; `interrupt` keeps it and cancels the running turn.")] string? strategy = null)
@@ -239,6 +240,11 @@ public static class SessionsApi
         var next = await turns.PostAsync(sessionId, caller.Current.TenantId, caller.Current.Subject, [.. messages.Select(m => m.ToInput())], turnStrategy, cancellationToken);
         // No such session gives back the slot taken for it; a busy session keeps the slot its running turn holds.
         slot.TurnStarted = next is NextTurn.Started or NextTurn.Queued or NextTurn.Busy;
+        if (next is NextTurn.Started { FirstEvents: var firstEvents })
+        {
+            // Kept before the answer, so the stream the client opens next starts here rather than in the store.
+            startedTurns.Record(firstEvents);
+        }
         return next switch
         {
             NextTurn.Started started => TypedResults.Accepted(location, new TurnAccepted(sessionId, SessionStatus.Queued, started.Turn)),

@@ -34,9 +34,9 @@ public sealed class EventStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_first_stream_of_a_new_session_starts_from_what_the_gateway_kept_and_matches_the_store()
+    public async Task The_first_stream_of_a_turn_starts_from_what_the_gateway_kept_and_matches_the_store()
     {
-        var kept = _app.Services.GetRequiredService<NewSessionEvents>();
+        var kept = _app.Services.GetRequiredService<StartedTurnEvents>();
         var id = await _app.CreateSessionAsync(new { input = "What is 6*7?" }, Ct);
         var stored = (await _app.WaitForEndAsync(id, Ct)).GetProperty("events").EnumerateArray().Select(e => e.GetRawText()).ToList();
         kept.Count.ShouldBe(1);
@@ -47,6 +47,30 @@ public sealed class EventStreamTests : IAsyncLifetime
 
         kept.Count.ShouldBe(0, "the first stream takes the kept events");
         streamed.Select(e => e.Data.GetRawText()).ShouldBe(stored);
+    }
+
+    [Fact]
+    public async Task The_stream_of_a_next_turn_from_the_last_event_seen_starts_from_what_the_gateway_kept()
+    {
+        var kept = _app.Services.GetRequiredService<StartedTurnEvents>();
+        var id = await _app.CreateSessionAsync(new { input = "What is 6*7?" }, Ct);
+        using var client = _app.CreateClient();
+        using (var first = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            await SseReader.ReadAllAsync(await first.Content.ReadAsStreamAsync(Ct), Ct);
+        }
+        var lastSeen = (await _app.WaitForEndAsync(id, Ct)).GetProperty("events").GetArrayLength();
+
+        using var posted = await client.PostAsJsonAsync($"/v1/sessions/{id}/messages", new { input = "And 2+2?" }, Ct);
+        posted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var stored = (await _app.WaitForEndAsync(id, Ct, turn: 2)).GetProperty("events").EnumerateArray().Skip(lastSeen).Select(e => e.GetRawText()).ToList();
+        kept.Count.ShouldBe(1);
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events?after={lastSeen}", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var streamed = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct);
+
+        kept.Count.ShouldBe(0, "the turn's first stream takes the kept events");
+        streamed.Select(e => e.Data.GetRawText()).ShouldBe(stored);
+        streamed[0].Data.GetProperty("turn").GetInt32().ShouldBe(2);
     }
 
     [Fact]

@@ -4,31 +4,32 @@ using SomaAgent.Runtime.Messaging;
 namespace SomaAgent.Gateway.Sessions;
 
 /// <summary>
-/// The events of sessions this gateway saw begin, kept from the first one on until the session's first stream opens, so
-/// that stream starts without reading the store: a client creates a session and streams it at once, and that read was
-/// the one store statement of a run that no other could share. Only what was announced is kept, and announcements come
-/// after their events are stored, so the copy is what the store holds. It is used only while it is gapless from
-/// sequence 1; a gap, an out-of-order announcement or a full log drops it, and the stream reads the store as before.
-/// Bounded: a session is kept at most <see cref="Lifetime"/>, at most <see cref="MaxEventsPerSession"/> events each,
-/// <see cref="MaxEvents"/> in all (the oldest sessions go first).
+/// The events of turns this gateway saw start, kept from the turn's first event on until the turn's first stream opens,
+/// so that stream starts without reading the store: a client creates a session (or posts its next message) and streams
+/// it at once, and that read was the one store statement of a turn that no other could share. Only what was announced
+/// is kept, and announcements come after their events are stored, so the copy is what the store holds. It serves a
+/// stream only from a position the copy reaches without a gap (the event before the turn's first, or later); a gap, an
+/// out-of-order announcement or a full log drops it, and the stream reads the store as before. Bounded: a turn is kept
+/// at most <see cref="Lifetime"/>, at most <see cref="MaxEventsPerTurn"/> events each, <see cref="MaxEvents"/> in all
+/// (the oldest go first).
 /// </summary>
-public sealed class NewSessionEvents(TimeProvider time)
+public sealed class StartedTurnEvents(TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
-    public const int MaxEventsPerSession = 128;
+    public const int MaxEventsPerTurn = 128;
     public const int MaxEvents = 32_768;
 
     private readonly ConcurrentDictionary<Guid, Log> _sessions = new();
     private readonly ConcurrentQueue<(Guid SessionId, Log Log)> _arrivals = new();
     private int _events;
 
-    /// <summary>How many sessions are kept now.</summary>
+    /// <summary>How many turns are kept now (one per session at most).</summary>
     public int Count => _sessions.Count;
 
     /// <summary>How many events the kept sessions hold.</summary>
     public int EventCount => Volatile.Read(ref _events);
 
-    /// <summary>Takes in stored events as announced: the first events of a session start its log, later ones extend it.</summary>
+    /// <summary>Takes in stored events as announced: the first events of a turn start its log (replacing the last turn's), later ones extend it.</summary>
     public void Record(SessionEventsAppended appended)
     {
         ArgumentNullException.ThrowIfNull(appended);
@@ -36,32 +37,41 @@ public sealed class NewSessionEvents(TimeProvider time)
         {
             return;
         }
-        if (appended.Events[0].Sequence == 1)
+        if (appended.Events.Any(e => e.StartsTurn))
         {
             var log = new Log(this, appended.TenantId, time.GetTimestamp());
-            if (log.TryAppend(appended.Events) && _sessions.TryAdd(appended.SessionId, log))
+            var existing = _sessions.GetValueOrDefault(appended.SessionId);
+            if (existing is not null && existing.First >= appended.Events[0].Sequence)
             {
+                // A repeated announcement of a turn already kept.
+                return;
+            }
+            if (log.TryAppend(appended.Events) && (existing is null
+                    ? _sessions.TryAdd(appended.SessionId, log)
+                    : _sessions.TryUpdate(appended.SessionId, log, existing)))
+            {
+                existing?.Close();
                 _arrivals.Enqueue((appended.SessionId, log));
             }
             else
             {
-                // A repeated announcement of a session already kept (or too long to keep).
                 log.Close();
             }
             Evict();
             return;
         }
-        if (_sessions.TryGetValue(appended.SessionId, out var existing) && !existing.TryAppend(appended.Events))
+        if (_sessions.TryGetValue(appended.SessionId, out var kept) && !kept.TryAppend(appended.Events))
         {
-            Drop(appended.SessionId, existing);
+            Drop(appended.SessionId, kept);
         }
     }
 
     /// <summary>
     /// Removes the session's log and gives its events after <paramref name="after"/> and whether its latest turn had ended;
-    /// false when it is not kept (or belongs to another tenant: then the store answers, as for any other session).
+    /// false when it is not kept, does not reach back to <paramref name="after"/>, or belongs to another tenant (then the
+    /// store answers, as for any other session).
     /// </summary>
-    public bool TryTake(Guid sessionId, string tenantId, long after, out NewSessionStart start)
+    public bool TryTake(Guid sessionId, string tenantId, long after, out StartedTurnStart start)
     {
         start = default;
         if (!_sessions.TryGetValue(sessionId, out var log) || !string.Equals(log.TenantId, tenantId, StringComparison.Ordinal))
@@ -94,8 +104,8 @@ public sealed class NewSessionEvents(TimeProvider time)
         }
     }
 
-    /// <summary>One session's events from sequence 1, gapless. Counted in the owner's total while open; emptied when closed.</summary>
-    private sealed class Log(NewSessionEvents owner, string tenantId, long started)
+    /// <summary>One turn's events from its first on, gapless. Counted in the owner's total while open; emptied when closed.</summary>
+    private sealed class Log(StartedTurnEvents owner, string tenantId, long started)
     {
         private readonly List<SessionEventEnvelope> _events = [];
         private bool _closed;
@@ -104,13 +114,15 @@ public sealed class NewSessionEvents(TimeProvider time)
         public long Started => started;
         public bool IsClosed { get { lock (_events) { return _closed; } } }
 
+        /// <summary>The sequence of the first event kept (the turn's first); 0 while empty.</summary>
+        public long First { get { lock (_events) { return _events.Count == 0 ? 0 : _events[0].Sequence; } } }
+
         /// <summary>Appends events that follow the last one without a gap; false (and nothing appended) otherwise.</summary>
         public bool TryAppend(IReadOnlyList<SessionEventEnvelope> events)
         {
             lock (_events)
             {
-                var next = _events.Count == 0 ? 1 : _events[^1].Sequence + 1;
-                if (_closed || events[0].Sequence != next || _events.Count + events.Count > MaxEventsPerSession)
+                if (_closed || (_events.Count > 0 && events[0].Sequence != _events[^1].Sequence + 1) || _events.Count + events.Count > MaxEventsPerTurn)
                 {
                     return false;
                 }
@@ -127,18 +139,19 @@ public sealed class NewSessionEvents(TimeProvider time)
             }
         }
 
-        public bool TrySnapshot(long after, out NewSessionStart start)
+        /// <summary>The events after <paramref name="after"/>, if the log reaches back to it; the latest turn and whether it ended.</summary>
+        public bool TrySnapshot(long after, out StartedTurnStart start)
         {
             lock (_events)
             {
                 start = default;
-                if (_closed || _events.Count == 0)
+                if (_closed || _events.Count == 0 || after < _events[0].Sequence - 1)
                 {
                     return false;
                 }
                 var turn = _events[^1].Turn;
                 var ended = _events.FindLastIndex(e => e.Turn == turn && e.EndsTurn) >= 0;
-                start = new NewSessionStart(turn, ended, [.. _events.Where(e => e.Sequence > after)]);
+                start = new StartedTurnStart(turn, ended, [.. _events.Where(e => e.Sequence > after)]);
                 return true;
             }
         }
@@ -158,5 +171,5 @@ public sealed class NewSessionEvents(TimeProvider time)
     }
 }
 
-/// <summary>A stream's start from <see cref="NewSessionEvents"/>: the latest turn, whether it had ended, the events after the client's position.</summary>
-public readonly record struct NewSessionStart(int Turn, bool Ended, List<SessionEventEnvelope> Events);
+/// <summary>A stream's start from <see cref="StartedTurnEvents"/>: the latest turn, whether it had ended, the events after the client's position.</summary>
+public readonly record struct StartedTurnStart(int Turn, bool Ended, List<SessionEventEnvelope> Events);
