@@ -109,7 +109,7 @@ public sealed class SessionTurns(
         }
         if (strategy == TurnStrategy.Reject)
         {
-            return await StartNextAsync(db, found, input, cancellationToken);
+            return await StartNextAsync(found, input, cancellationToken);
         }
         var outcome = await EnqueueAsync(db, found, createdBy, input, cancellationToken);
         if (strategy == TurnStrategy.Interrupt && outcome is NextTurn.Queued)
@@ -141,7 +141,7 @@ public sealed class SessionTurns(
     }
 
     /// <summary>Starts the next turn if the latest one has ended; otherwise reports what runs.</summary>
-    private async Task<NextTurn> StartNextAsync(SessionDbContext db, SessionForTurn found, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> StartNextAsync(SessionForTurn found, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
         var session = found.Session;
         if (!SessionStatus.IsEnded(session.Status))
