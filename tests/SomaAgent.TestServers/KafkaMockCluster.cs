@@ -111,7 +111,9 @@ public sealed partial class KafkaMockCluster : IAsyncDisposable
 
     /// <summary>
     /// Reads a topic from its start with a fresh consumer group: waits up to <paramref name="timeout"/> for the
-    /// first message, then takes the rest until the topic stays quiet for half a second.
+    /// first message, then takes the rest until every partition is read to its end. (A quiet spell is no sign of the
+    /// end: the mock fetches partitions one after another, and under load one partition's messages can come half a
+    /// second after another's.)
     /// </summary>
     public List<ConsumeResult<string, byte[]>> ReadFromStart(string topic, TimeSpan timeout)
     {
@@ -120,17 +122,26 @@ public sealed partial class KafkaMockCluster : IAsyncDisposable
             BootstrapServers = BootstrapServers,
             GroupId = $"reader-{Guid.NewGuid():N}",
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = true,
         }).Build();
         consumer.Subscribe(topic);
         var messages = new List<ConsumeResult<string, byte[]>>();
+        var atEnd = new HashSet<TopicPartition>();
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { } result)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } result)
             {
-                messages.Add(result);
+                continue;
             }
-            else if (messages.Count > 0)
+            if (!result.IsPartitionEOF)
+            {
+                atEnd.Remove(result.TopicPartition);
+                messages.Add(result);
+                continue;
+            }
+            atEnd.Add(result.TopicPartition);
+            if (messages.Count > 0 && consumer.Assignment.Count > 0 && consumer.Assignment.All(atEnd.Contains))
             {
                 break;
             }
