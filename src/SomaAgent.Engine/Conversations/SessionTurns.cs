@@ -111,7 +111,7 @@ public sealed class SessionTurns(
         {
             return await StartNextAsync(found, input, cancellationToken);
         }
-        var outcome = await EnqueueAsync(db, found, createdBy, input, cancellationToken);
+        var outcome = await EnqueueAsync(found, createdBy, input, cancellationToken);
         if (strategy == TurnStrategy.Interrupt && outcome is NextTurn.Queued)
         {
             await RequestCancelAsync(sessionId, tenantId, cancellationToken);
@@ -157,11 +157,12 @@ public sealed class SessionTurns(
     /// Starts the next turn now if the session is idle, else stores the input until the running turn ends
     /// (then the worker, or this call if the turn ended meanwhile, starts it).
     /// </summary>
-    private async Task<NextTurn> EnqueueAsync(SessionDbContext db, SessionForTurn found, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
+    private async Task<NextTurn> EnqueueAsync(SessionForTurn found, string createdBy, IReadOnlyList<InputMessage> input, CancellationToken cancellationToken)
     {
         var session = found.Session;
         var sessionId = session.Id;
-        var waiting = await db.QueuedInputs.CountAsync(q => q.SessionId == sessionId, cancellationToken);
+        // Counted on the session row with the waiting rows, so it was read with the session's status.
+        var waiting = session.QueuedInputs;
         if (SessionStatus.IsEnded(session.Status) && waiting == 0 && await TryStartAsync(found, input, queuedInput: null, cancellationToken) is { } started)
         {
             return new NextTurn.Started(session.Turn, started);
@@ -269,11 +270,12 @@ public sealed class SessionTurns(
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.TenantId == tenantId, cancellationToken);
-            if (session is null || change(SessionCapsule.Of(session), session.Turn) is not { } capsule)
+            if (await _sessionForTurnQuery(db, sessionId, cancellationToken) is not { } found || found.Session.TenantId != tenantId
+                || change(SessionCapsule.Of(found.Session), found.Session.Turn) is not { } capsule)
             {
                 return new AttachOutcome.NotFound();
             }
+            var session = found.Session;
             if (!SessionStatus.IsEnded(session.Status))
             {
                 return new AttachOutcome.Conflict(session.Status, session.Turn);
@@ -283,9 +285,8 @@ public sealed class SessionTurns(
             var seenLastSequence = session.LastSequence;
             var events = new SessionEventBuilder(session);
             events.Add(eventType, capsule, SessionJsonContext.Wire.SessionCapsule, now);
-            var lastOrdinal = await LastOrdinalAsync(db, session.Id, cancellationToken);
             var messages = systemPrompt is { Length: > 0 }
-                ? ToRecords(session, [new InputMessage(MessageRoles.System, systemPrompt)], lastOrdinal + 1, events, now)
+                ? ToRecords(session, [new InputMessage(MessageRoles.System, systemPrompt)], found.LastOrdinal + 1, events, now)
                 : [];
             var (records, announcement) = events.Drain();
             var write = new CapsuleAttachWrite(session.Id, session.Turn, seenLastSequence, events.LastSequence,
@@ -334,9 +335,6 @@ public sealed class SessionTurns(
         return announcement;
     }
 
-    /// <summary>The ordinal of the session's last message, or -1 when it has none.</summary>
-    private static async Task<int> LastOrdinalAsync(SessionDbContext db, Guid sessionId, CancellationToken cancellationToken) =>
-        await db.Messages.Where(m => m.SessionId == sessionId).Select(m => (int?)m.Ordinal).MaxAsync(cancellationToken) ?? -1;
 
     private async Task<IdempotencyRecord?> FindKeyAsync(string tenantId, string key, DateTime now, CancellationToken cancellationToken)
     {
