@@ -14,6 +14,9 @@
 #                                                       plain API reads at a fixed rate: the gateway's own overhead
 #   eng/bench.sh --arrival conversation --clients 1000 --think 5 --turns 5 --time-to-first-token-ms 50 --time-per-token-ms 20
 #                                                       users in multi-turn sessions with think time (a run is one turn)
+#   eng/bench.sh --store postgres --redis private --workers 2 --arrival conversation --clients 500 …
+#                                                       the production shape: 2 Workers processes over librdkafka's
+#                                                       mock cluster (its own process), the gateway hosting none
 #   eng/bench.sh --report bench-out                     also bench-out/bench-result.json and bench-report.md (chart)
 #   eng/bench.sh --smoke                                a few seconds at small load (the default tests run this)
 #   eng/bench.sh statements [--store postgres --redis private] [--clients 50 --runs 1000]
@@ -54,7 +57,7 @@ if [ "${1:-}" = tool-cache ]; then
 fi
 
 dotnet build src/SomaAgent.Gateway -c Release -nologo -v quiet
-[ "${1:-}" = kafka ] && dotnet build src/SomaAgent.Workers -c Release -nologo -v quiet
+dotnet build src/SomaAgent.Workers -c Release -nologo -v quiet
 dotnet build bench/SomaAgent.Bench -c Release -nologo -v quiet
 
 args=("$@")

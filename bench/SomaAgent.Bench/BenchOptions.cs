@@ -47,6 +47,10 @@ internal sealed record BenchOptions
           --time-per-token-ms MS   simulated model pause between streamed pieces (default 0)
           --time-to-first-token-ms MS  simulated model pause before the first piece of a reply (default 0)
           --tool-call-pause-ms MS  simulated model pause before it answers with a tool call (default 0)
+          --workers N              the production shape: the gateway hosts no workers, N Workers processes run the turns
+                                   and tools, all talking over librdkafka's mock cluster (its own process, CPU reported
+                                   as kafka); 0: the gateway hosts them (default 0)
+          --partitions N           with --workers: partitions of every topic (default 6)
           --server-log-level L     Logging:LogLevel:Default of the started gateway (default Warning)
           --server-env KEY=VALUE   extra environment for the started gateway (repeatable), e.g. DOTNET_TieredPGO=0
           --gateway-dll PATH       gateway to start (default src/SomaAgent.Gateway/bin/Release/net10.0/SomaAgent.Gateway.dll)
@@ -76,6 +80,8 @@ internal sealed record BenchOptions
     public int ToolCallPauseMs { get; init; }
     public int TurnsPerSession { get; init; } = 5;
     public TimeSpan ThinkMean { get; init; } = TimeSpan.FromSeconds(5);
+    public int Workers { get; init; }
+    public int Partitions { get; init; } = 6;
     public string ServerLogLevel { get; init; } = "Warning";
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
     public string? GatewayDll { get; init; }
@@ -144,6 +150,8 @@ internal sealed record BenchOptions
                 "--time-per-token-ms" => options with { TimePerTokenMs = NonNegativeInt(name, value) },
                 "--time-to-first-token-ms" => options with { TimeToFirstTokenMs = NonNegativeInt(name, value) },
                 "--tool-call-pause-ms" => options with { ToolCallPauseMs = NonNegativeInt(name, value) },
+                "--workers" => options with { Workers = NonNegativeInt(name, value) },
+                "--partitions" => options with { Partitions = PositiveInt(name, value) },
                 "--server-log-level" => options with { ServerLogLevel = value },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, EnvironmentPair(value)] },
                 "--gateway-dll" => options with { GatewayDll = value },
@@ -163,6 +171,10 @@ internal sealed record BenchOptions
         if (options.Arrival == Arrival.Conversation && options.Scenario == "reads")
         {
             throw new ArgumentException("--arrival conversation drives agent turns; it does not apply to --scenario reads.");
+        }
+        if (options.Workers > 0 && options.Url is not null)
+        {
+            throw new ArgumentException("--workers starts the production shape itself; it does not apply with --url.");
         }
         if (options.ServerPid is not null && options.Url is null)
         {

@@ -38,6 +38,15 @@ internal sealed record LoadProfile(int Clients, string Input, string? Expect, Ti
     /// <summary>Print a progress line every second (to standard error).</summary>
     public bool LiveProgress { get; init; }
 
+    /// <summary>
+    /// Clients behave as a careful client does when servers fail: they retry a create (with an idempotency key) and
+    /// reconnect a broken stream from the last event they saw, instead of counting the run as an error at once.
+    /// </summary>
+    public bool Resilient { get; init; }
+
+    /// <summary>Where the clients note every session they opened and every message accepted (or whose fate is unknown).</summary>
+    public SessionLedger? Ledger { get; init; }
+
     /// <summary>What every scenario holds a run to: its stream closes within 1 s of the turn, each hop within 10 s.</summary>
     public static LoadProfile Standard(int clients, string input, string? expect, TimeSpan runTimeout) =>
         new(clients, input, expect, runTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
@@ -256,7 +265,9 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
     /// <summary>
     /// One agent turn: a new session (when <paramref name="session"/> has none yet) or the session's next message, then
     /// its stream from the last event seen to the turn's end. True when the turn completed as expected; then
-    /// <paramref name="session"/> is at its last event.
+    /// <paramref name="session"/> is at its last event. A <see cref="LoadProfile.Resilient"/> client retries the create
+    /// (with an <c>Idempotency-Key</c>, so a retry cannot open a second session) and reconnects a broken stream from the
+    /// last event it saw.
     /// </summary>
     private async Task<bool> TurnAsync(PhaseRecorder recorder, SessionPosition session, CancellationToken stop)
     {
@@ -269,100 +280,110 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         {
             if (sessionId is null)
             {
-                using var created = await http.PostAsJsonAsync(new Uri("v1/sessions", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token);
-                if (created.StatusCode != HttpStatusCode.Created)
+                sessionId = await CreateAsync(recorder, run.Token);
+                if (sessionId is null)
                 {
-                    recorder.Error($"create answered {(int)created.StatusCode}", await created.Content.ReadAsStringAsync(run.Token));
                     return false;
                 }
-                sessionId = await ReadIdAsync(created, run.Token);
             }
             else
             {
-                using var posted = await http.PostAsJsonAsync(new Uri($"v1/sessions/{sessionId}/messages", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token);
-                if (posted.StatusCode != HttpStatusCode.Accepted)
+                HttpResponseMessage posted;
+                try
                 {
-                    recorder.Error($"message answered {(int)posted.StatusCode}", $"session {sessionId}: {await posted.Content.ReadAsStringAsync(run.Token)}");
-                    return false;
+                    posted = await http.PostAsJsonAsync(new Uri($"v1/sessions/{sessionId}/messages", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+                {
+                    // No answer: the message may have been stored or not.
+                    profile.Ledger?.Unsure(sessionId);
+                    throw;
+                }
+                using (posted)
+                {
+                    if (posted.StatusCode != HttpStatusCode.Accepted)
+                    {
+                        if ((int)posted.StatusCode >= 500)
+                        {
+                            profile.Ledger?.Unsure(sessionId);
+                        }
+                        recorder.Error($"message answered {(int)posted.StatusCode}", $"session {sessionId}: {await posted.Content.ReadAsStringAsync(run.Token)}");
+                        return false;
+                    }
+                    profile.Ledger?.Accepted(sessionId);
                 }
             }
             var createdAt = Stopwatch.GetTimestamp();
 
             stage = "stream";
             var after = session.LastSequence;
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"v1/sessions/{sessionId}/events{(after > 0 ? $"?after={after}" : "")}", UriKind.Relative));
-            request.Headers.Accept.ParseAdd("text/event-stream");
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, run.Token);
-            if (response.StatusCode != HttpStatusCode.OK)
+            var stream = new TurnStream(after + 1);
+            while (true)
             {
-                recorder.Error($"events answered {(int)response.StatusCode}", $"session {sessionId}: {await response.Content.ReadAsStringAsync(run.Token)}");
-                return false;
-            }
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"v1/sessions/{sessionId}/events{(stream.Expected > 1 ? $"?after={stream.Expected - 1}" : "")}", UriKind.Relative));
+                    request.Headers.Accept.ParseAdd("text/event-stream");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, run.Token);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        if (profile.Resilient && (int)response.StatusCode >= 500)
+                        {
+                            await Task.Delay(RetryPause, run.Token);
+                            continue;
+                        }
+                        recorder.Error($"events answered {(int)response.StatusCode}", $"session {sessionId}: {await response.Content.ReadAsStringAsync(run.Token)}");
+                        return false;
+                    }
 
-            await using var body = await response.Content.ReadAsStreamAsync(run.Token);
-            var expected = after + 1;
-            var events = 0;
-            SseItem<string> last = default;
-            string? answer = null;
-            var calls = new Dictionary<string, DateTime>(StringComparer.Ordinal);
-            var toolWait = TimeSpan.Zero;
-            DateTime? firstAt = null;
-            DateTime? runningAt = null;
-            await foreach (var item in SseParser.Create(body).EnumerateAsync(run.Token))
-            {
-                if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence != expected)
-                {
-                    recorder.Error("sequence gap", $"session {sessionId}: expected id {expected}, got '{item.EventId}' ({item.EventType})");
-                    return false;
+                    await using var body = await response.Content.ReadAsStreamAsync(run.Token);
+                    await foreach (var item in SseParser.Create(body).EnumerateAsync(run.Token))
+                    {
+                        if (!stream.Add(item))
+                        {
+                            recorder.Error("sequence gap", $"session {sessionId}: expected id {stream.Expected}, got '{item.EventId}' ({item.EventType})");
+                            return false;
+                        }
+                    }
                 }
-                expected++;
-                events++;
-                last = item;
-                firstAt ??= ReadCreatedAt(item.Data);
-                switch (item.EventType)
+                catch (Exception ex) when (profile.Resilient && ex is HttpRequestException or IOException && !run.IsCancellationRequested)
                 {
-                    case StatusEventType when runningAt is null && ReadData(item.Data, "status") == RunningStatus:
-                        runningAt = ReadCreatedAt(item.Data);
-                        break;
-                    case AnswerEventType:
-                        answer = ReadData(item.Data, "content");
-                        break;
-                    case ToolCallEventType when ReadData(item.Data, "call_id") is { } call:
-                        calls[call] = ReadCreatedAt(item.Data);
-                        break;
-                    case ToolResultEventType when ReadData(item.Data, "call_id") is { } call && calls.TryGetValue(call, out var askedAt):
-                        var waited = ReadCreatedAt(item.Data) - askedAt;
-                        toolWait = waited > toolWait ? waited : toolWait;
-                        break;
+                    // The stream broke (a restarting server, a dropped connection): reconnect after the last event seen.
                 }
+                if (stream.Ended || !profile.Resilient)
+                {
+                    break;
+                }
+                await Task.Delay(RetryPause, run.Token);
             }
             var finished = Stopwatch.GetTimestamp();
             var closedAt = DateTime.UtcNow;
 
-            if (events == 0)
+            if (stream.Events == 0)
             {
                 recorder.Error("empty stream", $"session {sessionId}: the stream ended without an event");
                 return false;
             }
+            var last = stream.Last;
             var status = last.EventType == StatusEventType ? ReadData(last.Data, "status") : null;
             if (status != CompletedStatus)
             {
-                recorder.Error("not completed", $"session {sessionId}: last event #{last.EventId} is {last.EventType} with status '{status}'");
+                recorder.Error(status is null ? "not completed" : $"turn {status}", $"session {sessionId}: last event #{last.EventId} is {last.EventType} with status '{status}' ({ReadData(last.Data, "reason")})");
                 return false;
             }
-            if (profile.Expect is { } expect && answer?.Contains(expect, StringComparison.Ordinal) != true)
+            if (profile.Expect is { } expect && stream.Answer?.Contains(expect, StringComparison.Ordinal) != true)
             {
-                recorder.Error(WrongAnswer, $"session {sessionId}: '{expect}' is not in the answer \"{answer}\"");
+                recorder.Error(WrongAnswer, $"session {sessionId}: '{expect}' is not in the answer \"{stream.Answer}\"");
                 return false;
             }
-            if (runningAt - firstAt > profile.MaxHopWait)
+            if (stream.RunningAt - stream.FirstAt > profile.MaxHopWait)
             {
-                recorder.Error(LateStart, $"session {sessionId}: the turn started running {(runningAt - firstAt)?.TotalSeconds:0.0} s after it was created");
+                recorder.Error(LateStart, $"session {sessionId}: the turn started running {(stream.RunningAt - stream.FirstAt)?.TotalSeconds:0.0} s after it was created");
                 return false;
             }
-            if (toolWait > profile.MaxHopWait)
+            if (stream.ToolWait > profile.MaxHopWait)
             {
-                recorder.Error(LateToolResult, $"session {sessionId}: a tool result came {toolWait.TotalSeconds:0.0} s after its call");
+                recorder.Error(LateToolResult, $"session {sessionId}: a tool result came {stream.ToolWait.TotalSeconds:0.0} s after its call");
                 return false;
             }
             var lag = closedAt - ReadCreatedAt(last.Data);
@@ -371,9 +392,9 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 recorder.Error(LateStream, $"session {sessionId}: the stream closed {lag.TotalSeconds:0.0} s after the turn ended");
                 return false;
             }
-            recorder.Completed(createdAt - start, finished - start, events, lag);
+            recorder.Completed(createdAt - start, finished - start, stream.Events, lag);
             session.Id = sessionId;
-            session.LastSequence = expected - 1;
+            session.LastSequence = stream.Expected - 1;
             return true;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -397,6 +418,102 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
             recorder.Error($"{stage} bad JSON", $"session {sessionId ?? "(none yet)"}: {ex.Message}");
         }
         return false;
+    }
+
+    /// <summary>How long a resilient client waits before it tries again.</summary>
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// <c>POST /v1/sessions</c>; the new session's id, or null after recording why not. A resilient client sends an
+    /// <c>Idempotency-Key</c> and tries again, with the same key, when the answer is a server error or never comes.
+    /// </summary>
+    private async Task<string?> CreateAsync(PhaseRecorder recorder, CancellationToken cancellationToken)
+    {
+        var key = profile.Resilient ? Guid.NewGuid().ToString("N") : null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var retry = profile.Resilient && attempt < 20;
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("v1/sessions", UriKind.Relative))
+                {
+                    Content = JsonContent.Create(new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest),
+                };
+                if (key is not null)
+                {
+                    request.Headers.Add("Idempotency-Key", key);
+                }
+                using var created = await http.SendAsync(request, cancellationToken);
+                if (created.StatusCode == HttpStatusCode.Created)
+                {
+                    var id = await ReadIdAsync(created, cancellationToken);
+                    profile.Ledger?.Accepted(id);
+                    return id;
+                }
+                if (!retry || (int)created.StatusCode < 500)
+                {
+                    recorder.Error($"create answered {(int)created.StatusCode}", await created.Content.ReadAsStringAsync(cancellationToken));
+                    return null;
+                }
+            }
+            catch (HttpRequestException) when (retry)
+            {
+            }
+            await Task.Delay(RetryPause, cancellationToken);
+        }
+    }
+
+    /// <summary>What a turn's stream showed so far, across reconnects: the next id due, the last event, the answer, the hops' timing.</summary>
+    private sealed class TurnStream(long firstExpected)
+    {
+        private readonly Dictionary<string, DateTime> _calls = new(StringComparer.Ordinal);
+
+        public long Expected { get; private set; } = firstExpected;
+
+        public int Events { get; private set; }
+
+        public SseItem<string> Last { get; private set; }
+
+        public string? Answer { get; private set; }
+
+        public DateTime? FirstAt { get; private set; }
+
+        public DateTime? RunningAt { get; private set; }
+
+        public TimeSpan ToolWait { get; private set; }
+
+        /// <summary>Whether the last event ends the turn (a <c>status</c> of completed, failed or cancelled).</summary>
+        public bool Ended => Events > 0 && Last.EventType == StatusEventType && ReadData(Last.Data, "status") is CompletedStatus or "failed" or "cancelled";
+
+        /// <summary>Takes the next event; false when its id is not the one due.</summary>
+        public bool Add(SseItem<string> item)
+        {
+            if (!long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence != Expected)
+            {
+                return false;
+            }
+            Expected++;
+            Events++;
+            Last = item;
+            FirstAt ??= ReadCreatedAt(item.Data);
+            switch (item.EventType)
+            {
+                case StatusEventType when RunningAt is null && ReadData(item.Data, "status") == RunningStatus:
+                    RunningAt = ReadCreatedAt(item.Data);
+                    break;
+                case AnswerEventType:
+                    Answer = ReadData(item.Data, "content");
+                    break;
+                case ToolCallEventType when ReadData(item.Data, "call_id") is { } call:
+                    _calls[call] = ReadCreatedAt(item.Data);
+                    break;
+                case ToolResultEventType when ReadData(item.Data, "call_id") is { } call && _calls.TryGetValue(call, out var askedAt):
+                    var waited = ReadCreatedAt(item.Data) - askedAt;
+                    ToolWait = waited > ToolWait ? waited : ToolWait;
+                    break;
+            }
+            return true;
+        }
     }
 
     /// <summary>A user's session and the last event of it the user has seen.</summary>

@@ -23,6 +23,15 @@ if (args is [KafkaBench.Scenario, .. var kafkaArgs])
 {
     return await KafkaBench.RunAsync(kafkaArgs);
 }
+if (args is [SomaAgent.Bench.Faults.FaultBench.Scenario, .. var faultArgs])
+{
+    return await SomaAgent.Bench.Faults.FaultBench.RunAsync(faultArgs);
+}
+if (args is [KafkaClusterHost.Scenario, .. var clusterArgs])
+{
+    return await KafkaClusterHost.RunAsync(clusterArgs);
+}
+
 if (args is ["--help" or "-h"])
 {
     Console.WriteLine(BenchOptions.Usage);
@@ -47,8 +56,14 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 await using var redis = options.Redis == "private" ? await RedisProcess.StartAsync(interrupted.Token) : null;
-await using var gateway = options.Url is null ? await ServiceProcess.StartGatewayAsync(options, interrupted.Token, redis?.ConnectionString ?? options.Redis) : null;
-List<(string Name, int Pid)> backing = [];
+await using var kafka = options.Workers > 0 ? await KafkaClusterProcess.StartAsync(options.Partitions, replication: 3, interrupted.Token) : null;
+await using var gateway = options.Url is null ? await ServiceProcess.StartGatewayAsync(options, interrupted.Token, redis?.ConnectionString ?? options.Redis, kafka?.BootstrapServers) : null;
+await using var workers = options.Workers > 0 ? await WorkerPool.StartAsync(gateway!, options.Workers, interrupted.Token) : null;
+List<(string Name, int Pid)> backing = [.. (workers?.Running ?? []).Select(w => (w.Name, w.Pid))];
+if (kafka is not null)
+{
+    backing.Add(("kafka", kafka.Pid));
+}
 if (options.StorePid is { } storePid)
 {
     backing.Add(("postgres", storePid));
@@ -99,6 +114,10 @@ if (options.ReportDirectory is { } reports)
     Console.WriteLine($"bench: report in {Path.Combine(reports, BenchReport.MarkdownFile)}");
 }
 
+if (workers is not null)
+{
+    await workers.DisposeAsync();
+}
 if (gateway is not null)
 {
     await gateway.DisposeAsync();

@@ -13,14 +13,16 @@ internal sealed class RedisProcess : IAsyncDisposable
     private static readonly string[] Binaries = ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Process _process;
     private readonly DirectoryInfo _root;
+    private readonly int _port;
+    private Process _process;
 
-    private RedisProcess(Process process, DirectoryInfo root, string connectionString)
+    private RedisProcess(Process process, DirectoryInfo root, int port)
     {
         _process = process;
         _root = root;
-        ConnectionString = connectionString;
+        _port = port;
+        ConnectionString = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
     }
 
     /// <summary>StackExchange.Redis connection string, <c>127.0.0.1:port</c>.</summary>
@@ -30,10 +32,39 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     public static async Task<RedisProcess> StartAsync(CancellationToken cancellationToken)
     {
-        var binary = Binaries.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("redis-server is missing; run eng/install-test-deps.sh (installs redis-server), then run the bench again.");
         var root = Directory.CreateTempSubdirectory("somaagent-bench-redis-");
         var port = ServiceProcess.FreeLoopbackPort();
+        var redis = new RedisProcess(Launch(root, port), root, port);
+        try
+        {
+            await redis.WaitReadyAsync(cancellationToken);
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+        return redis;
+    }
+
+    /// <summary>
+    /// Kills the server (SIGKILL: it persists nothing, so everything it held is gone, as after a crash) and starts a
+    /// new one on the same port after <paramref name="down"/>.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan down, CancellationToken cancellationToken)
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync(cancellationToken);
+        _process.Dispose();
+        await Task.Delay(down, cancellationToken);
+        _process = Launch(_root, _port);
+        await WaitReadyAsync(cancellationToken);
+    }
+
+    private static Process Launch(DirectoryInfo root, int port)
+    {
+        var binary = Binaries.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("redis-server is missing; run eng/install-test-deps.sh (installs redis-server), then run the bench again.");
         var startInfo = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
@@ -51,29 +82,24 @@ internal sealed class RedisProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return process;
+    }
 
-        var redis = new RedisProcess(process, root, $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        try
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        while (true)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(StartTimeout);
-            while (true)
+            try
             {
-                try
-                {
-                    await redis.PingAsync();
-                    return redis;
-                }
-                catch (RedisConnectionException) when (!process.HasExited)
-                {
-                    await Task.Delay(50, timeout.Token);
-                }
+                await PingAsync();
+                return;
             }
-        }
-        catch
-        {
-            await redis.DisposeAsync();
-            throw;
+            catch (RedisConnectionException) when (!_process.HasExited)
+            {
+                await Task.Delay(50, timeout.Token);
+            }
         }
     }
 

@@ -46,6 +46,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>The platform-admin key the bench sends (a gateway with authentication on); null when none.</summary>
     public string? ApiKey { get; private set; }
 
+    /// <summary>What every service of the run is started with (the gateway's environment without its bootstrap key).</summary>
+    public IReadOnlyDictionary<string, string?> SharedEnvironment { get; private set; } = new Dictionary<string, string?>();
+
     public int Pid => _process.Id;
 
     /// <summary>Exit code and shutdown time once stopped; null while running.</summary>
@@ -57,9 +60,10 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>
     /// The gateway the default scenario drives, started the way a user starts it: <c>dotnet SomaAgent.Gateway.dll</c>
     /// from an empty working folder, Development environment, default settings (its data in its data home, here a
-    /// temp folder as <c>XDG_DATA_HOME</c>), authentication on with a bootstrap key, the chosen store.
+    /// temp folder as <c>XDG_DATA_HOME</c>), authentication on with a bootstrap key, the chosen store. With
+    /// <paramref name="kafka"/> it is the production shape's gateway: it hosts no workers and talks to them over Kafka.
     /// </summary>
-    public static async Task<ServiceProcess> StartGatewayAsync(BenchOptions options, CancellationToken cancellationToken, string? redis = null)
+    public static async Task<ServiceProcess> StartGatewayAsync(BenchOptions options, CancellationToken cancellationToken, string? redis = null, string? kafka = null)
     {
         var dll = options.GatewayDll ?? BuiltDll("SomaAgent.Gateway");
         var dataDirectory = Directory.CreateTempSubdirectory("somaagent-bench-");
@@ -68,7 +72,6 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         var apiKey = "sk-bench-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var env = new Dictionary<string, string?>
         {
-            ["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey,
             ["XDG_DATA_HOME"] = dataDirectory.CreateSubdirectory("home").FullName,
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_ENVIRONMENT"] = "Development",
@@ -79,14 +82,30 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             ["ConnectionStrings__postgres"] = options.Store == StoreKind.Postgres ? options.PostgresConnectionString : null,
             ["ConnectionStrings__redis"] = redis,
         };
+        if (kafka is not null)
+        {
+            env["ConnectionStrings__kafka"] = kafka;
+            env["SomaAgent__Gateway__HostWorkers"] = "false";
+            env["SomaAgent__Kafka__Partitions"] = options.Partitions.ToString(CultureInfo.InvariantCulture);
+            // The mock broker always waits a fetch out (shared ENVIRONMENT.md); a real one answers when data arrives.
+            env["SomaAgent__Kafka__FetchWaitMaxMs"] = "10";
+        }
         foreach (var (key, value) in options.ServerEnvironment)
         {
             env[key] = value;
         }
-        var gateway = await StartAsync("gateway", dll, env, dataDirectory, ownsDataDirectory: true, cancellationToken, workingDirectory: workingDirectory.FullName);
+        var gateway = await StartAsync("gateway", dll, new Dictionary<string, string?>(env) { ["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey }, dataDirectory, ownsDataDirectory: true, cancellationToken, workingDirectory: workingDirectory.FullName);
         gateway.ApiKey = apiKey;
+        gateway.SharedEnvironment = env;
         return gateway;
     }
+
+    /// <summary>
+    /// A Workers process beside <paramref name="gateway"/>: the same store, Redis, Kafka and model settings, and the
+    /// same data home; its log goes next to the gateway's.
+    /// </summary>
+    public static Task<ServiceProcess> StartWorkersAsync(ServiceProcess gateway, string name, CancellationToken cancellationToken, string? dll = null) =>
+        StartAsync(name, dll ?? BuiltDll("SomaAgent.Workers"), gateway.SharedEnvironment, gateway._dataDirectory, ownsDataDirectory: false, cancellationToken);
 
     /// <summary>
     /// Starts <paramref name="dll"/> on a free loopback port (<c>GATEWAY_PORT</c> and <c>ASPNETCORE_URLS</c>) in
@@ -154,6 +173,19 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>The process's user + system CPU so far, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
     public static TimeSpan ReadCpu(int pid) => ProcessCpu.Read(pid);
+
+    /// <summary>Kills the process at once (SIGKILL), as a crashed node or an out-of-memory kill would: no handover, no flush.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        _cpuAtStop = ReadCpu(_process.Id);
+        _process.Kill();
+        await _process.WaitForExitAsync(CancellationToken.None);
+        StopSummary = "killed (SIGKILL)";
+    }
 
     /// <summary>Stops the process (SIGTERM, SIGKILL after 15 s) and removes its data directory if it owns it.</summary>
     public async ValueTask DisposeAsync()
