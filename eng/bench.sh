@@ -32,6 +32,17 @@
 #   eng/bench.sh kafka --store postgres                 on a private PostgreSQL 15
 #   eng/bench.sh kafka --help
 #
+# Many open streams: sessions each followed by an SSE stream (?follow=true) on one gateway, idle, then all given a turn:
+#   eng/bench.sh streams --sessions 10000 --idle 30      gateway RSS and CPU, every event delivered, delivery delay
+#   eng/bench.sh streams --help
+#
+# The fault run: the production shape (private PostgreSQL, Redis, a mock Kafka cluster in its own process, a gateway,
+# Workers processes) under conversation load while a worker is SIGKILLed and Redis, PostgreSQL and a broker restart;
+# then every session is checked (each turn ended, logs gapless, accepted messages stored once):
+#   eng/bench.sh faults --result docs/results/faults.json
+#   eng/bench.sh faults --smoke                         20 users, a fault every 6 s (the default tests run this)
+#   eng/bench.sh faults --help
+#
 # The registry scenario: publish and download 100 KB and 10 MB capsules through the gateway and directly, then
 # search a database of 10,000 capsules (a gateway and a registry as child processes on one SQLite store):
 #   eng/bench.sh registry                               see `eng/bench.sh registry --help`

@@ -18,4 +18,5 @@ internal sealed record SessionCreated(string? Id);
 [JsonSerializable(typeof(CalculatorArguments))]
 [JsonSerializable(typeof(ToolCacheResult))]
 [JsonSerializable(typeof(KafkaBenchResult))]
+[JsonSerializable(typeof(SomaAgent.Bench.Streams.StreamsBenchResult))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

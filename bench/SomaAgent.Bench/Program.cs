@@ -23,6 +23,10 @@ if (args is [KafkaBench.Scenario, .. var kafkaArgs])
 {
     return await KafkaBench.RunAsync(kafkaArgs);
 }
+if (args is [SomaAgent.Bench.Streams.StreamsBench.Scenario, .. var streamArgs])
+{
+    return await SomaAgent.Bench.Streams.StreamsBench.RunAsync(streamArgs);
+}
 if (args is [SomaAgent.Bench.Faults.FaultBench.Scenario, .. var faultArgs])
 {
     return await SomaAgent.Bench.Faults.FaultBench.RunAsync(faultArgs);

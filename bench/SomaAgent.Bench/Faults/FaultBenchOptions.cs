@@ -17,7 +17,7 @@ internal sealed record FaultBenchOptions
         user message stored once. Prints a table and writes the JSON result to --result. Exits 0 only when nothing was
         lost or duplicated. Loopback only, bounded in time.
 
-          --users N                concurrent users (default 250: about half of what 2 cores sustain in this shape)
+          --users N                concurrent users (default 350: about half of what 2 cores sustain in this shape)
           --think S                mean think time between a user's turns, exponential (default 5)
           --turns N                turns per session (default 5)
           --fault-every S          seconds between faults; the load runs 5 times this (default 30)
@@ -31,7 +31,7 @@ internal sealed record FaultBenchOptions
           --smoke                  20 users, a fault every 6 s, 60 s drain: checks the harness and the guarantees quickly
         """;
 
-    public int Users { get; init; } = 250;
+    public int Users { get; init; } = 350;
     public TimeSpan ThinkMean { get; init; } = TimeSpan.FromSeconds(5);
     public int Turns { get; init; } = 5;
     public TimeSpan FaultEvery { get; init; } = TimeSpan.FromSeconds(30);

@@ -40,6 +40,7 @@ public static class GatewayExtensions
         services.AddSingleton<IProblemDetailsWriter, OpenAIProblemDetailsWriter>();
         services.AddSomaAgentProblemDetails("gateway");
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         services.AddGatewayOpenApi();
 
         builder.AddGatewaySecurity();

@@ -9,8 +9,9 @@ namespace SomaAgent.Gateway.Sessions;
 
 /// <summary>
 /// One SSE stream of a session: the stored events after the client's position, then live ones, each exactly
-/// once and in order, until the latest turn ends. It subscribes before reading the store, so nothing stored
-/// in between is missed; any gap in the live feed is filled from the store.
+/// once and in order, until the latest turn ends, or, when it follows the session, until the client leaves. It
+/// subscribes before reading the store, so nothing stored in between is missed; any gap in the live feed is filled
+/// from the store.
 /// </summary>
 public sealed class SessionEventStream(
     SessionQueries queries, SessionEventHub hub, StartedTurnEvents startedTurns, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
@@ -18,23 +19,31 @@ public sealed class SessionEventStream(
     private const int ReplayPage = 500;
 
     /// <summary>
+    /// A stream that follows a session between turns re-reads the store on every this many quiet spells (each
+    /// <see cref="Configuration.GatewayOptions.StreamIdleSeconds"/>): a quiet spell there is the norm, and ten
+    /// thousand idle streams must not each cost a read every few seconds. A gap in the live feed is filled at once.
+    /// </summary>
+    private const int FollowingRecheckEvery = 24;
+
+    /// <summary>
     /// Opens the stream of a session the caller may see, or null: subscribes to the live feed, then starts from the
     /// turn's events as this gateway saw them stored when it saw the turn start (<see cref="StartedTurnEvents"/>), else
     /// from the store: the state and the first page of stored events in one statement (one snapshot).
     /// </summary>
-    public async Task<IAsyncEnumerable<SessionEventEnvelope?>?> OpenAsync(Caller caller, Guid sessionId, long after, CancellationToken cancellationToken)
+    /// <param name="follow">Keep the stream open after the turn ends, across the session's next turns.</param>
+    public async Task<IAsyncEnumerable<SessionEventEnvelope?>?> OpenAsync(Caller caller, Guid sessionId, long after, bool follow, CancellationToken cancellationToken)
     {
         var subscription = hub.Subscribe(sessionId);
         try
         {
             if (startedTurns.TryTake(sessionId, caller.TenantId, after, out var seen))
             {
-                return ReadAsync(subscription, caller, sessionId, after, new StreamState(seen.Turn, seen.Ended), seen.Events, cancellationToken);
+                return ReadAsync(subscription, caller, sessionId, after, new StreamState(seen.Turn, seen.Ended), seen.Events, follow, cancellationToken);
             }
             if (await queries.GetStreamStartAsync(caller, sessionId, after, ReplayPage, cancellationToken) is { } start)
             {
                 return ReadAsync(subscription, caller, sessionId, after, StreamState.Of(start.Status, start.Turn),
-                    [.. start.Events.Select(SessionEventBuilder.ToEnvelope)], cancellationToken);
+                    [.. start.Events.Select(SessionEventBuilder.ToEnvelope)], follow, cancellationToken);
             }
         }
         catch
@@ -54,7 +63,7 @@ public sealed class SessionEventStream(
         Caller caller, Guid sessionId, long after, (string Status, int Turn) state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribed when enumerated, so a stream that is never read holds nothing.
-        await foreach (var envelope in ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, StreamState.Of(state.Status, state.Turn), firstPage: null, cancellationToken))
+        await foreach (var envelope in ReadAsync(hub.Subscribe(sessionId), caller, sessionId, after, StreamState.Of(state.Status, state.Turn), firstPage: null, follow: false, cancellationToken))
         {
             yield return envelope;
         }
@@ -66,15 +75,18 @@ public sealed class SessionEventStream(
     /// <paramref name="state"/> in one snapshot.
     /// </summary>
     private async IAsyncEnumerable<SessionEventEnvelope?> ReadAsync(SessionEventHub.Subscription subscription,
-        Caller caller, Guid sessionId, long after, StreamState state, List<SessionEventEnvelope>? firstPage,
+        Caller caller, Guid sessionId, long after, StreamState state, List<SessionEventEnvelope>? firstPage, bool follow,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var _ = subscription;
-        var turn = state.Turn;
+        // Following, the stream never ends on a turn's end: it reads every turn, and waits between them.
+        var turn = follow ? int.MaxValue : state.Turn;
         StreamState? known = state;
         var last = after;
         var fromStore = new List<SessionEventEnvelope>();
         var readStore = true;
+        var betweenTurns = state.Ended;
+        var quietSpells = 0;
 
         while (true)
         {
@@ -83,8 +95,11 @@ public sealed class SessionEventStream(
                 // Read the state first (the caller's read serves the first pass): if the turn had ended by then,
                 // its last event is already stored, so a replay that does not reach it means the client has it
                 // (a Last-Event-ID at or past the end).
-                known ??= await queries.GetStateAsync(caller, sessionId, cancellationToken) is { } read ? StreamState.Of(read.Status, read.Turn) : null;
-                var endedBefore = known is not { } current || (current.Turn == turn && current.Ended);
+                if (!follow)
+                {
+                    known ??= await queries.GetStateAsync(caller, sessionId, cancellationToken) is { } read ? StreamState.Of(read.Status, read.Turn) : null;
+                }
+                var endedBefore = !follow && (known is not { } current || (current.Turn == turn && current.Ended));
                 known = null;
                 fromStore.Clear();
                 var passedTurn = await ReplayAsync(caller, sessionId, last, turn, firstPage, fromStore, cancellationToken);
@@ -92,6 +107,7 @@ public sealed class SessionEventStream(
                 foreach (var stored in fromStore)
                 {
                     last = stored.Sequence;
+                    betweenTurns = stored.EndsTurn;
                     yield return stored;
                 }
                 if (passedTurn || endedBefore)
@@ -106,6 +122,11 @@ public sealed class SessionEventStream(
             if (readStore)
             {
                 yield return null;
+                readStore = !follow || !betweenTurns || ++quietSpells % FollowingRecheckEvery == 0;
+                if (!readStore)
+                {
+                    continue;
+                }
             }
             while (!readStore && subscription.Reader.TryRead(out var live))
             {
@@ -124,6 +145,7 @@ public sealed class SessionEventStream(
                     break;
                 }
                 last = live.Sequence;
+                betweenTurns = live.EndsTurn;
                 yield return live;
                 if (live.EndsTurn && live.Turn >= turn)
                 {

@@ -98,7 +98,7 @@ public static class SessionsApi
             .RequiresAccess(ResourceTypes.Session, Problem.SessionNotFound)
             .RequireAuthorization(ApiKeyScopes.SessionsRead)
             .WithSummary("Stream the session's events (Server-Sent Events)")
-            .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends.")
+            .WithDescription("Each SSE message has `id:` = the event's sequence and `event:` = its type. Reconnect with `Last-Event-ID` (or `?after=`) to get exactly the events after it, then live ones. The stream ends when the latest turn ends, unless `follow=true` keeps it open for the next turns.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -323,6 +323,7 @@ public static class SessionsApi
         [Description("The session id (a UUID).")] string id,
         [FromHeader(Name = "Last-Event-ID"), Description("The sequence of the last event the client has; the stream resumes after it.")] string? lastEventId,
         [Description("Alternative to Last-Event-ID for clients that cannot set headers.")] long? after,
+        [Description("`true` keeps the stream open after the turn ends: it carries the session's next turns too, with keep-alive comments in between, until the client closes it.")] bool? follow,
         SessionEventStream stream,
         CallerAccessor caller,
         CancellationToken cancellationToken)
@@ -340,7 +341,7 @@ public static class SessionsApi
         {
             return Problem.Validation("Last-Event-ID", $"Last-Event-ID must be an event sequence (a whole number of 0 or more), got '{Problem.Truncate(lastEventId)}'.");
         }
-        var events = await stream.OpenAsync(caller.Current, sessionId, position, cancellationToken);
+        var events = await stream.OpenAsync(caller.Current, sessionId, position, follow ?? false, cancellationToken);
         if (events is null)
         {
             return Problem.SessionNotFound(sessionId);

@@ -55,6 +55,7 @@ public static class ProblemCatalog
     public static ProblemKind AccessCheckUnavailable { get; } = new(TypePrefix + "access-check-unavailable", "Access check unavailable", StatusCodes.Status503ServiceUnavailable);
     public static ProblemKind ArtifactStoreUnavailable { get; } = new(TypePrefix + "artifact-store-unavailable", "Artifact storage unavailable", StatusCodes.Status503ServiceUnavailable);
     public static ProblemKind RegistryUnavailable { get; } = new(TypePrefix + "registry-unavailable", "Registry unavailable", StatusCodes.Status503ServiceUnavailable);
+    public static ProblemKind StoreUnavailable { get; } = new(TypePrefix + "store-unavailable", "Session store unavailable", StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>Every kind above, for the tests that keep types stable and the docs that list them.</summary>
     public static IReadOnlyList<ProblemKind> All { get; } =
@@ -63,6 +64,6 @@ public static class ProblemCatalog
         MethodNotAllowed, SessionNotFound, KeyNotFound, TenantNotFound, CapsuleNotFound, SigningKeyNotFound, InstallationNotFound, TenantExists,
         CapsuleVersionExists, SigningKeyExists, InstallationExists, TurnInProgress, TurnNotRunning, TurnLimitReached, CapsuleYanked, InvalidCapsule, SignatureRejected,
         IdempotencyKeyReused, Unauthorized, InsufficientScope, TenantMismatch, DeniedByPolicy, CapsuleNameTaken, NotCapsuleOwner, RateLimited,
-        Internal, PolicyUnavailable, AccessCheckUnavailable, ArtifactStoreUnavailable, RegistryUnavailable,
+        Internal, PolicyUnavailable, AccessCheckUnavailable, ArtifactStoreUnavailable, RegistryUnavailable, StoreUnavailable,
     ];
 }

@@ -56,16 +56,55 @@ public sealed class LoadHarnessSmokeTests
         result.GetProperty("run_ms").GetProperty("mean").GetDouble().ShouldBeGreaterThan(0);
     }
 
+    [Fact]
+    public async Task A_smoke_fault_run_kills_and_restarts_every_server_kind_under_load_and_loses_nothing()
+    {
+        var folder = Directory.CreateTempSubdirectory("somaagent-bench-faults-").FullName;
+        var resultPath = Path.Combine(folder, "faults.json");
+
+        var (exitCode, output) = await CommandLine.RunAsync("dotnet", AppModel.RepositoryRoot, TimeSpan.FromMinutes(4), [BenchDll, "faults", "--smoke", "--result", resultPath]);
+
+        exitCode.ShouldBe(0, output);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(resultPath, Ct));
+        var result = json.RootElement;
+        result.GetProperty("faults_injected").EnumerateArray().Select(f => f.GetProperty("fault").GetString())
+            .ShouldBe(["worker killed", "redis restarted", "postgres restarted", "kafka broker stopped"]);
+        result.GetProperty("lost").GetInt32().ShouldBe(0, output);
+        result.GetProperty("duplicated").GetInt32().ShouldBe(0, output);
+        result.GetProperty("truncated_partitions").GetArrayLength().ShouldBe(0);
+        result.GetProperty("turns_completed").GetInt32().ShouldBeGreaterThan(0);
+        result.GetProperty("turns").GetInt32().ShouldBe(
+            result.GetProperty("turns_completed").GetInt32() + result.GetProperty("failed_with_reason").GetInt32() + result.GetProperty("turns_cancelled").GetInt32());
+        result.GetProperty("command").GetString().ShouldBe($"eng/bench.sh faults --smoke --result {resultPath}");
+    }
+
+    [Fact]
+    public async Task A_smoke_run_of_following_streams_delivers_every_event_of_a_turn_to_every_open_stream()
+    {
+        var (exitCode, output) = await CommandLine.RunAsync("dotnet", AppModel.RepositoryRoot, TimeSpan.FromMinutes(2), [BenchDll, "streams", "--sessions", "200", "--idle", "2", "--gateway-dll", GatewayDll]);
+
+        exitCode.ShouldBe(0, output);
+        using var json = JsonDocument.Parse(output.Split('\n').Last(line => line.StartsWith('{')));
+        var result = json.RootElement;
+        result.GetProperty("open_after_idle").GetInt32().ShouldBe(200);
+        result.GetProperty("streams_with_turn").GetInt32().ShouldBe(200);
+        result.GetProperty("events_received").GetInt64().ShouldBe(result.GetProperty("events_stored").GetInt64());
+        result.GetProperty("idle_rss_after_mb").GetDouble().ShouldBeGreaterThan(0);
+        result.GetProperty("delivery_ms").GetProperty("p95").GetDouble().ShouldBeGreaterThan(0);
+    }
+
+    /// <summary>The build the tests run in (bin/&lt;configuration&gt;/net10.0).</summary>
+    private static string Configuration => new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    private static string BenchDll => Path.Combine(AppModel.RepositoryRoot, "bench", "SomaAgent.Bench", "bin", Configuration, "net10.0", "SomaAgent.Bench.dll");
+
+    private static string GatewayDll => Path.Combine(AppModel.RepositoryRoot, "src", "SomaAgent.Gateway", "bin", Configuration, "net10.0", "SomaAgent.Gateway.dll");
+
     private static async Task<(JsonElement Result, string Report)> RunSmokeAsync(params string[] scenario)
     {
-        // The harness and the gateway of the build the tests run in (bin/<configuration>/net10.0).
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        var root = AppModel.RepositoryRoot;
-        var bench = Path.Combine(root, "bench", "SomaAgent.Bench", "bin", configuration, "net10.0", "SomaAgent.Bench.dll");
-        var gateway = Path.Combine(root, "src", "SomaAgent.Gateway", "bin", configuration, "net10.0", "SomaAgent.Gateway.dll");
         var reports = Directory.CreateTempSubdirectory("somaagent-bench-smoke-").FullName;
 
-        var (exitCode, output) = await CommandLine.RunAsync("dotnet", root, [bench, "--smoke", "--gateway-dll", gateway, "--report", reports, .. scenario]);
+        var (exitCode, output) = await CommandLine.RunAsync("dotnet", AppModel.RepositoryRoot, [BenchDll, "--smoke", "--gateway-dll", GatewayDll, "--report", reports, .. scenario]);
 
         exitCode.ShouldBe(0, output);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(reports, "bench-result.json"), Ct));

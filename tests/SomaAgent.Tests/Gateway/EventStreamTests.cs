@@ -126,6 +126,41 @@ public sealed class EventStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_following_stream_stays_open_between_turns_and_carries_the_next_turn()
+    {
+        await using var app = new GatewayApp(settings: new Dictionary<string, string?> { ["SomaAgent:Gateway:StreamIdleSeconds"] = "1" });
+        var id = await app.CreateSessionAsync(new { input = "What is 6*7?" }, Ct);
+        using var client = app.CreateClient();
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events?follow=true", HttpCompletionOption.ResponseHeadersRead, Ct);
+        await using var body = await response.Content.ReadAsStreamAsync(Ct);
+        var events = SseReader.ReadAsync(body, Ct).GetAsyncEnumerator(Ct);
+        var seen = new List<SseEvent>();
+        async Task ReadTurnAsync()
+        {
+            while (await events.MoveNextAsync())
+            {
+                seen.Add(events.Current);
+                if (events.Current.Type == "status" && events.Current.Data.GetProperty("data").GetProperty("status").GetString() == "completed")
+                {
+                    return;
+                }
+            }
+            throw new InvalidOperationException("the following stream closed");
+        }
+
+        await ReadTurnAsync().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct); // quiet spells: keep-alives, the stream stays open
+        using var posted = await client.PostAsJsonAsync($"/v1/sessions/{id}/messages", new { input = "And 2+2?" }, Ct);
+        posted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await ReadTurnAsync().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await events.DisposeAsync();
+
+        var stored = (await app.WaitForEndAsync(id, Ct, turn: 2)).GetProperty("events").EnumerateArray().Select(e => e.GetRawText()).ToList();
+        seen.Select(e => e.Data.GetRawText()).ShouldBe(stored, "both turns, every event once, in order");
+        seen[^1].Data.GetProperty("turn").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
     public async Task A_quiet_spell_gets_keep_alive_comments_that_clients_ignore()
     {
         await using var app = new GatewayApp(settings: new Dictionary<string, string?>

@@ -14,6 +14,7 @@ public sealed class ProblemCatalogTests
             "unsupported-api-version", "method-not-allowed", "not-found", "conflict", "turn-in-progress", "turn-not-running",
             "idempotency-key-reused", "unauthorized", "forbidden", "rate-limited", "internal", "policy-unavailable", "access-check-unavailable",
             "turn-limit", "capsule-yanked", "invalid-capsule", "signature-rejected", "artifact-store-unavailable", "registry-unavailable",
+            "store-unavailable",
         ], ignoreOrder: true);
     }
 
