@@ -51,6 +51,12 @@ internal sealed record BenchOptions
                                    and tools, all talking over librdkafka's mock cluster (its own process, CPU reported
                                    as kafka); 0: the gateway hosts them (default 0)
           --partitions N           with --workers: partitions of every topic (default 6)
+          --gateways N             with --workers: N gateways on the same store, Redis and Kafka; client i talks to
+                                   gateway i mod N; the report gives each replica's share of the work (default 1)
+          --kill-replica-after S   with --gateways 2+: S s into the measured phase, SIGKILL the last gateway and the
+                                   oldest Workers process (its clients carry on through the other gateway)
+          --resilient              careful clients: retry a create (Idempotency-Key), reconnect a broken stream from
+                                   its last event, through the next gateway when one is gone
           --server-log-level L     Logging:LogLevel:Default of the started gateway (default Warning)
           --server-env KEY=VALUE   extra environment for the started gateway (repeatable), e.g. DOTNET_TieredPGO=0
           --gateway-dll PATH       gateway to start (default src/SomaAgent.Gateway/bin/Release/net10.0/SomaAgent.Gateway.dll)
@@ -82,6 +88,9 @@ internal sealed record BenchOptions
     public TimeSpan ThinkMean { get; init; } = TimeSpan.FromSeconds(5);
     public int Workers { get; init; }
     public int Partitions { get; init; } = 6;
+    public int Gateways { get; init; } = 1;
+    public TimeSpan? KillReplicaAfter { get; init; }
+    public bool Resilient { get; init; }
     public string ServerLogLevel { get; init; } = "Warning";
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
     public string? GatewayDll { get; init; }
@@ -103,6 +112,7 @@ internal sealed record BenchOptions
         TurnsPerSession = TurnsPerSession,
         ThinkMean = ThinkMean,
         LiveProgress = LiveProgress,
+        Resilient = Resilient,
     };
 
     /// <summary>Whether --input was given (the tools scenario has its own otherwise).</summary>
@@ -115,6 +125,11 @@ internal sealed record BenchOptions
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
+            if (name == "--resilient")
+            {
+                options = options with { Resilient = true };
+                continue;
+            }
             if (name is "--smoke" or "--no-progress")
             {
                 options = name == "--smoke"
@@ -152,6 +167,8 @@ internal sealed record BenchOptions
                 "--tool-call-pause-ms" => options with { ToolCallPauseMs = NonNegativeInt(name, value) },
                 "--workers" => options with { Workers = NonNegativeInt(name, value) },
                 "--partitions" => options with { Partitions = PositiveInt(name, value) },
+                "--gateways" => options with { Gateways = PositiveInt(name, value) },
+                "--kill-replica-after" => options with { KillReplicaAfter = Seconds(name, value, allowZero: false) },
                 "--server-log-level" => options with { ServerLogLevel = value },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, EnvironmentPair(value)] },
                 "--gateway-dll" => options with { GatewayDll = value },
@@ -171,6 +188,14 @@ internal sealed record BenchOptions
         if (options.Arrival == Arrival.Conversation && options.Scenario == "reads")
         {
             throw new ArgumentException("--arrival conversation drives agent turns; it does not apply to --scenario reads.");
+        }
+        if (options.Gateways > 1 && options.Workers == 0)
+        {
+            throw new ArgumentException("--gateways 2 or more needs --workers N: gateways share the turns through Kafka, so they host no workers.");
+        }
+        if (options.KillReplicaAfter is not null && options.Gateways < 2)
+        {
+            throw new ArgumentException("--kill-replica-after needs --gateways 2 or more (and --workers 2 or more): one of each is taken away, the others carry on.");
         }
         if (options.Workers > 0 && options.Url is not null)
         {

@@ -48,6 +48,10 @@ internal sealed record BenchResult
     public required double LoadAverageAfter { get; init; }
     public required IReadOnlyList<ErrorCount> ErrorKinds { get; init; }
     public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
+    /// <summary>With several gateways or Workers processes: each one's share of the work and its CPU per unit of it.</summary>
+    public IReadOnlyList<ReplicaShare> Replicas { get; init; } = [];
+    /// <summary>The replicas SIGKILLed during the measured phase (--kill-replica-after), if any.</summary>
+    public string? ReplicaKilled { get; init; }
 
     public static BenchResult From(
         BenchOptions options, string target, PhaseResult phase, TimeSpan? serverCpu, IReadOnlyList<(string Name, TimeSpan Cpu)> backing, TimeSpan clientCpu,
@@ -136,6 +140,14 @@ internal sealed record BenchResult
         if (BackingCpu.Count > 0 && TotalServerCpuMsPerRun is { } total)
         {
             text.AppendLine(c, $"  all servers  {total:0.000} ms/run");
+        }
+        foreach (var replica in Replicas)
+        {
+            text.AppendLine(c, $"  replica      {replica.Name,-12} {replica.Work,7} {replica.Unit} ({replica.SharePercent:0.0} % of its kind), {replica.CpuMsPerUnit:0.000} ms CPU per one");
+        }
+        if (ReplicaKilled is not null)
+        {
+            text.AppendLine(c, $"  killed       {ReplicaKilled} during the measured phase");
         }
         text.AppendLine(c, $"  bench CPU    {ClientCpuMsPerRun:0.000} ms/run ({ClientCores:0.00} cores busy)");
         text.AppendLine(c, $"  load average {LoadAverageBefore:0.00} before, {LoadAverageAfter:0.00} after (1 min; other processes compete when it exceeds the bench's own load)");

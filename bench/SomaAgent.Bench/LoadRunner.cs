@@ -61,8 +61,19 @@ internal sealed record LoadProfile(int Clients, string Input, string? Expect, Ti
 /// stamped by the services on this same machine). A phase stops at its run budget or its time
 /// cap, whichever comes first; runs the cap cuts short are counted apart, not as errors.
 /// </summary>
-internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
+/// <param name="gateways">
+/// Gateway replicas to spread the clients over (client i, or user i, uses replica i mod N); null: <paramref name="http"/> alone.
+/// A resilient client whose replica stops answering carries on through the next one.
+/// </param>
+internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnlyList<HttpClient>? gateways = null)
 {
+    private readonly IReadOnlyList<HttpClient> _gateways = gateways is { Count: > 0 } ? gateways : [http];
+    private readonly long[] _runsByGateway = new long[gateways is { Count: > 0 } ? gateways.Count : 1];
+    private int _nextGateway;
+
+    /// <summary>Runs completed through each gateway replica, in the order given.</summary>
+    public IReadOnlyList<long> RunsByGateway => _runsByGateway;
+
     /// <summary>Error kind of a completed run whose answer lacks <see cref="LoadProfile.Expect"/>.</summary>
     public const string WrongAnswer = "answer without the expected text";
 
@@ -140,15 +151,17 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
             users[i] = Task.Run(async () =>
             {
                 await Task.Delay(joinAfter, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                var gateway = Interlocked.Increment(ref _nextGateway);
                 while (!stop.IsCancellationRequested)
                 {
-                    var session = new SessionPosition();
+                    var session = new SessionPosition { Gateway = gateway };
                     for (var turn = 1; turn <= profile.TurnsPerSession && !stop.IsCancellationRequested; turn++)
                     {
                         if (Interlocked.Increment(ref claimed) > maxRuns || !await TurnAsync(recorder, session, stop))
                         {
                             break;
                         }
+                        gateway = session.Gateway;
                         await Task.Delay(ThinkTime(), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     }
                     if (Volatile.Read(ref claimed) > maxRuns)
@@ -229,7 +242,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
     }
 
     private Task RunOnceAsync(PhaseRecorder recorder, CancellationToken stop) =>
-        profile.ReadPath is { } path ? ReadOnceAsync(recorder, path, stop) : TurnAsync(recorder, new SessionPosition(), stop);
+        profile.ReadPath is { } path ? ReadOnceAsync(recorder, path, stop) : TurnAsync(recorder, new SessionPosition { Gateway = Interlocked.Increment(ref _nextGateway) }, stop);
 
     /// <summary>One GET of <paramref name="path"/>: a plain API read, for the gateway's own overhead.</summary>
     private async Task ReadOnceAsync(PhaseRecorder recorder, string path, CancellationToken stop)
@@ -280,7 +293,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         {
             if (sessionId is null)
             {
-                sessionId = await CreateAsync(recorder, run.Token);
+                sessionId = await CreateAsync(recorder, session, run.Token);
                 if (sessionId is null)
                 {
                     return false;
@@ -291,7 +304,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 HttpResponseMessage posted;
                 try
                 {
-                    posted = await http.PostAsJsonAsync(new Uri($"v1/sessions/{sessionId}/messages", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, run.Token);
+                    posted = await PostMessageAsync(session, sessionId, run.Token);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
                 {
@@ -324,7 +337,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"v1/sessions/{sessionId}/events{(stream.Expected > 1 ? $"?after={stream.Expected - 1}" : "")}", UriKind.Relative));
                     request.Headers.Accept.ParseAdd("text/event-stream");
-                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, run.Token);
+                    using var response = await Gateway(session).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, run.Token);
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
                         if (profile.Resilient && (int)response.StatusCode >= 500)
@@ -348,7 +361,9 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 }
                 catch (Exception ex) when (profile.Resilient && ex is HttpRequestException or IOException && !run.IsCancellationRequested)
                 {
-                    // The stream broke (a restarting server, a dropped connection): reconnect after the last event seen.
+                    // The stream broke (a restarting server, a dropped connection, a replica gone): reconnect after the
+                    // last event seen, through the next replica.
+                    session.Gateway++;
                 }
                 if (stream.Ended || !profile.Resilient)
                 {
@@ -393,6 +408,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 return false;
             }
             recorder.Completed(createdAt - start, finished - start, stream.Events, lag);
+            Interlocked.Increment(ref _runsByGateway[session.Gateway % _gateways.Count]);
             session.Id = sessionId;
             session.LastSequence = stream.Expected - 1;
             return true;
@@ -427,7 +443,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
     /// <c>POST /v1/sessions</c>; the new session's id, or null after recording why not. A resilient client sends an
     /// <c>Idempotency-Key</c> and tries again, with the same key, when the answer is a server error or never comes.
     /// </summary>
-    private async Task<string?> CreateAsync(PhaseRecorder recorder, CancellationToken cancellationToken)
+    private async Task<string?> CreateAsync(PhaseRecorder recorder, SessionPosition session, CancellationToken cancellationToken)
     {
         var key = profile.Resilient ? Guid.NewGuid().ToString("N") : null;
         for (var attempt = 1; ; attempt++)
@@ -443,7 +459,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
                 {
                     request.Headers.Add("Idempotency-Key", key);
                 }
-                using var created = await http.SendAsync(request, cancellationToken);
+                using var created = await Gateway(session).SendAsync(request, cancellationToken);
                 if (created.StatusCode == HttpStatusCode.Created)
                 {
                     var id = await ReadIdAsync(created, cancellationToken);
@@ -458,6 +474,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
             }
             catch (HttpRequestException) when (retry)
             {
+                session.Gateway++;
             }
             await Task.Delay(RetryPause, cancellationToken);
         }
@@ -516,11 +533,34 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile)
         }
     }
 
-    /// <summary>A user's session and the last event of it the user has seen.</summary>
+    /// <summary>
+    /// <c>POST /v1/sessions/{id}/messages</c>. A resilient client whose replica refuses the connection (so the request
+    /// was never sent) sends it through the next replica instead.
+    /// </summary>
+    private async Task<HttpResponseMessage> PostMessageAsync(SessionPosition session, string sessionId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Gateway(session).PostAsJsonAsync(new Uri($"v1/sessions/{sessionId}/messages", UriKind.Relative), new CreateRequest(profile.Input), BenchJsonContext.Default.CreateRequest, cancellationToken);
+            }
+            catch (HttpRequestException ex) when (profile.Resilient && ex.HttpRequestError == HttpRequestError.ConnectionError && attempt < _gateways.Count * 3)
+            {
+                session.Gateway++;
+                await Task.Delay(RetryPause, cancellationToken);
+            }
+        }
+    }
+
+    private HttpClient Gateway(SessionPosition session) => _gateways[session.Gateway % _gateways.Count];
+
+    /// <summary>A user's session, the last event of it the user has seen, and the gateway replica the user talks to.</summary>
     private sealed class SessionPosition
     {
         public string? Id { get; set; }
         public long LastSequence { get; set; }
+        public int Gateway { get; set; }
     }
 
     private static async Task<string> ReadIdAsync(HttpResponseMessage created, CancellationToken cancellationToken)

@@ -63,7 +63,7 @@ await using var redis = options.Redis == "private" ? await RedisProcess.StartAsy
 await using var kafka = options.Workers > 0 ? await KafkaClusterProcess.StartAsync(options.Partitions, replication: 3, interrupted.Token) : null;
 await using var gateway = options.Url is null ? await ServiceProcess.StartGatewayAsync(options, interrupted.Token, redis?.ConnectionString ?? options.Redis, kafka?.BootstrapServers) : null;
 await using var workers = options.Workers > 0 ? await WorkerPool.StartAsync(gateway!, options.Workers, interrupted.Token) : null;
-List<(string Name, int Pid)> backing = [.. (workers?.Running ?? []).Select(w => (w.Name, w.Pid))];
+List<(string Name, int Pid)> backing = [];
 if (kafka is not null)
 {
     backing.Add(("kafka", kafka.Pid));
@@ -89,26 +89,43 @@ if (options.Scenario == "reads")
     // What the reads fetch: one finished session (its state, transcript and events), as a client polling it would.
     profile = profile with { ReadPath = $"v1/sessions/{await ReadTarget.CreateFinishedSessionAsync(http, interrupted.Token)}" };
 }
-var runner = new LoadRunner(http, profile);
+await using var replicas = gateway is not null ? await ReplicaSet.StartAsync(options, gateway, http, workers, interrupted.Token) : null;
+var runner = new LoadRunner(http, profile, replicas?.Clients);
 if (options.Warmup > TimeSpan.Zero)
 {
     var warmup = await runner.RunPhaseAsync(int.MaxValue, options.Warmup, interrupted.Token);
     Console.WriteLine($"bench: warm-up done, {warmup.Completed} runs, {warmup.ErrorTotal} errors (not counted)");
     // The load ramped up during the warm-up; the measured phase starts at full load.
-    runner = new LoadRunner(http, profile with { Ramp = TimeSpan.Zero });
+    runner = new LoadRunner(http, profile with { Ramp = TimeSpan.Zero }, replicas?.Clients);
 }
 
 var loadBefore = BenchResult.ReadLoadAverage();
 var serverBefore = serverPid is { } before ? ServiceProcess.ReadCpu(before) : (TimeSpan?)null;
 var backingBefore = backing.Select(b => ProcessCpu.ReadTree(b.Pid)).ToList();
+var replicasBefore = replicas is null ? [] : await replicas.CountAsync(runner.RunsByGateway);
 var clientBefore = ServiceProcess.ReadCpu(Environment.ProcessId);
-var phase = await runner.RunPhaseAsync(options.Runs, options.Duration, interrupted.Token);
+var measured = runner.RunPhaseAsync(options.Runs, options.Duration, interrupted.Token);
+string? killed = null;
+if (options.KillReplicaAfter is { } killAfter && replicas is not null)
+{
+    await Task.WhenAny(measured, Task.Delay(killAfter, interrupted.Token));
+    if (!measured.IsCompleted)
+    {
+        killed = await replicas.KillOneOfEachAsync();
+        Console.WriteLine($"bench: {killAfter.TotalSeconds:0} s in, SIGKILLed {killed}");
+    }
+}
+var phase = await measured;
 var serverCpu = serverPid is { } after ? ServiceProcess.ReadCpu(after) - serverBefore : null;
-var backingCpu = backing.Select((b, i) => (b.Name, ProcessCpu.ReadTree(b.Pid) - backingBefore[i])).ToList();
+var replicasAfter = replicas is null ? [] : await replicas.CountAsync(runner.RunsByGateway);
+var backingCpu = backing.Select((b, i) => (b.Name, ProcessCpu.ReadTree(b.Pid) - backingBefore[i]))
+    .Concat(replicasAfter.Skip(1).Select(r => (r.Name, r.Cpu - (replicasBefore.FirstOrDefault(b => b.Name == r.Name)?.Cpu ?? TimeSpan.Zero))))
+    .ToList();
+var shares = ReplicaShares(replicasBefore, replicasAfter, options);
 var clientCpu = ServiceProcess.ReadCpu(Environment.ProcessId) - clientBefore;
 var load = (loadBefore, BenchResult.ReadLoadAverage());
 
-var result = BenchResult.From(options, target, phase, serverCpu, backingCpu, clientCpu, load);
+var result = BenchResult.From(options, target, phase, serverCpu, backingCpu, clientCpu, load) with { Replicas = shares, ReplicaKilled = killed };
 Console.WriteLine();
 Console.Write(result.ToTable());
 Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));
@@ -128,3 +145,16 @@ if (gateway is not null)
     Console.WriteLine($"bench: gateway {gateway.StopSummary}");
 }
 return result.Errors == 0 ? 0 : 1;
+
+// Each replica's share of its kind's work over the measured phase, and its CPU per unit of that work.
+static List<ReplicaShare> ReplicaShares(IReadOnlyList<ReplicaCount> before, IReadOnlyList<ReplicaCount> after, BenchOptions options)
+{
+    if (options.Gateways < 2 && options.Workers < 2)
+    {
+        return [];
+    }
+    var deltas = after.Select(a => (a.Name, a.Unit, Work: a.Work - (before.FirstOrDefault(b => b.Name == a.Name)?.Work ?? 0), Cpu: a.Cpu - (before.FirstOrDefault(b => b.Name == a.Name)?.Cpu ?? TimeSpan.Zero))).ToList();
+    return [.. deltas.Select(d => new ReplicaShare(d.Name, d.Unit, d.Work,
+        Math.Round(100.0 * d.Work / Math.Max(1, deltas.Where(o => o.Unit == d.Unit).Sum(o => o.Work)), 1),
+        Math.Round(d.Cpu.TotalMilliseconds / Math.Max(1, d.Work), 3)))];
+}

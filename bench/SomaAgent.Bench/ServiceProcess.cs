@@ -23,6 +23,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     private readonly string _logPath;
     private readonly StreamWriter _log;
     private TimeSpan? _cpuAtStop;
+    private string _dll = "";
     private bool _disposed;
 
     private ServiceProcess(string name, Process process, DirectoryInfo dataDirectory, bool ownsDataDirectory, string logPath, StreamWriter log, Uri baseAddress)
@@ -97,8 +98,13 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         var gateway = await StartAsync("gateway", dll, new Dictionary<string, string?>(env) { ["SOMAAGENT_BOOTSTRAP_KEY"] = apiKey }, dataDirectory, ownsDataDirectory: true, cancellationToken, workingDirectory: workingDirectory.FullName);
         gateway.ApiKey = apiKey;
         gateway.SharedEnvironment = env;
+        gateway._dll = dll;
         return gateway;
     }
+
+    /// <summary>Another gateway beside <paramref name="gateway"/>: the same store, Redis, Kafka and key, its own port.</summary>
+    public static Task<ServiceProcess> StartGatewayReplicaAsync(ServiceProcess gateway, string name, CancellationToken cancellationToken) =>
+        StartAsync(name, gateway._dll, gateway.SharedEnvironment, gateway._dataDirectory, ownsDataDirectory: false, cancellationToken);
 
     /// <summary>
     /// A Workers process beside <paramref name="gateway"/>: the same store, Redis, Kafka and model settings, and the

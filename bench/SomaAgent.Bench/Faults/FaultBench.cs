@@ -163,7 +163,7 @@ internal static class FaultBench
         await workers.KillOldestAsync();
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         var replacement = await workers.StartOneAsync(ct);
-        Note("worker killed", at, $"{victimName} (pid {victimPid}) SIGKILLed mid-turn; {replacement.Name} (pid {replacement.Pid}) started 5 s later and healthy at {Now():0.0} s");
+        Note("worker killed", at, $"{victimName} (pid {victimPid}) SIGKILLed under load; {replacement.Name} (pid {replacement.Pid}) started 5 s later and healthy at {Now():0.0} s");
 
         await WaitForFault(2);
         at = Now();
