@@ -330,7 +330,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnly
 
             stage = "stream";
             var after = session.LastSequence;
-            var stream = new TurnStream(after + 1);
+            var stream = new TurnStream(after + 1, sessionId, profile.Ledger);
             while (true)
             {
                 try
@@ -481,7 +481,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnly
     }
 
     /// <summary>What a turn's stream showed so far, across reconnects: the next id due, the last event, the answer, the hops' timing.</summary>
-    private sealed class TurnStream(long firstExpected)
+    private sealed class TurnStream(long firstExpected, string sessionId, SessionLedger? ledger)
     {
         private readonly Dictionary<string, DateTime> _calls = new(StringComparer.Ordinal);
 
@@ -512,6 +512,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnly
             Expected++;
             Events++;
             Last = item;
+            ledger?.Seen(sessionId, sequence, item.Data);
             FirstAt ??= ReadCreatedAt(item.Data);
             switch (item.EventType)
             {

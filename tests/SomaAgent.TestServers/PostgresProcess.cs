@@ -25,11 +25,13 @@ public sealed class PostgresProcess : IAsyncDisposable
 
     private readonly DirectoryInfo _root;
     private readonly int _port;
+    private readonly bool _durableCommits;
 
-    private PostgresProcess(DirectoryInfo root, int port, string password)
+    private PostgresProcess(DirectoryInfo root, int port, string password, bool durableCommits)
     {
         _root = root;
         _port = port;
+        _durableCommits = durableCommits;
         ConnectionString = $"Host=127.0.0.1;Port={port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Password={password};Database=postgres";
     }
 
@@ -42,7 +44,12 @@ public sealed class PostgresProcess : IAsyncDisposable
     private string DataDir => Path.Combine(_root.FullName, "data");
 
     /// <summary>Creates and starts the cluster; <paramref name="maxConnections"/> bounds its backends.</summary>
-    public static async Task<PostgresProcess> StartAsync(CancellationToken cancellationToken, int maxConnections = 300)
+    /// <param name="durableCommits">
+    /// Wait for each commit's WAL to be written before answering (<c>synchronous_commit=on</c>, as a deployment runs).
+    /// Off by default for speed: then a crash (<see cref="RestartAsync"/>) can lose the last commits it already confirmed.
+    /// fsync stays off either way: the operating system, which keeps what was written, does not crash here.
+    /// </param>
+    public static async Task<PostgresProcess> StartAsync(CancellationToken cancellationToken, int maxConnections = 300, bool durableCommits = false)
     {
         if (!File.Exists(Path.Combine(PgBin, "pg_ctl")))
         {
@@ -54,7 +61,7 @@ public sealed class PostgresProcess : IAsyncDisposable
         // Under /tmp: files below root's home are not readable by the postgres user.
         var root = Directory.CreateTempSubdirectory("somaagent-pg-");
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var server = new PostgresProcess(root, FreeLoopbackPort(), password);
+        var server = new PostgresProcess(root, FreeLoopbackPort(), password, durableCommits);
         var passwordFile = Path.Combine(root.FullName, "pw");
         await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
         if (Environment.IsPrivilegedProcess)
@@ -99,7 +106,7 @@ public sealed class PostgresProcess : IAsyncDisposable
     {
         // The socket dir is the temp dir: nothing is written to /var/run/postgresql.
         var serverOptions = $"-c listen_addresses=127.0.0.1 -p {_port.ToString(CultureInfo.InvariantCulture)} -k {_root.FullName} -c fsync=off " +
-                            $"-c synchronous_commit=off -c full_page_writes=off -c max_connections={maxConnections.ToString(CultureInfo.InvariantCulture)}";
+                            $"-c synchronous_commit={(_durableCommits ? "on" : "off")} -c full_page_writes=off -c max_connections={maxConnections.ToString(CultureInfo.InvariantCulture)}";
         try
         {
             await RunPgAsync("pg_ctl",

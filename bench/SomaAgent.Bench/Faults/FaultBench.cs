@@ -44,7 +44,8 @@ internal static class FaultBench
         };
         var ct = interrupted.Token;
 
-        await using var postgres = await PostgresProcess.StartAsync(ct);
+        // Commits wait for their WAL, as in a deployment: a crash must not take back what PostgreSQL confirmed.
+        await using var postgres = await PostgresProcess.StartAsync(ct, durableCommits: !options.AsyncCommits);
         await using var redis = await RedisProcess.StartAsync(ct);
         await using var kafka = await KafkaClusterProcess.StartAsync(options.Partitions, replication: 3, ct);
         var services = new BenchOptions
@@ -99,6 +100,9 @@ internal static class FaultBench
             Workers = options.Workers,
             Partitions = options.Partitions,
             Model = $"simulated: {options.TimeToFirstTokenMs} ms to first token, {options.TimePerTokenMs} ms per token, {options.ToolCallPauseMs} ms before a tool call",
+            Postgres = options.AsyncCommits
+                ? "PostgreSQL 15, synchronous_commit=off (a crash may lose confirmed commits), fsync=off"
+                : "PostgreSQL 15, synchronous_commit=on, fsync=off (the operating system, which keeps written data, does not crash here)",
             LoadSeconds = Math.Round(phase.Elapsed.TotalSeconds, 1),
             FaultsInjected = injected,
             ClientTurnsCompleted = phase.Completed,
@@ -220,7 +224,7 @@ internal static class FaultBench
                 seen.Add(summary.Id);
                 if (record is not null)
                 {
-                    total.Add(SessionCheck.Check(record, ledger.Sessions.GetValueOrDefault(summary.Id)));
+                    total.Add(SessionCheck.Check(record, ledger.Sessions.GetValueOrDefault(summary.Id), ledger.SeenOf(summary.Id)));
                 }
             }
         });

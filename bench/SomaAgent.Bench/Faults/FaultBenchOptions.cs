@@ -27,6 +27,8 @@ internal sealed record FaultBenchOptions
           --time-to-first-token-ms MS  simulated model (default 50)
           --time-per-token-ms MS   simulated model (default 20)
           --tool-call-pause-ms MS  simulated model (default 200)
+          --async-commits          PostgreSQL with synchronous_commit=off: its crash then loses commits it had confirmed,
+                                   which the checker sees (events streamed to clients, then stored otherwise)
           --result PATH            also write the JSON result there (e.g. docs/results/faults.json)
           --smoke                  20 users, a fault every 6 s, 60 s drain: checks the harness and the guarantees quickly
         """;
@@ -42,6 +44,7 @@ internal sealed record FaultBenchOptions
     public int TimePerTokenMs { get; init; } = 20;
     public int ToolCallPauseMs { get; init; } = 200;
     public string? ResultPath { get; init; }
+    public bool AsyncCommits { get; init; }
 
     /// <summary>How long the load runs: one spell before the first fault, one after the last.</summary>
     public TimeSpan LoadDuration => FaultEvery * 5;
@@ -52,6 +55,11 @@ internal sealed record FaultBenchOptions
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
+            if (name == "--async-commits")
+            {
+                options = options with { AsyncCommits = true };
+                continue;
+            }
             if (name == "--smoke")
             {
                 options = options with { Users = 20, ThinkMean = TimeSpan.FromSeconds(1), FaultEvery = TimeSpan.FromSeconds(6), Drain = TimeSpan.FromSeconds(60) };

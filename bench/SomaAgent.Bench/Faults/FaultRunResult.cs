@@ -10,6 +10,7 @@ internal sealed record FaultRunResult
     public required int Workers { get; init; }
     public required int Partitions { get; init; }
     public required string Model { get; init; }
+    public required string Postgres { get; init; }
     public required double LoadSeconds { get; init; }
     public required IReadOnlyList<InjectedFault> FaultsInjected { get; init; }
     /// <summary>Turns the clients saw complete, and their errors by kind (expected while servers are down).</summary>

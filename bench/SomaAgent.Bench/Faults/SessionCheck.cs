@@ -6,20 +6,26 @@ namespace SomaAgent.Bench.Faults;
 /// <summary>
 /// What the fault run proves of every session once the load has drained: each turn ended, completed or failed with a
 /// reason; the event log runs 1, 2, 3… with no gap and no repeat; each turn ended once and each tool call has one
-/// result at most; and the transcript holds every user message the gateway accepted, and none twice.
+/// result at most; the transcript holds every user message the gateway accepted, and none twice; and every event a
+/// client was streamed is stored exactly as it was shown (a store that lost a commit it had announced, then redid the
+/// turn, would show the client one history and keep another).
 /// </summary>
 internal static class SessionCheck
 {
     private static readonly HashSet<string> EndStatuses = new(["completed", "failed", "cancelled"], StringComparer.Ordinal);
 
-    /// <summary>Checks one session against what its client was told (<paramref name="told"/>; null when the client never learned its id).</summary>
-    public static SessionFindings Check(SessionRecord session, LedgerEntry? told)
+    /// <summary>
+    /// Checks one session against what its client was told (<paramref name="told"/>; null when the client never learned
+    /// its id) and shown (<paramref name="seen"/>: sequence to <see cref="SessionLedger.Fingerprint"/>).
+    /// </summary>
+    public static SessionFindings Check(SessionRecord session, LedgerEntry? told, IReadOnlyDictionary<long, string>? seen = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         var findings = new SessionFindings();
         CheckEventLog(session, findings);
         CheckTurns(session, findings);
         CheckUserMessages(session, told, findings);
+        CheckSeenEvents(session, seen, findings);
         return findings;
     }
 
@@ -116,6 +122,22 @@ internal static class SessionCheck
         {
             findings.Duplicated(stored - told.Accepted - told.Unsure,
                 string.Create(CultureInfo.InvariantCulture, $"session {session.Id}: {stored} user messages stored, {told.Accepted} accepted and {told.Unsure} unanswered"));
+        }
+    }
+
+    private static void CheckSeenEvents(SessionRecord session, IReadOnlyDictionary<long, string>? seen, SessionFindings findings)
+    {
+        if (seen is null)
+        {
+            return;
+        }
+        var stored = session.Events.GroupBy(e => e.Sequence).ToDictionary(g => g.Key, g => SessionLedger.Fingerprint(g.First().Json));
+        foreach (var (sequence, fingerprint) in seen.OrderBy(e => e.Key))
+        {
+            if (!stored.TryGetValue(sequence, out var kept) || kept != fingerprint)
+            {
+                findings.Lost(1, $"session {session.Id}: event #{sequence} was streamed to the client as {fingerprint} but is {(kept is null ? "not stored" : $"stored as {kept}")}");
+            }
         }
     }
 

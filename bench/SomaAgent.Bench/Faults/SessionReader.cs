@@ -29,7 +29,7 @@ internal sealed class SessionReader(HttpClient http)
     {
         try
         {
-            return await GetAsync($"v1/sessions/{id}", FaultJsonContext.Default.SessionRecord, cancellationToken);
+            return (await GetAsync($"v1/sessions/{id}", FaultJsonContext.Default.SessionWire, cancellationToken)).ToRecord();
         }
         catch (HttpRequestException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {

@@ -23,6 +23,13 @@ public sealed class SessionEventBuilder(SessionRecord session)
 
     public IReadOnlyList<SessionEventRecord> Pending => _pending;
 
+    /// <summary>
+    /// <paramref name="time"/> cut to whole microseconds, the precision PostgreSQL keeps: an event announced live is
+    /// then the same, byte for byte, as the event read back from the store (a client that resumes from the store, or
+    /// compares, sees one history).
+    /// </summary>
+    public static DateTime ToStoredPrecision(DateTime time) => new(time.Ticks - (time.Ticks % 10), time.Kind);
+
     public SessionEventRecord Add<T>(string type, T data, JsonTypeInfo<T> typeInfo, DateTime now)
     {
         var record = new SessionEventRecord
@@ -34,7 +41,7 @@ public sealed class SessionEventBuilder(SessionRecord session)
             Turn = session.Turn,
             Type = type,
             DataJson = JsonSerializer.Serialize(data, typeInfo),
-            CreatedAt = now,
+            CreatedAt = ToStoredPrecision(now),
         };
         _pending.Add(record);
         return record;

@@ -118,6 +118,35 @@ public sealed class SessionCheckTests
         findings.Problems.ShouldHaveSingleItem().ShouldContain("not in the store");
     }
 
+    [Fact]
+    public void Events_streamed_to_the_client_as_they_are_stored_are_fine()
+    {
+        var session = Session(Turn(1));
+        var seen = session.Events.ToDictionary(e => e.Sequence, e => SessionLedger.Fingerprint(e.Json));
+
+        SessionCheck.Check(session, new LedgerEntry(1, 0), seen).LostCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public void An_event_the_client_was_streamed_that_the_store_holds_otherwise_is_lost()
+    {
+        // As when the store lost a commit it had announced and the turn ran again: same ids, another history.
+        var session = Session(Turn(1));
+        var seen = session.Events.ToDictionary(e => e.Sequence, e => SessionLedger.Fingerprint(e.Json));
+        seen[5] = SessionLedger.Fingerprint(Json(5, "message.completed", 1, """{"content":"something else"}"""));
+        seen[7] = SessionLedger.Fingerprint(Json(7, "status", 1, """{"status":"completed"}"""));
+
+        var findings = SessionCheck.Check(session, new LedgerEntry(1, 0), seen);
+
+        findings.LostCount.ShouldBe(2);
+        findings.Problems[0].ShouldContain("event #5 was streamed to the client");
+        findings.Problems[1].ShouldContain("event #7 was streamed to the client as");
+        findings.Problems[1].ShouldContain("not stored");
+    }
+
+    private static string Json(long sequence, string type, int turn, string data) =>
+        $$"""{"sequence":{{sequence}},"type":"{{type}}","turn":{{turn}},"data":{{data}}}""";
+
     /// <summary>One turn as the services store it: its user message and events (numbered by <see cref="Session"/>).</summary>
     private static (MessageRecord[] Messages, (string Type, int Turn, string Data)[] Events) Turn(int turn, string? end = "completed", string? reason = null)
     {
@@ -139,7 +168,7 @@ public sealed class SessionCheckTests
     private static SessionRecord Session(params (MessageRecord[] Messages, (string Type, int Turn, string Data)[] Events)[] turns)
     {
         var events = turns.SelectMany(t => t.Events)
-            .Select((e, i) => new EventRecord(i + 1, e.Type, e.Turn, JsonDocument.Parse(e.Data).RootElement.Clone()))
+            .Select((e, i) => new EventRecord(i + 1, e.Type, e.Turn, JsonDocument.Parse(e.Data).RootElement.Clone(), Json(i + 1, e.Type, e.Turn, e.Data)))
             .ToList();
         return new SessionRecord("0190-session", "completed", null, turns.Length, [.. turns.SelectMany(t => t.Messages)], events);
     }

@@ -39,6 +39,23 @@ public abstract class SessionStoreContractTests
     }
 
     [Fact]
+    public async Task Events_streamed_live_are_the_events_stored_byte_for_byte()
+    {
+        // A slow model, so the stream gets the turn's events as they are announced, not from the store.
+        var (app, _) = await StartAsync(settings: new Dictionary<string, string?> { ["SomaAgent:Models:Simulated:TimePerTokenMs"] = "20" });
+        await using var _app = app;
+        var id = await app.CreateSessionAsync(new { input = "Tell me a story about a very patient robot" }, Ct);
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync($"/v1/sessions/{id}/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+        var streamed = await SseReader.ReadAllAsync(await response.Content.ReadAsStreamAsync(Ct), Ct);
+
+        var stored = (await app.WaitForEndAsync(id, Ct)).GetProperty("events").EnumerateArray().Select(e => e.GetRawText()).ToList();
+        // Timestamps included: PostgreSQL keeps microseconds, so events are stamped to the microsecond when made.
+        streamed.Select(e => e.Data.GetRawText()).ShouldBe(stored);
+    }
+
+    [Fact]
     public async Task Every_row_carries_the_tenant_and_the_principal()
     {
         var (app, database) = await StartAsync();
