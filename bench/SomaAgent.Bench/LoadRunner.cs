@@ -277,8 +277,9 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnly
 
     /// <summary>
     /// One agent turn: a new session (when <paramref name="session"/> has none yet) or the session's next message, then
-    /// its stream from the last event seen to the turn's end. True when the turn completed as expected; then
-    /// <paramref name="session"/> is at its last event. A <see cref="LoadProfile.Resilient"/> client retries the create
+    /// its stream from the last event seen to the turn's end. True when the turn completed, so the session can go on
+    /// (<paramref name="session"/> is then at its last event), even if the run is counted as an error (a late stream, a
+    /// wrong answer); false when it did not. A <see cref="LoadProfile.Resilient"/> client retries the create
     /// (with an <c>Idempotency-Key</c>, so a retry cannot open a second session) and reconnects a broken stream from the
     /// last event it saw.
     /// </summary>
@@ -386,31 +387,33 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnly
                 recorder.Error(status is null ? "not completed" : $"turn {status}", $"session {sessionId}: last event #{last.EventId} is {last.EventType} with status '{status}' ({ReadData(last.Data, "reason")})");
                 return false;
             }
+            // The turn completed: whatever is wrong with it from here on is counted, and the user goes on in the session
+            // (a person whose answer came late, or wrong, does not open a new session over it).
+            session.Id = sessionId;
+            session.LastSequence = stream.Expected - 1;
             if (profile.Expect is { } expect && stream.Answer?.Contains(expect, StringComparison.Ordinal) != true)
             {
                 recorder.Error(WrongAnswer, $"session {sessionId}: '{expect}' is not in the answer \"{stream.Answer}\"");
-                return false;
+                return true;
             }
             if (stream.RunningAt - stream.FirstAt > profile.MaxHopWait)
             {
                 recorder.Error(LateStart, $"session {sessionId}: the turn started running {(stream.RunningAt - stream.FirstAt)?.TotalSeconds:0.0} s after it was created");
-                return false;
+                return true;
             }
             if (stream.ToolWait > profile.MaxHopWait)
             {
                 recorder.Error(LateToolResult, $"session {sessionId}: a tool result came {stream.ToolWait.TotalSeconds:0.0} s after its call");
-                return false;
+                return true;
             }
             var lag = closedAt - ReadCreatedAt(last.Data);
             if (lag > profile.MaxStreamLag)
             {
                 recorder.Error(LateStream, $"session {sessionId}: the stream closed {lag.TotalSeconds:0.0} s after the turn ended");
-                return false;
+                return true;
             }
             recorder.Completed(createdAt - start, finished - start, stream.Events, lag);
             Interlocked.Increment(ref _runsByGateway[session.Gateway % _gateways.Count]);
-            session.Id = sessionId;
-            session.LastSequence = stream.Expected - 1;
             return true;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -121,7 +121,7 @@ var replicasAfter = replicas is null ? [] : await replicas.CountAsync(runner.Run
 var backingCpu = backing.Select((b, i) => (b.Name, ProcessCpu.ReadTree(b.Pid) - backingBefore[i]))
     .Concat(replicasAfter.Skip(1).Select(r => (r.Name, r.Cpu - (replicasBefore.FirstOrDefault(b => b.Name == r.Name)?.Cpu ?? TimeSpan.Zero))))
     .ToList();
-var shares = ReplicaShares(replicasBefore, replicasAfter, options);
+List<ReplicaShare> shares = options.Gateways > 1 || options.Workers > 1 ? ReplicaSet.Shares(replicasBefore, replicasAfter) : [];
 var clientCpu = ServiceProcess.ReadCpu(Environment.ProcessId) - clientBefore;
 var load = (loadBefore, BenchResult.ReadLoadAverage());
 
@@ -146,15 +146,3 @@ if (gateway is not null)
 }
 return result.Errors == 0 ? 0 : 1;
 
-// Each replica's share of its kind's work over the measured phase, and its CPU per unit of that work.
-static List<ReplicaShare> ReplicaShares(IReadOnlyList<ReplicaCount> before, IReadOnlyList<ReplicaCount> after, BenchOptions options)
-{
-    if (options.Gateways < 2 && options.Workers < 2)
-    {
-        return [];
-    }
-    var deltas = after.Select(a => (a.Name, a.Unit, Work: a.Work - (before.FirstOrDefault(b => b.Name == a.Name)?.Work ?? 0), Cpu: a.Cpu - (before.FirstOrDefault(b => b.Name == a.Name)?.Cpu ?? TimeSpan.Zero))).ToList();
-    return [.. deltas.Select(d => new ReplicaShare(d.Name, d.Unit, d.Work,
-        Math.Round(100.0 * d.Work / Math.Max(1, deltas.Where(o => o.Unit == d.Unit).Sum(o => o.Work)), 1),
-        Math.Round(d.Cpu.TotalMilliseconds / Math.Max(1, d.Work), 3)))];
-}

@@ -47,6 +47,15 @@ internal sealed class ReplicaSet(ServiceProcess first, List<ServiceProcess> gate
         return counts;
     }
 
+    /// <summary>Each replica's share of its kind's work between two counts, and its CPU per unit of that work.</summary>
+    public static List<ReplicaShare> Shares(IReadOnlyList<ReplicaCount> before, IReadOnlyList<ReplicaCount> after)
+    {
+        var deltas = after.Select(a => before.FirstOrDefault(b => b.Name == a.Name) is { } b ? a with { Work = a.Work - b.Work, Cpu = a.Cpu - b.Cpu } : a).ToList();
+        return [.. deltas.Select(d => new ReplicaShare(d.Name, d.Unit, d.Work,
+            Math.Round(100.0 * d.Work / Math.Max(1, deltas.Where(o => o.Unit == d.Unit).Sum(o => o.Work)), 1),
+            Math.Round(d.Cpu.TotalMilliseconds / Math.Max(1, d.Work), 3)))];
+    }
+
     /// <summary>SIGKILLs the last gateway replica and the oldest Workers process, as a lost node would take them.</summary>
     public async Task<string> KillOneOfEachAsync()
     {
