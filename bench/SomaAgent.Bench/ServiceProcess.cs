@@ -19,7 +19,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly DirectoryInfo _dataDirectory;
-    private readonly bool _ownsDataDirectory;
+    private bool _ownsDataDirectory;
     private readonly string _logPath;
     private readonly StreamWriter _log;
     private TimeSpan? _cpuAtStop;
@@ -179,6 +179,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>The process's user + system CPU so far, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
     public static TimeSpan ReadCpu(int pid) => ProcessCpu.Read(pid);
+
+    /// <summary>Leaves the data directory (the store, every service's log) in place when the process stops, for a look after a failed run.</summary>
+    public void KeepDataDirectory() => _ownsDataDirectory = false;
 
     /// <summary>Kills the process at once (SIGKILL), as a crashed node or an out-of-memory kill would: no handover, no flush.</summary>
     public async Task KillAsync()

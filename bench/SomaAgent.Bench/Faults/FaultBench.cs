@@ -135,7 +135,8 @@ internal static class FaultBench
         }
         if (!result.Passed)
         {
-            Console.WriteLine($"bench: the services' logs: {Path.GetDirectoryName(gateway.LogPath)}");
+            gateway.KeepDataDirectory();
+            Console.WriteLine($"bench: the services' logs are kept in {Path.GetDirectoryName(gateway.LogPath)}");
         }
         return result.Passed ? 0 : 1;
     }
