@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Bench;
 
@@ -503,7 +504,7 @@ internal sealed class LoadRunner(HttpClient http, LoadProfile profile, IReadOnly
         public TimeSpan ToolWait { get; private set; }
 
         /// <summary>Whether the last event ends the turn (a <c>status</c> of completed, failed or cancelled).</summary>
-        public bool Ended => Events > 0 && Last.EventType == StatusEventType && ReadData(Last.Data, "status") is CompletedStatus or "failed" or "cancelled";
+        public bool Ended => Events > 0 && Last.EventType == StatusEventType && SessionStatus.IsEnded(ReadData(Last.Data, "status") ?? "");
 
         /// <summary>Takes the next event; false when its id is not the one due.</summary>
         public bool Add(SseItem<string> item)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Bench;
 
@@ -22,7 +23,7 @@ internal static class ReadTarget
         while (true)
         {
             using var session = JsonDocument.Parse(await http.GetStringAsync(new Uri($"v1/sessions/{id}", UriKind.Relative), deadline.Token));
-            if (session.RootElement.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+            if (session.RootElement.GetProperty("status").GetString() is { } status && SessionStatus.IsEnded(status))
             {
                 return id;
             }

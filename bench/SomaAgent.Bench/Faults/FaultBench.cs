@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using SomaAgent.Bench.Kafka;
+using SomaAgent.Runtime.Sessions;
 using SomaAgent.TestServers;
 
 namespace SomaAgent.Bench.Faults;
@@ -16,7 +17,6 @@ internal static class FaultBench
 {
     public const string Scenario = "faults";
     private const string Input = "What is 12*(3+4)?";
-    private static readonly HashSet<string> EndStatuses = new(["completed", "failed", "cancelled"], StringComparer.Ordinal);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -197,7 +197,7 @@ internal static class FaultBench
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            var open = (await reader.ListAsync(ct)).Count(s => !EndStatuses.Contains(s.Status));
+            var open = (await reader.ListAsync(ct)).Count(s => !SessionStatus.IsEnded(s.Status));
             if (open == 0)
             {
                 return;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Bench.Faults;
 
@@ -12,8 +13,6 @@ namespace SomaAgent.Bench.Faults;
 /// </summary>
 internal static class SessionCheck
 {
-    private static readonly HashSet<string> EndStatuses = new(["completed", "failed", "cancelled"], StringComparer.Ordinal);
-
     /// <summary>
     /// Checks one session against what its client was told (<paramref name="told"/>; null when the client never learned
     /// its id) and shown (<paramref name="seen"/>: sequence to <see cref="SessionLedger.Fingerprint"/>).
@@ -63,7 +62,7 @@ internal static class SessionCheck
         for (var turn = 1; turn <= session.Turn; turn++)
         {
             var events = session.Events.Where(e => e.Turn == turn).ToList();
-            var ends = events.Where(e => e.Type == "status" && EndStatuses.Contains(Text(e.Data, "status") ?? "")).ToList();
+            var ends = events.Where(e => e.Type == "status" && SessionStatus.IsEnded(Text(e.Data, "status") ?? "")).ToList();
             if (ends.Count == 0)
             {
                 findings.Lost(1, $"session {session.Id}: turn {turn} never ended (status '{session.Status}')");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using SomaAgent.Runtime.Sessions;
 
 namespace SomaAgent.Bench.Streams;
 
@@ -79,7 +80,7 @@ internal sealed class FollowedStream(HttpClient http, string sessionId, int meas
         }
         if (item.EventType == "status"
             && root.GetProperty("data").TryGetProperty("status", out var status)
-            && status.GetString() is "completed" or "failed" or "cancelled")
+            && SessionStatus.IsEnded(status.GetString() ?? ""))
         {
             (turn >= measuredTurn ? _measuredTurnEnded : _firstTurnEnded).TrySetResult();
         }

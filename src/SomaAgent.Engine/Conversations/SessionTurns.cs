@@ -335,7 +335,6 @@ public sealed class SessionTurns(
         return announcement;
     }
 
-
     private async Task<IdempotencyRecord?> FindKeyAsync(string tenantId, string key, DateTime now, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
